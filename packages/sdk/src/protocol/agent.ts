@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+import { JsonObject, Name, Timestamp } from './common.js';
+import { JobVersion } from './job.js';
+import { QueueItem } from './queue.js';
+import { FailureStage, LogStream, Run, RunFailure, RunState } from './run.js';
+
+export const AgentStatus = z.enum(['polling', 'running', 'killed']);
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+export const RegisterAgentRequest = z.object({
+  entity: Name.optional(),
+  queues: z.array(Name).min(1, 'an agent needs at least one queue'),
+  hostname: z.string(),
+  /** -1 = unlimited (W&B). */
+  maxJobs: z.number().int().min(-1),
+  version: z.string(),
+  config: JsonObject.optional(),
+});
+export type RegisterAgentRequest = z.infer<typeof RegisterAgentRequest>;
+
+export const Agent = z.object({
+  id: z.string(),
+  entity: z.string(),
+  queues: z.array(z.string()),
+  hostname: z.string(),
+  status: AgentStatus,
+  maxJobs: z.number().int(),
+  running: z.number().int(),
+  lastHeartbeatAt: Timestamp,
+  createdAt: Timestamp,
+});
+export type Agent = z.infer<typeof Agent>;
+
+export const ClaimRequest = z.object({
+  /** Queues to try, in order (the agent rotates them for fairness). Default: all of the agent's. */
+  queues: z.array(Name).optional(),
+  /** How long to hold the request open waiting for work. */
+  waitMs: z.number().int().min(0).max(60_000).default(25_000),
+});
+export type ClaimRequest = z.input<typeof ClaimRequest>;
+
+/** What a claim hands to the agent: the item, its lease, and the resolved job version (if any). */
+export const Lease = z.object({
+  item: QueueItem,
+  fencingToken: z.string(),
+  leaseExpiresAt: Timestamp,
+  job: JobVersion.nullable(),
+});
+export type Lease = z.infer<typeof Lease>;
+export const ClaimResponse = z.object({ lease: Lease.nullable() });
+
+export const AckRequest = z.object({ fencingToken: z.string(), runId: z.string() });
+
+export const FailItemRequest = z.object({
+  fencingToken: z.string(),
+  stage: FailureStage,
+  message: z.string(),
+});
+
+export const RunStatusUpdate = z.object({
+  fencingToken: z.string(),
+  state: RunState,
+  exitCode: z.number().int().optional(),
+  failure: RunFailure.optional(),
+  sourceCommit: z.string().optional(),
+  /** The run config the program received, recorded once at start. */
+  config: JsonObject.optional(),
+});
+export type RunStatusUpdate = z.infer<typeof RunStatusUpdate>;
+
+export const LogAppendRequest = z.object({
+  fencingToken: z.string(),
+  lines: z.array(z.object({ stream: LogStream, text: z.string() })).max(10_000),
+});
+export type LogAppendRequest = z.infer<typeof LogAppendRequest>;
+
+export const HeartbeatRequest = z.object({
+  status: AgentStatus,
+  runs: z.array(z.object({ runId: z.string(), fencingToken: z.string() })),
+});
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+export const HeartbeatResponse = z.object({
+  /** Runs the user asked to stop: send SIGTERM, then SIGKILL after the grace period. */
+  cancel: z.array(z.string()),
+  /** Runs this agent no longer owns (its token is stale): stop touching them. */
+  lost: z.array(z.string()),
+});
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+
+export const DirectRunResponse = z.object({
+  run: Run,
+  fencingToken: z.string(),
+  job: JobVersion.nullable(),
+});
+export type DirectRunResponse = z.infer<typeof DirectRunResponse>;

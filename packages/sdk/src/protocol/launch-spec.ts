@@ -1,0 +1,35 @@
+/**
+ * @module The launch spec: what `launchAdd` enqueues and an agent executes. Keys are W&B's
+ * (snake_case) because users pass this object as `config`, exactly as with W&B Launch.
+ */
+import { z } from 'zod';
+
+import { JsonObject } from './common.js';
+
+export const Overrides = z.looseObject({
+  args: z.array(z.string(), 'override args must be a list of strings').optional(),
+  run_config: JsonObject.optional(),
+  entry_point: z.array(z.string()).optional(),
+});
+export type Overrides = z.infer<typeof Overrides>;
+
+export const LaunchSpec = z.looseObject({
+  job: z.string().optional(),
+  uri: z.string().optional(),
+  docker: z.looseObject({ docker_image: z.string().optional() }).optional(),
+  entity: z.string().optional(),
+  project: z.string().optional(),
+  name: z.string().optional(),
+  author: z.string().optional(),
+  run_id: z.string().optional(),
+  sweep_id: z.string().optional(),
+  resource: z.string().optional(),
+  resource_args: JsonObject.optional(),
+  git: z.looseObject({ version: z.string().optional(), repo: z.string().optional() }).optional(),
+  overrides: Overrides.optional(),
+  builder: JsonObject.optional(),
+  registry: JsonObject.optional(),
+  template_variables: JsonObject.optional(),
+  build: z.boolean().optional(),
+});
+export type LaunchSpec = z.infer<typeof LaunchSpec>;

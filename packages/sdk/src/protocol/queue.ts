@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+import { JsonObject, Name, PriorityValue, Timestamp } from './common.js';
+import { LaunchSpec } from './launch-spec.js';
+
+export const RESOURCES = [
+  'local-process',
+  'local-container',
+  'kubernetes',
+  'slurm',
+  'sagemaker',
+  'gcp-vertex',
+] as const;
+export const Resource = z.enum(RESOURCES);
+export type Resource = z.infer<typeof Resource>;
+
+/** Schema of one queue template variable (W&B: string with enum, integer/number with bounds). */
+export const TemplateVariableSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('string'),
+    enum: z.array(z.string()).optional(),
+    default: z.string().optional(),
+    description: z.string().optional(),
+  }),
+  z.object({
+    type: z.enum(['integer', 'number']),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    default: z.number().optional(),
+    description: z.string().optional(),
+  }),
+]);
+export type TemplateVariableSchema = z.infer<typeof TemplateVariableSchema>;
+
+export const Queue = z.object({
+  id: z.string(),
+  entity: z.string(),
+  name: z.string(),
+  resource: z.string(),
+  /** Default resource config; values may hold `{{variable}}` placeholders. */
+  config: JsonObject,
+  templateVariables: z.record(z.string(), TemplateVariableSchema),
+  prioritization: z.boolean(),
+  maxAttempts: z.number().int().min(1),
+  createdAt: Timestamp,
+});
+export type Queue = z.infer<typeof Queue>;
+
+export const CreateQueueRequest = z.object({
+  entity: Name.optional(),
+  name: Name,
+  resource: Resource.default('local-process'),
+  config: JsonObject.default({}),
+  templateVariables: z.record(z.string(), TemplateVariableSchema).default({}),
+  prioritization: z.boolean().default(false),
+  maxAttempts: z.number().int().min(1).max(100).default(1),
+});
+export type CreateQueueRequest = z.input<typeof CreateQueueRequest>;
+
+export const QueueItemState = z.enum(['pending', 'leased', 'claimed', 'failed']);
+export type QueueItemState = z.infer<typeof QueueItemState>;
+
+export const QueueItem = z.object({
+  id: z.string(),
+  queueId: z.string(),
+  queue: z.string(),
+  /** Entity that owns the queue. */
+  entity: z.string(),
+  projectQueue: z.string(),
+  state: QueueItemState,
+  priority: PriorityValue,
+  spec: LaunchSpec,
+  templateVariables: JsonObject,
+  /** The run this item became, once an agent acknowledged it (W&B `associatedRunId`). */
+  runId: z.string().nullable(),
+  error: z.object({ stage: z.string(), message: z.string() }).nullable(),
+  warnings: z.array(z.string()),
+  createdAt: Timestamp,
+});
+export type QueueItem = z.infer<typeof QueueItem>;
+
+export const EnqueueRequest = z.object({
+  queue: Name,
+  /** Entity that owns the queue; default: the spec's entity, then the key's default entity. */
+  queueEntity: Name.optional(),
+  projectQueue: z.string().optional(),
+  spec: LaunchSpec,
+  priority: PriorityValue.optional(),
+  templateVariables: JsonObject.optional(),
+});
+export type EnqueueRequest = z.infer<typeof EnqueueRequest>;

@@ -1,0 +1,251 @@
+/**
+ * @module The route table: every endpoint under `/api/v1` with its request and response schemas.
+ * The server registers handlers from it, the client calls through it, and the OpenAPI document is
+ * generated from it, so the three cannot drift.
+ */
+import { z } from 'zod';
+
+import {
+  AckRequest,
+  Agent,
+  ClaimRequest,
+  ClaimResponse,
+  DirectRunResponse,
+  FailItemRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LogAppendRequest,
+  RegisterAgentRequest,
+  RunStatusUpdate,
+} from './agent.js';
+import { page } from './common.js';
+import { CreateJobRequest, CreateJobResponse, JobSummary, JobVersion, UploadBlobResponse } from './job.js';
+import { CreateQueueRequest, EnqueueRequest, Queue, QueueItem } from './queue.js';
+import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteDef {
+  readonly method: HttpMethod;
+  /** Path under `/api/v1`, with `:param` segments. */
+  readonly path: string;
+  readonly summary: string;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Body is raw bytes (`application/octet-stream`), not JSON. */
+  readonly rawBody?: true;
+  readonly response: z.ZodType;
+}
+
+const id = z.object({ id: z.string() });
+const waitQuery = z.object({
+  /** Hold the request until this is reached or `waitMs` passes. */
+  waitFor: z.enum(['started', 'finished']).optional(),
+  waitMs: z.coerce.number().int().min(0).max(60_000).default(0),
+});
+const Deleted = z.object({ deleted: z.boolean() });
+
+export const routes = {
+  whoami: {
+    method: 'GET',
+    path: '/whoami',
+    summary: 'The caller: default entity and key name',
+    response: z.object({ entity: z.string(), keyName: z.string(), serverVersion: z.string() }),
+  },
+  uploadBlob: {
+    method: 'PUT',
+    path: '/blobs',
+    summary: 'Upload a code snapshot (gzipped tar); returns its content address',
+    rawBody: true,
+    response: UploadBlobResponse,
+  },
+  downloadBlob: {
+    method: 'GET',
+    path: '/blobs/:digest',
+    summary: 'Download a blob by its content address',
+    params: z.object({ digest: z.string() }),
+    response: z.unknown(),
+  },
+  createJob: {
+    method: 'POST',
+    path: '/jobs',
+    summary: 'Create a job, or a new version of it ("No changes detected" if identical)',
+    body: CreateJobRequest,
+    response: CreateJobResponse,
+  },
+  listJobs: {
+    method: 'GET',
+    path: '/jobs',
+    summary: 'List jobs of an entity (optionally one project)',
+    query: z.object({ entity: z.string().optional(), project: z.string().optional() }),
+    response: z.object({ items: z.array(JobSummary) }),
+  },
+  resolveJob: {
+    method: 'GET',
+    path: '/jobs/resolve',
+    summary: 'Resolve entity/project/name:alias to one version',
+    query: z.object({ ref: z.string() }),
+    response: JobVersion,
+  },
+  listQueues: {
+    method: 'GET',
+    path: '/queues',
+    summary: 'List queues of an entity',
+    query: z.object({ entity: z.string().optional() }),
+    response: z.object({ items: z.array(Queue) }),
+  },
+  createQueue: {
+    method: 'POST',
+    path: '/queues',
+    summary: 'Create a queue',
+    body: CreateQueueRequest,
+    response: Queue,
+  },
+  getQueue: {
+    method: 'GET',
+    path: '/queues/:entity/:name',
+    summary: 'One queue',
+    params: z.object({ entity: z.string(), name: z.string() }),
+    response: Queue,
+  },
+  enqueue: {
+    method: 'POST',
+    path: '/queue-items',
+    summary: 'Push a launch spec onto a queue (launchAdd); honours the Idempotency-Key header',
+    body: EnqueueRequest,
+    response: QueueItem,
+  },
+  getQueueItem: {
+    method: 'GET',
+    path: '/queue-items/:id',
+    summary: 'A queued run; with waitFor=started, held until it has a run (long-poll)',
+    params: id,
+    query: waitQuery,
+    response: QueueItem,
+  },
+  deleteQueueItem: {
+    method: 'DELETE',
+    path: '/queue-items/:id',
+    summary: 'Remove a pending item from its queue',
+    params: id,
+    response: Deleted,
+  },
+  listRuns: {
+    method: 'GET',
+    path: '/runs',
+    summary: 'List runs, newest first',
+    query: RunListQuery,
+    response: page(Run),
+  },
+  getRun: {
+    method: 'GET',
+    path: '/runs/:id',
+    summary: 'A run; with waitFor=finished, held until it is terminal (long-poll)',
+    params: id,
+    query: waitQuery,
+    response: Run,
+  },
+  cancelRun: {
+    method: 'POST',
+    path: '/runs/:id/cancel',
+    summary: 'Stop a run (idempotent): SIGTERM, then SIGKILL after the grace period',
+    params: id,
+    response: Run,
+  },
+  getLogs: {
+    method: 'GET',
+    path: '/runs/:id/logs',
+    summary: 'Log lines after a sequence number; waitMs holds the request for new lines',
+    params: id,
+    query: z.object({
+      after: z.coerce.number().int().min(-1).default(-1),
+      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+      waitMs: z.coerce.number().int().min(0).max(60_000).default(0),
+    }),
+    response: LogPage,
+  },
+  createDirectRun: {
+    method: 'POST',
+    path: '/runs/direct',
+    summary: 'Record a run that the caller executes itself (launch), returning its fencing token',
+    body: DirectRunRequest,
+    response: DirectRunResponse,
+  },
+  registerAgent: {
+    method: 'POST',
+    path: '/agents',
+    summary: 'Register an agent for some queues',
+    body: RegisterAgentRequest,
+    response: Agent,
+  },
+  listAgents: {
+    method: 'GET',
+    path: '/agents',
+    summary: 'Agents of an entity',
+    query: z.object({ entity: z.string().optional() }),
+    response: z.object({ items: z.array(Agent) }),
+  },
+  claim: {
+    method: 'POST',
+    path: '/agents/:id/claim',
+    summary: 'Long-poll for the next item on the agent’s queues; returns a lease and fencing token',
+    params: id,
+    body: ClaimRequest,
+    response: ClaimResponse,
+  },
+  heartbeat: {
+    method: 'POST',
+    path: '/agents/:id/heartbeat',
+    summary: 'Extend the leases of all of an agent’s runs; returns runs to cancel and runs lost',
+    params: id,
+    body: HeartbeatRequest,
+    response: HeartbeatResponse,
+  },
+  ackItem: {
+    method: 'POST',
+    path: '/queue-items/:id/ack',
+    summary: 'Acknowledge a leased item: the run is created (state starting)',
+    params: id,
+    body: AckRequest,
+    response: Run,
+  },
+  failItem: {
+    method: 'POST',
+    path: '/queue-items/:id/fail',
+    summary: 'Fail a leased item before a run exists',
+    params: id,
+    body: FailItemRequest,
+    response: QueueItem,
+  },
+  updateRunStatus: {
+    method: 'POST',
+    path: '/runs/:id/status',
+    summary: 'Report a run state change (fenced)',
+    params: id,
+    body: RunStatusUpdate,
+    response: Run,
+  },
+  appendLogs: {
+    method: 'POST',
+    path: '/runs/:id/logs',
+    summary: 'Append log lines in order (fenced)',
+    params: id,
+    body: LogAppendRequest,
+    response: z.object({ next: z.number().int() }),
+  },
+} as const satisfies Record<string, RouteDef>;
+
+export type Routes = typeof routes;
+export type RouteName = keyof Routes;
+
+type Infer<T> = T extends z.ZodType ? z.input<T> : undefined;
+/** What a caller passes for a route. */
+export type RouteInput<N extends RouteName> = (Routes[N] extends { params: infer P }
+  ? { params: Infer<P> }
+  : unknown) &
+  (Routes[N] extends { query: infer Q } ? { query?: Infer<Q> } : unknown) &
+  (Routes[N] extends { body: infer B } ? { body: Infer<B> } : unknown) &
+  (Routes[N] extends { rawBody: true } ? { raw: Uint8Array } : unknown);
+/** What a route answers. */
+export type RouteOutput<N extends RouteName> = z.output<Routes[N]['response']>;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+import { JsonObject, Timestamp } from './common.js';
+import { LaunchSpec } from './launch-spec.js';
+
+export const RUN_STATES = [
+  'pending',
+  'starting',
+  'running',
+  'stopping',
+  'finished',
+  'failed',
+  'crashed',
+  'stopped',
+  'preempted',
+] as const;
+export const RunState = z.enum(RUN_STATES);
+export type RunState = z.infer<typeof RunState>;
+
+export const TERMINAL_RUN_STATES: readonly RunState[] = [
+  'finished',
+  'failed',
+  'crashed',
+  'stopped',
+  'preempted',
+];
+export function isTerminalRunState(state: RunState): boolean {
+  return TERMINAL_RUN_STATES.includes(state);
+}
+
+/** Where a run failed: preparing it on the agent, building an image, or the program itself. */
+export const FailureStage = z.enum(['agent', 'build', 'run']);
+export type FailureStage = z.infer<typeof FailureStage>;
+
+export const RunFailure = z.object({
+  stage: FailureStage,
+  message: z.string(),
+  /** Machine-readable reason, e.g. `exit_code`, `agent_lost`, `start_timeout`. */
+  reason: z.string().optional(),
+});
+export type RunFailure = z.infer<typeof RunFailure>;
+
+export const Run = z.object({
+  id: z.string(),
+  entity: z.string(),
+  project: z.string(),
+  name: z.string().nullable(),
+  state: RunState,
+  queueItemId: z.string().nullable(),
+  queue: z.string().nullable(),
+  /** `entity/project/name:vN` of the job version that ran. */
+  job: z.string().nullable(),
+  /** The run config the program saw (`TMINUS_CONFIG` / `WANDB_CONFIG`). */
+  config: JsonObject,
+  spec: LaunchSpec,
+  exitCode: z.number().int().nullable(),
+  failure: RunFailure.nullable(),
+  summary: JsonObject,
+  agentId: z.string().nullable(),
+  attempt: z.number().int().min(1),
+  /** Git commit the run checked out, when its source is git. */
+  sourceCommit: z.string().nullable(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const LogStream = z.enum(['stdout', 'stderr', 'system']);
+export type LogStream = z.infer<typeof LogStream>;
+
+export const LogLine = z.object({
+  seq: z.number().int(),
+  stream: LogStream,
+  text: z.string(),
+  ts: Timestamp,
+});
+export type LogLine = z.infer<typeof LogLine>;
+
+export const LogPage = z.object({
+  lines: z.array(LogLine),
+  /** Pass as `after` to read on. */
+  next: z.number().int(),
+  /** True when the run is terminal and every line has been read. */
+  done: z.boolean(),
+});
+export type LogPage = z.infer<typeof LogPage>;
+
+export const RunListQuery = z.object({
+  entity: z.string().optional(),
+  project: z.string().optional(),
+  queue: z.string().optional(),
+  state: RunState.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().optional(),
+});
+export type RunListQuery = z.input<typeof RunListQuery>;
+
+/** Create a run that this machine executes itself (`launch()`), with no queue or agent. */
+export const DirectRunRequest = z.object({ spec: LaunchSpec });
+export type DirectRunRequest = z.infer<typeof DirectRunRequest>;

@@ -1,0 +1,145 @@
+/**
+ * @module The agent: registers, long-polls its queues for work (no fixed sleep), runs each claimed
+ * item concurrently up to `maxJobs`, heartbeats all its runs in one call, and obeys cancel.
+ */
+import { hostname as osHostname } from 'node:os';
+
+import { type Api, LaunchError } from '@tminus/sdk';
+import type { Lease } from '@tminus/sdk/protocol';
+
+import { executeRun, type RunExecution } from './execute-run.js';
+import { newLocalRunId } from './run-id.js';
+import { createApiReporter } from './run-reporter.js';
+
+export interface AgentOptions {
+  readonly api: Api;
+  readonly entity?: string;
+  readonly queues: readonly string[];
+  /** -1 = unlimited (W&B); default 1. */
+  readonly maxJobs: number;
+  /** W&B's stopped_run_timeout. @default 60_000 */
+  readonly stopGraceMs: number;
+  readonly cacheDir: string;
+  readonly workDir: string;
+  readonly hostname?: string;
+  readonly log?: (line: string) => void;
+  readonly verbosity?: number;
+  /** @default 5_000 */
+  readonly heartbeatMs?: number;
+}
+
+export interface RunningAgent {
+  readonly id: string;
+  /** Stops claiming, stops its runs (SIGTERM, then SIGKILL after the grace period) and waits. */
+  stop(): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+export const AGENT_VERSION = '0.1.0';
+
+interface ActiveRun {
+  readonly runId: string;
+  readonly fencingToken: string;
+  readonly execution: RunExecution;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { api } = options;
+  const log = options.log ?? (() => undefined);
+  const agent = await api.request('registerAgent', {
+    body: {
+      ...(options.entity === undefined ? {} : { entity: options.entity }),
+      queues: [...options.queues],
+      hostname: options.hostname ?? osHostname(),
+      maxJobs: options.maxJobs,
+      version: AGENT_VERSION,
+    },
+  });
+  log(`agent ${agent.id} polling on queues ${agent.queues.join(', ')} (max jobs ${options.maxJobs === -1 ? 'unlimited' : options.maxJobs})`);
+  const active = new Map<string, ActiveRun>();
+  const queues = [...agent.queues];
+  const stopController = new AbortController();
+  let wakeCapacity: () => void = () => undefined;
+  const capacity = () => options.maxJobs === -1 || active.size < options.maxJobs;
+
+  const heartbeat = async () => {
+    const runs = [...active.values()].map((r) => ({ runId: r.runId, fencingToken: r.fencingToken }));
+    const answer = await api.request('heartbeat', {
+      params: { id: agent.id },
+      body: { status: runs.length ? 'running' : 'polling', runs },
+    });
+    for (const id of answer.cancel) void active.get(id)?.execution.cancel();
+    for (const id of answer.lost) {
+      log(`run ${id} is owned elsewhere now; stopping it here`);
+      void active.get(id)?.execution.abandon();
+    }
+  };
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), options.heartbeatMs ?? 5_000);
+
+  const runLease = async (lease: Lease) => {
+    const { item, fencingToken, job } = lease;
+    const runId = item.spec.run_id ?? newLocalRunId();
+    let run;
+    try {
+      run = await api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } });
+    } catch (error) {
+      log(`could not acknowledge ${item.id}: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof LaunchError && error.code === 'CONFLICT') {
+        await api.request('failItem', { params: { id: item.id }, body: { fencingToken, stage: 'agent', message: error.message } }).catch(() => undefined);
+      }
+      return;
+    }
+    log(`run ${run.id} (${item.id}) starting`);
+    const execution = executeRun({
+      api, reporter: createApiReporter(api, run.id, fencingToken), run, fencingToken, job, spec: item.spec,
+      cacheDir: options.cacheDir, workDir: options.workDir, stopGraceMs: options.stopGraceMs, log,
+    });
+    active.set(run.id, { runId: run.id, fencingToken, execution });
+    const outcome = await execution.done;
+    active.delete(run.id);
+    wakeCapacity();
+    log(`run ${run.id} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`);
+  };
+
+  const loop = async () => {
+    let backoff = 500;
+    while (!stopController.signal.aborted) {
+      if (!capacity()) {
+        await new Promise<void>((resolve) => (wakeCapacity = resolve));
+        continue;
+      }
+      try {
+        const { lease } = await api.request(
+          'claim',
+          { params: { id: agent.id }, body: { queues, waitMs: 25_000 } },
+          { signal: stopController.signal },
+        );
+        backoff = 500;
+        if (lease === null) continue;
+        // W&B's fairness: the queue that just gave work goes to the end of the list.
+        const at = queues.indexOf(lease.item.queue);
+        if (at !== -1 && queues.length > 1) queues.push(...queues.splice(at, 1));
+        void runLease(lease);
+      } catch (error) {
+        if (stopController.signal.aborted) break;
+        log(`claim failed (${error instanceof Error ? error.message : String(error)}); retrying in ${backoff} ms`);
+        await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random())));
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  };
+  const done = loop();
+
+  return {
+    id: agent.id,
+    done,
+    async stop() {
+      stopController.abort();
+      wakeCapacity();
+      clearInterval(timer);
+      await done;
+      await Promise.all([...active.values()].map((r) => r.execution.cancel()));
+      await api.request('heartbeat', { params: { id: agent.id }, body: { status: 'killed', runs: [] } }).catch(() => undefined);
+    },
+  };
+}

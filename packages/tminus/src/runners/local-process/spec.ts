@@ -1,0 +1,67 @@
+/**
+ * @module The pure part of the local-process runner: the command line and environment of a run.
+ */
+import type { JsonObject, LaunchSpec } from '@tminus/sdk/protocol';
+
+export interface ProcessSpecInput {
+  readonly runId: string;
+  readonly entity: string;
+  readonly project: string;
+  readonly name: string | null;
+  readonly queue: string | null;
+  readonly spec: LaunchSpec;
+  /** The job's entrypoint, if the run has a job. */
+  readonly jobEntrypoint: readonly string[] | undefined;
+  readonly runConfig: JsonObject;
+  readonly configPath: string;
+  readonly apiUrl: string;
+  readonly runToken: string;
+  readonly attempt: number;
+  /** The agent's own environment, which the run inherits. */
+  readonly baseEnv: NodeJS.ProcessEnv;
+}
+
+export interface ProcessSpec {
+  readonly argv: readonly [string, ...string[]];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** `overrides.entry_point` replaces the job's entrypoint; `overrides.args` are appended; `x.py` runs with python3. */
+export function buildArgv(spec: LaunchSpec, jobEntrypoint: readonly string[] | undefined): string[] | undefined {
+  const base = spec.overrides?.entry_point?.length ? spec.overrides.entry_point : jobEntrypoint;
+  if (base === undefined || base.length === 0) return undefined;
+  const argv = base[0]!.endsWith('.py') ? ['python3', ...base] : [...base];
+  return [...argv, ...(spec.overrides?.args ?? [])];
+}
+
+export function buildProcessSpec(input: ProcessSpecInput): ProcessSpec | undefined {
+  const argv = buildArgv(input.spec, input.jobEntrypoint);
+  if (argv === undefined) return undefined;
+  const config = JSON.stringify(input.runConfig);
+  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
+  // The agent's credentials are not the run's: the run gets a token scoped to itself.
+  delete env.TMINUS_API_KEY;
+  delete env.WANDB_API_KEY;
+  Object.assign(env, {
+    TMINUS_RUN_ID: input.runId,
+    TMINUS_ENTITY: input.entity,
+    TMINUS_PROJECT: input.project,
+    TMINUS_CONFIG: config,
+    TMINUS_CONFIG_PATH: input.configPath,
+    TMINUS_API_URL: input.apiUrl,
+    TMINUS_RUN_TOKEN: input.runToken,
+    WANDB_RUN_ID: input.runId,
+    WANDB_CONFIG: config,
+    WANDB_LAUNCH: 'True',
+    WANDB_PROJECT: input.project,
+    WANDB_ENTITY: input.entity,
+  });
+  if (input.name !== null) env.WANDB_NAME = input.name;
+  if (input.queue !== null) {
+    env.TMINUS_QUEUE = input.queue;
+    env.WANDB_LAUNCH_QUEUE_NAME = input.queue;
+  }
+  if (input.spec.sweep_id !== undefined) env.WANDB_SWEEP_ID = input.spec.sweep_id;
+  if (input.attempt > 1) env.WANDB_RESUME = 'allow';
+  return { argv: argv as [string, ...string[]], env };
+}

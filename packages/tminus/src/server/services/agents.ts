@@ -1,0 +1,110 @@
+import { LaunchError } from '@tminus/sdk';
+import type {
+  Agent,
+  ClaimRequest,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  Lease,
+  Queue,
+  RegisterAgentRequest,
+} from '@tminus/sdk/protocol';
+import { ClaimRequest as ClaimRequestSchema } from '@tminus/sdk/protocol';
+
+import { newFencingToken, newId } from '../ids.js';
+import { topics } from '../notifier.js';
+import type { AuthContext } from '../auth.js';
+import type { ServiceContext } from './context.js';
+import type { JobService } from './jobs.js';
+import type { QueueService } from './queues.js';
+
+/** Agents: registration, the long-poll claim, and heartbeats. */
+export class AgentService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly queues: QueueService,
+    private readonly jobs: JobService,
+  ) {}
+
+  async register(auth: AuthContext, request: RegisterAgentRequest): Promise<Agent> {
+    const entity = request.entity ?? auth.entity;
+    const missing: string[] = [];
+    for (const name of request.queues) {
+      try {
+        await this.queues.get(entity, name);
+      } catch {
+        missing.push(name);
+      }
+    }
+    if (missing.length > 0) {
+      const available = (await this.ctx.store.listQueues(entity)).map((q) => q.name);
+      throw new LaunchError('NOT_FOUND', `Could not start launch agent: queue(s) ${missing.join(', ')} not found for entity ${entity}`, {
+        hint: `Available queues: ${available.join(', ') || 'none'}. Create one with \`tminus queue create NAME -e ${entity}\`.`,
+      });
+    }
+    return this.ctx.store.createAgent({
+      id: newId('ag'),
+      entity,
+      queues: request.queues,
+      hostname: request.hostname,
+      maxJobs: request.maxJobs,
+      version: request.version,
+      config: request.config ?? {},
+      now: this.ctx.now(),
+    });
+  }
+
+  async get(id: string): Promise<Agent> {
+    const agent = await this.ctx.store.getAgent(id);
+    if (agent === undefined) {
+      throw new LaunchError('NOT_FOUND', `Agent ${id} is not registered`, { hint: 'Restart the agent; it registers again.' });
+    }
+    return agent;
+  }
+
+  /** Leases the next item of the agent's queues (in the order given), waiting up to `waitMs` for one. */
+  async claim(agentId: string, input: ClaimRequest, signal?: AbortSignal): Promise<Lease | null> {
+    const request = ClaimRequestSchema.parse(input);
+    const agent = await this.get(agentId);
+    const names = request.queues ?? agent.queues;
+    const queues: Queue[] = [];
+    for (const name of names) queues.push(await this.queues.get(agent.entity, name));
+    await this.ctx.store.heartbeatAgent(agentId, agent.status, agent.running, this.ctx.now());
+    const lease = await this.ctx.notifier.waitFor(
+      queues.map((q) => topics.queue(q.id)),
+      request.waitMs,
+      () => this.#tryClaim(agentId, queues),
+      signal,
+    );
+    return lease ?? null;
+  }
+
+  async #tryClaim(agentId: string, queues: readonly Queue[]): Promise<Lease | undefined> {
+    for (const queue of queues) {
+      const now = this.ctx.now();
+      const fencingToken = newFencingToken();
+      const leaseExpiresAt = now + this.ctx.leaseMs;
+      const item = await this.ctx.store.claim({ queueId: queue.id, agentId, fencingToken, now, leaseExpiresAt });
+      if (item === undefined) continue;
+      this.ctx.notifier.notify(topics.item(item.id));
+      const auth: AuthContext = { keyId: '', keyName: '', entity: item.entity };
+      const job = item.spec.job === undefined ? null : await this.jobs.resolve(auth, item.spec.job).catch(() => null);
+      return { item, fencingToken, leaseExpiresAt: new Date(leaseExpiresAt).toISOString(), job };
+    }
+    return undefined;
+  }
+
+  async heartbeat(agentId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const now = this.ctx.now();
+    await this.get(agentId);
+    await this.ctx.store.heartbeatAgent(agentId, request.status, request.runs.length, now);
+    const owned = new Set(await this.ctx.store.extendRunLeases(request.runs, now + this.ctx.leaseMs));
+    const lost = request.runs.filter((r) => !owned.has(r.runId)).map((r) => r.runId);
+    const runs = await this.ctx.store.getRunsByIds([...owned]);
+    const cancel = runs.filter((r) => r.state === 'stopping').map((r) => r.id);
+    return { cancel, lost };
+  }
+
+  list(auth: AuthContext, entity?: string): Promise<Agent[]> {
+    return this.ctx.store.listAgents(entity ?? auth.entity);
+  }
+}

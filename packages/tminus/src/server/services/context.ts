@@ -1,0 +1,13 @@
+import type { Store } from '../../store/store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { Notifier } from '../notifier.js';
+
+/** What every service gets: the ports, the notifier, a clock and the server's settings. */
+export interface ServiceContext {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly notifier: Notifier;
+  readonly now: () => number;
+  readonly leaseMs: number;
+  readonly log: (line: string) => void;
+}

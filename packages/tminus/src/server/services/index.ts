@@ -1,0 +1,40 @@
+import type { Store } from '../../store/store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { AgentService } from './agents.js';
+import type { ServiceContext } from './context.js';
+import { EnqueueService } from './enqueue.js';
+import { EntityService } from './entities.js';
+import { ItemService } from './items.js';
+import { JobService } from './jobs.js';
+import { QueueService } from './queues.js';
+import { RunService } from './runs.js';
+
+export interface Services {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly entities: EntityService;
+  readonly jobs: JobService;
+  readonly queues: QueueService;
+  readonly enqueue: EnqueueService;
+  readonly items: ItemService;
+  readonly runs: RunService;
+  readonly agents: AgentService;
+}
+
+export function createServices(ctx: ServiceContext): Services {
+  const entities = new EntityService(ctx);
+  const jobs = new JobService(ctx, entities);
+  const queues = new QueueService(ctx, entities);
+  const enqueue = new EnqueueService(ctx, entities, queues, jobs);
+  return {
+    store: ctx.store,
+    blobs: ctx.blobs,
+    entities,
+    jobs,
+    queues,
+    enqueue,
+    items: new ItemService(ctx),
+    runs: new RunService(ctx, enqueue, jobs),
+    agents: new AgentService(ctx, queues, jobs),
+  };
+}

@@ -1,0 +1,91 @@
+import { LaunchError } from '@tminus/sdk';
+import {
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type JobSource,
+  type JobVersion,
+  JOB_REF_FORM,
+  parseJobRef,
+} from '@tminus/sdk/protocol';
+
+import { checkGitRemote } from '../../core/uri-job.js';
+import { sha256Hex } from '../ids.js';
+import type { AuthContext } from '../auth.js';
+import type { ServiceContext } from './context.js';
+import type { EntityService } from './entities.js';
+
+/** Canonical JSON (sorted keys), so equal sources get equal digests. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export class JobService {
+  readonly #ctx: ServiceContext;
+  readonly #entities: EntityService;
+
+  constructor(ctx: ServiceContext, entities: EntityService) {
+    this.#ctx = ctx;
+    this.#entities = entities;
+  }
+
+  async create(auth: AuthContext, request: CreateJobRequest): Promise<CreateJobResponse> {
+    const entity = request.entity ?? auth.entity;
+    await this.#checkSource(request.source);
+    await this.#entities.ensureProject(entity, request.project);
+    const digest = `sha256:${sha256Hex(canonical(request.source))}`;
+    const { store } = this.#ctx;
+    const same = await store.findJobVersionByDigest(entity, request.project, request.name, digest);
+    if (same !== undefined) return { action: 'unchanged', job: same };
+    const { job, jobCreated } = await store.createJobVersion({
+      entity,
+      project: request.project,
+      name: request.name,
+      source: request.source,
+      digest,
+      description: request.description ?? null,
+      aliases: (request.aliases ?? []).filter((a) => a !== 'latest'),
+      now: this.#ctx.now(),
+    });
+    return { action: jobCreated ? 'created' : 'updated', job };
+  }
+
+  async #checkSource(source: JobSource): Promise<void> {
+    if (source.type === 'git') {
+      const problem = checkGitRemote(source.remote);
+      if (problem !== undefined) {
+        throw new LaunchError('INVALID_ARGUMENT', problem, { hint: 'Use https://, ssh://, user@host:path or an absolute local path.' });
+      }
+    }
+    if (source.type === 'code' && !(await this.#ctx.blobs.has(source.digest))) {
+      throw new LaunchError('NOT_FOUND', `Code snapshot ${source.digest} has not been uploaded`, {
+        hint: 'Upload the snapshot (PUT /api/v1/blobs) before creating the job; `tminus job create code DIR` does both.',
+      });
+    }
+    for (const part of source.entrypoint ?? []) {
+      if (part.split(/[/\\]/).includes('..')) {
+        throw new LaunchError('INVALID_ARGUMENT', `Entrypoint "${part}" must not contain ".."`);
+      }
+    }
+  }
+
+  /** Resolves `entity/project/name:alias` (two-part references take the caller's entity). */
+  async resolve(auth: AuthContext, ref: string): Promise<JobVersion> {
+    const parsed = parseJobRef(ref, { entity: auth.entity });
+    if (!parsed.ok) {
+      throw new LaunchError('INVALID_ARGUMENT', parsed.message, { hint: `Use ${JOB_REF_FORM}, e.g. alice/mnist/train:latest.` });
+    }
+    const { entity, project, name, alias } = parsed.ref;
+    const job = await this.#ctx.store.getJobVersion(entity, project, name, alias);
+    if (job === undefined) {
+      throw new LaunchError('NOT_FOUND', `Job ${entity}/${project}/${name}:${alias} not found`, {
+        hint: `List jobs with \`tminus job list -e ${entity} -p ${project}\`, or create it with \`tminus job create\`.`,
+      });
+    }
+    return job;
+  }
+}

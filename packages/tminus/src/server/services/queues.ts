@@ -1,0 +1,54 @@
+import { LaunchError } from '@tminus/sdk';
+import { CreateQueueRequest, type Queue } from '@tminus/sdk/protocol';
+
+import { newId } from '../ids.js';
+import type { AuthContext } from '../auth.js';
+import type { ServiceContext } from './context.js';
+import type { EntityService } from './entities.js';
+
+export class QueueService {
+  readonly #ctx: ServiceContext;
+  readonly #entities: EntityService;
+
+  constructor(ctx: ServiceContext, entities: EntityService) {
+    this.#ctx = ctx;
+    this.#entities = entities;
+  }
+
+  async create(auth: AuthContext, input: CreateQueueRequest): Promise<Queue> {
+    const request = CreateQueueRequest.parse(input);
+    const entity = request.entity ?? auth.entity;
+    await this.#entities.ensure(entity);
+    const now = this.#ctx.now();
+    return this.#ctx.store.createQueue({
+      id: newId('q'),
+      entity,
+      name: request.name,
+      resource: request.resource,
+      config: request.config,
+      templateVariables: request.templateVariables,
+      prioritization: request.prioritization,
+      maxAttempts: request.maxAttempts,
+      createdAt: new Date(now).toISOString(),
+      createdAtMs: now,
+    });
+  }
+
+  async list(auth: AuthContext, entity?: string): Promise<Queue[]> {
+    const owner = entity ?? auth.entity;
+    await this.#entities.ensure(owner);
+    return this.#ctx.store.listQueues(owner);
+  }
+
+  /** The queue, or a NOT_FOUND that lists the entity's queues. */
+  async get(entity: string, name: string): Promise<Queue> {
+    await this.#entities.ensure(entity);
+    const queue = await this.#ctx.store.getQueue(entity, name);
+    if (queue !== undefined) return queue;
+    const names = (await this.#ctx.store.listQueues(entity)).map((q) => q.name);
+    throw new LaunchError('NOT_FOUND', `Queue "${name}" not found for entity "${entity}"`, {
+      hint: `Create it with \`tminus queue create ${name} -e ${entity}\`${names.length ? `, or use one of: ${names.join(', ')}` : ''}.`,
+      details: { entity, queue: name, available: names },
+    });
+  }
+}

@@ -1,0 +1,133 @@
+import { LaunchError } from '@tminus/sdk';
+import {
+  type DirectRunResponse,
+  isTerminalRunState,
+  type LaunchSpec,
+  type LogPage,
+  type Run,
+  type RunStatusUpdate,
+} from '@tminus/sdk/protocol';
+
+import { CANCELLABLE_STATES, canTransition } from '../../core/run-lifecycle.js';
+import { newFencingToken, newRunId } from '../ids.js';
+import { topics } from '../notifier.js';
+import type { RunListFilter, RunPatch } from '../../store/store.js';
+import type { AuthContext } from '../auth.js';
+import type { ServiceContext } from './context.js';
+import type { EnqueueService } from './enqueue.js';
+import type { JobService } from './jobs.js';
+
+/** Runs: reading and waiting, agent status reports (fenced), cancel, logs and direct runs. */
+export class RunService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly enqueue: EnqueueService,
+    private readonly jobs: JobService,
+  ) {}
+
+  async get(id: string): Promise<Run> {
+    const run = await this.ctx.store.getRun(id);
+    if (run === undefined) {
+      throw new LaunchError('NOT_FOUND', `Run ${id} not found`, { hint: 'List runs with `tminus run list`.' });
+    }
+    return run;
+  }
+
+  async wait(id: string, until: 'started' | 'finished', waitMs: number, signal?: AbortSignal): Promise<Run> {
+    const reached = (run: Run) =>
+      until === 'finished' ? isTerminalRunState(run.state) : run.state !== 'pending' && run.state !== 'starting';
+    const run = await this.ctx.notifier.waitFor([topics.run(id)], waitMs, async () => {
+      const current = await this.get(id);
+      return reached(current) ? current : undefined;
+    }, signal);
+    return run ?? this.get(id);
+  }
+
+  list(filter: RunListFilter) {
+    return this.ctx.store.listRuns(filter);
+  }
+
+  async updateStatus(id: string, update: RunStatusUpdate): Promise<Run> {
+    const current = await this.get(id);
+    let state = update.state;
+    // A run the user is stopping stays `stopping` until the agent reports how it ended.
+    if (current.state === 'stopping' && (state === 'running' || state === 'starting')) state = 'stopping';
+    if (!canTransition(current.state, state)) {
+      throw new LaunchError('CONFLICT', `Run ${id} is ${current.state}; it cannot become ${state}`, { details: { from: current.state, to: state } });
+    }
+    const now = this.ctx.now();
+    const patch: RunPatch = {
+      state,
+      ...(update.exitCode === undefined ? {} : { exitCode: update.exitCode }),
+      ...(update.failure === undefined ? {} : { failure: update.failure }),
+      ...(update.sourceCommit === undefined ? {} : { sourceCommit: update.sourceCommit }),
+      ...(update.config === undefined ? {} : { config: update.config }),
+      ...(state === 'running' && current.startedAt === null ? { startedAt: now } : {}),
+      ...(isTerminalRunState(state) && !isTerminalRunState(current.state) ? { finishedAt: now } : {}),
+    };
+    const run = await this.ctx.store.updateRun(id, update.fencingToken, patch);
+    this.ctx.notifier.notify(topics.run(id));
+    if (isTerminalRunState(run.state)) this.ctx.notifier.notify(topics.logs(id));
+    return run;
+  }
+
+  /** Idempotent: a pending/starting/running run goes `stopping`; the agent then ends it `stopped`. */
+  async cancel(id: string): Promise<Run> {
+    const run = await this.ctx.store.transitionRun(id, CANCELLABLE_STATES, { state: 'stopping' });
+    if (run === undefined) return this.get(id);
+    this.ctx.notifier.notify(topics.run(id));
+    if (run.agentId !== null) this.ctx.notifier.notify(topics.agent(run.agentId));
+    return run;
+  }
+
+  async appendLogs(id: string, fencingToken: string, lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[]): Promise<number> {
+    const next = await this.ctx.store.appendLogs(id, fencingToken, lines, this.ctx.now());
+    this.ctx.notifier.notify(topics.logs(id));
+    return next;
+  }
+
+  /** Lines after `after`; with `waitMs`, held until a line arrives or the run ends. */
+  async readLogs(id: string, after: number, limit: number, waitMs: number, signal?: AbortSignal): Promise<LogPage> {
+    const read = async () => {
+      const [lines, run] = await Promise.all([this.ctx.store.readLogs(id, after, limit), this.get(id)]);
+      return { lines, terminal: isTerminalRunState(run.state) };
+    };
+    const page =
+      (await this.ctx.notifier.waitFor([topics.logs(id)], waitMs, async () => {
+        const result = await read();
+        return result.lines.length > 0 || result.terminal ? result : undefined;
+      }, signal)) ?? (await read());
+    const last = page.lines.at(-1);
+    return {
+      lines: page.lines,
+      next: last === undefined ? after : last.seq,
+      done: page.terminal && page.lines.length < limit,
+    };
+  }
+
+  /** A run the caller executes itself (`launch()`): recorded like any other, fenced by a token. */
+  async createDirect(auth: AuthContext, input: LaunchSpec): Promise<DirectRunResponse> {
+    const spec = structuredClone(input);
+    await this.enqueue.prepareSpec(auth, spec);
+    const job = spec.job === undefined ? null : await this.jobs.resolve(auth, spec.job);
+    const fencingToken = newFencingToken();
+    const now = this.ctx.now();
+    const run = await this.ctx.store.createRun({
+      id: spec.run_id ?? newRunId(),
+      entity: spec.entity ?? auth.entity,
+      project: spec.project ?? 'uncategorized',
+      name: spec.name ?? null,
+      queueItemId: null,
+      queueId: null,
+      job: spec.job ?? null,
+      spec,
+      config: spec.overrides?.run_config ?? {},
+      agentId: null,
+      fencingToken,
+      state: 'pending',
+      leaseExpiresAt: null,
+      now,
+    });
+    return { run, fencingToken, job };
+  }
+}

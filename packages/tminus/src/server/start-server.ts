@@ -1,0 +1,92 @@
+/**
+ * @module The server's composition root: data dir → store → services → HTTP.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+
+import { serve } from '@hono/node-server';
+
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { Authenticator } from './auth.js';
+import { createFsBlobStore } from './blobs/fs-blob-store.js';
+import { createApp } from './http/app.js';
+import { createHandlers, SERVER_VERSION } from './http/handlers.js';
+import { Notifier } from './notifier.js';
+import { createServices } from './services/index.js';
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Seeds the first admin key (only when the store has no key yet). */
+  readonly bootstrapApiKey?: string;
+  /** Entity of the first admin key. @default the OS user name */
+  readonly defaultEntity?: string;
+  readonly leaseSeconds?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  /** Set when this start created the first admin key. */
+  readonly bootstrap: { apiKey: string; entity: string } | undefined;
+  issueApiKey(entity: string, name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_SECONDS = 30;
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const store: Store = await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
+  await store.migrate();
+  const notifier = new Notifier();
+  const services = createServices({
+    store,
+    blobs: createFsBlobStore(join(options.dataDir, 'blobs')),
+    notifier,
+    now: () => Date.now(),
+    leaseMs: (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
+    log,
+  });
+  const auth = new Authenticator(store);
+  let bootstrap: RunningServer['bootstrap'];
+  if ((await store.countApiKeys()) === 0) {
+    const entity = options.defaultEntity ?? safeEntityName(userInfo().username);
+    await services.entities.ensure(entity);
+    bootstrap = { apiKey: await auth.issue(entity, 'admin', Date.now(), options.bootstrapApiKey), entity };
+  }
+  const app = createApp(createHandlers(services), auth, SERVER_VERSION, log);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Long-polls hold requests for up to 60 s; keep idle keep-alive sockets a little longer than that.
+  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
+  const address = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${address.port}`,
+    bootstrap,
+    async issueApiKey(entity, name) {
+      await services.entities.ensure(entity);
+      return auth.issue(entity, name, Date.now());
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await store.close();
+    },
+  };
+}
+
+/** OS user names may hold characters entity names do not allow. */
+function safeEntityName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'default';
+}

@@ -1,0 +1,214 @@
+/**
+ * @module The `Store` port: everything the server persists, as asynchronous methods, so that the
+ * SQLite adapter (embedded default) and the PostgreSQL adapter are interchangeable. Adapters hold no
+ * business rules beyond atomicity: the services decide, the store applies changes atomically and
+ * fences writes (a write with a stale fencing token throws `LaunchError('STALE_TOKEN')`).
+ *
+ * All timestamps are epoch milliseconds passed in by the caller (no clock reads in adapters).
+ */
+import type {
+  Agent,
+  AgentStatus,
+  FailureStage,
+  JobSource,
+  JobSummary,
+  JobVersion,
+  JsonObject,
+  LaunchSpec,
+  LogLine,
+  LogStream,
+  Queue,
+  QueueItem,
+  Run,
+  RunFailure,
+  RunState,
+} from '@tminus/sdk/protocol';
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  /** sha256 hex of the key; the key itself is never stored. */
+  readonly hash: string;
+  readonly entity: string;
+  readonly createdAt: number;
+}
+
+export interface NewJobVersion {
+  readonly entity: string;
+  readonly project: string;
+  readonly name: string;
+  readonly source: JobSource;
+  readonly digest: string;
+  readonly description: string | null;
+  /** Extra aliases besides `latest` (which always moves to the new version). */
+  readonly aliases: readonly string[];
+  readonly now: number;
+}
+
+export interface NewQueueItem {
+  readonly id: string;
+  readonly queueId: string;
+  readonly priority: number;
+  readonly spec: LaunchSpec;
+  readonly templateVariables: JsonObject;
+  readonly projectQueue: string;
+  readonly warnings: readonly string[];
+  /** Scoped by the caller (e.g. `<apiKeyId>:<header>`); a repeated key returns the first item. */
+  readonly idempotencyKey: string | null;
+  readonly now: number;
+}
+
+export interface ClaimParams {
+  readonly queueId: string;
+  readonly agentId: string;
+  /** Fresh random token; becomes the item's (and later the run's) fencing token. */
+  readonly fencingToken: string;
+  readonly now: number;
+  readonly leaseExpiresAt: number;
+}
+
+export interface NewRun {
+  readonly id: string;
+  readonly entity: string;
+  readonly project: string;
+  readonly name: string | null;
+  readonly queueItemId: string | null;
+  readonly queueId: string | null;
+  readonly job: string | null;
+  readonly spec: LaunchSpec;
+  readonly config: JsonObject;
+  readonly agentId: string | null;
+  readonly fencingToken: string;
+  readonly state: RunState;
+  readonly leaseExpiresAt: number | null;
+  readonly now: number;
+}
+
+export interface RunPatch {
+  readonly state?: RunState;
+  readonly exitCode?: number;
+  readonly failure?: RunFailure;
+  readonly sourceCommit?: string;
+  readonly config?: JsonObject;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+}
+
+export interface RunListFilter {
+  readonly entity?: string;
+  readonly project?: string;
+  readonly queueId?: string;
+  readonly state?: RunState;
+  readonly limit: number;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string;
+}
+
+export interface NewAgent {
+  readonly id: string;
+  readonly entity: string;
+  readonly queues: readonly string[];
+  readonly hostname: string;
+  readonly maxJobs: number;
+  readonly version: string;
+  readonly config: JsonObject;
+  readonly now: number;
+}
+
+export type DeleteItemResult = 'deleted' | 'not_found' | 'not_pending';
+
+export interface Store {
+  /** Applies pending migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // API keys and entities
+  countApiKeys(): Promise<number>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Creates the entity if missing; returns true when it was created. */
+  ensureEntity(name: string, now: number): Promise<boolean>;
+  ensureProject(entity: string, project: string, now: number): Promise<void>;
+
+  // queues
+  /** Throws `CONFLICT` if `entity/name` exists. */
+  createQueue(queue: Queue & { readonly createdAtMs: number }): Promise<Queue>;
+  getQueue(entity: string, name: string): Promise<Queue | undefined>;
+  getQueueById(id: string): Promise<Queue | undefined>;
+  listQueues(entity: string): Promise<Queue[]>;
+
+  // jobs
+  findJobVersionByDigest(
+    entity: string,
+    project: string,
+    name: string,
+    digest: string,
+  ): Promise<JobVersion | undefined>;
+  /** Resolves an alias or `vN`. */
+  getJobVersion(
+    entity: string,
+    project: string,
+    name: string,
+    alias: string,
+  ): Promise<JobVersion | undefined>;
+  /**
+   * Atomically assigns the next version index (`v0` for a new job), moves `latest` and the extra
+   * aliases to it. `jobCreated` is true when this is the job's first version.
+   */
+  createJobVersion(version: NewJobVersion): Promise<{ job: JobVersion; jobCreated: boolean }>;
+  listJobs(entity: string, project?: string): Promise<JobSummary[]>;
+
+  // queue items
+  /** Durable before it resolves. With an idempotency key seen before, returns that item, `existed`. */
+  enqueue(item: NewQueueItem): Promise<{ item: QueueItem; existed: boolean }>;
+  getQueueItem(id: string): Promise<QueueItem | undefined>;
+  /** Removes the item only if it is `pending`. */
+  deleteQueueItem(id: string): Promise<DeleteItemResult>;
+  /** Leases the next pending item of one queue: lowest priority number, then oldest. */
+  claim(params: ClaimParams): Promise<QueueItem | undefined>;
+  /**
+   * Acknowledges a leased item: item → `claimed` with `runId`, and the run is inserted, in one
+   * transaction. Throws `STALE_TOKEN` if the item is not leased with this token, `CONFLICT` if a run
+   * with that id exists.
+   */
+  ackItem(itemId: string, fencingToken: string, run: NewRun): Promise<Run>;
+  /** Fails a leased item (before a run exists). Fenced. */
+  failItem(
+    itemId: string,
+    fencingToken: string,
+    failure: { stage: FailureStage; message: string },
+  ): Promise<QueueItem>;
+  countPendingAhead(itemId: string): Promise<number>;
+
+  // runs
+  createRun(run: NewRun): Promise<Run>;
+  getRun(id: string): Promise<Run | undefined>;
+  listRuns(filter: RunListFilter): Promise<{ items: Run[]; nextCursor: string | null }>;
+  /** Fenced update. Throws `STALE_TOKEN` if the token does not own the run. */
+  updateRun(id: string, fencingToken: string, patch: RunPatch): Promise<Run>;
+  /** Unfenced state change for user actions (cancel): only if the run is in one of `from`. */
+  transitionRun(id: string, from: readonly RunState[], patch: RunPatch): Promise<Run | undefined>;
+  /** Runs of an agent whose token matches, for heartbeat answers. */
+  getRunsByIds(ids: readonly string[]): Promise<Run[]>;
+  /** Extends the leases of these runs if the tokens still own them; returns the ids that do. */
+  extendRunLeases(
+    runs: readonly { runId: string; fencingToken: string }[],
+    leaseExpiresAt: number,
+  ): Promise<string[]>;
+
+  // logs
+  /** Appends lines in order; returns the next sequence number. Fenced. */
+  appendLogs(
+    runId: string,
+    fencingToken: string,
+    lines: readonly { stream: LogStream; text: string }[],
+    now: number,
+  ): Promise<number>;
+  readLogs(runId: string, after: number, limit: number): Promise<LogLine[]>;
+
+  // agents
+  createAgent(agent: NewAgent): Promise<Agent>;
+  getAgent(id: string): Promise<Agent | undefined>;
+  listAgents(entity: string): Promise<Agent[]>;
+  heartbeatAgent(id: string, status: AgentStatus, running: number, now: number): Promise<void>;
+}

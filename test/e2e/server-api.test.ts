@@ -1,0 +1,148 @@
+/**
+ * The HTTP contract of a real server: authentication, the error shape, the OpenAPI document, job
+ * versioning and enqueue rules, over real HTTP on loopback.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { launchAdd, LaunchError } from '@tminus/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startStack, type TestStack } from '../helpers/stack.js';
+
+let stack: TestStack;
+const gitSource = (entrypoint: string[]) => ({ type: 'git' as const, remote: '/tmp/some-repo', commit: 'a'.repeat(40), entrypoint });
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+
+describe('authentication and errors', () => {
+  it('every endpoint requires an API key', async () => {
+    for (const path of ['/api/v1/runs', '/api/v1/queues', '/api/v1/openapi.json']) {
+      const response = await fetch(`${stack.url}${path}`);
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as { error: { code: string; hint: string } };
+      expect(body.error.code).toBe('UNAUTHENTICATED');
+      expect(body.error.hint).toContain('tminus up');
+    }
+    const wrong = await fetch(`${stack.url}/api/v1/runs`, { headers: { authorization: 'Bearer tmk_wrong' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('a malformed body is a 400 naming the field', async () => {
+    const response = await fetch(`${stack.url}/api/v1/queues`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bad name!' }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('INVALID_ARGUMENT');
+    expect(body.error.message).toContain('body.name');
+  });
+
+  it('invalid JSON is a 400, an unknown route a 404, both in the error shape', async () => {
+    const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
+    const bad = await fetch(`${stack.url}/api/v1/queues`, { method: 'POST', headers, body: '{' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('not valid JSON');
+    const missing = await fetch(`${stack.url}/api/v1/nothing`, { headers });
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('serves the OpenAPI document generated from the route table', async () => {
+    const response = await fetch(`${stack.url}/api/v1/openapi.json`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
+    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/v1/queue-items']?.post?.operationId).toBe('enqueue');
+    expect(doc.paths['/api/v1/runs/{id}']?.get?.operationId).toBe('getRun');
+  });
+
+  it('whoami names the key’s default entity', async () => {
+    expect(await stack.api.request('whoami', {})).toMatchObject({ entity: stack.entity });
+  });
+});
+
+describe('jobs', () => {
+  it('versions v0, v1…; latest moves; identical sources are not versioned twice; aliases resolve', async () => {
+    const first = await stack.api.request('createJob', { body: { project: 'p', name: 'j', source: gitSource(['main.py']) } });
+    expect(first.action).toBe('created');
+    expect(first.job.ref).toBe(`${stack.entity}/p/j:v0`);
+    const same = await stack.api.request('createJob', { body: { project: 'p', name: 'j', source: gitSource(['main.py']) } });
+    expect(same.action).toBe('unchanged');
+    expect(same.job.version).toBe('v0');
+    const second = await stack.api.request('createJob', {
+      body: { project: 'p', name: 'j', source: gitSource(['train.py']), aliases: ['best'] },
+    });
+    expect(second.action).toBe('updated');
+    expect(second.job.version).toBe('v1');
+    expect(second.job.aliases.sort()).toEqual(['best', 'latest']);
+    const latest = await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:latest` } });
+    expect(latest.version).toBe('v1');
+    const v0 = await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:v0` } });
+    expect(v0.source).toMatchObject({ entrypoint: ['main.py'] });
+    expect((await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:best` } })).version).toBe('v1');
+    const list = await stack.api.request('listJobs', { query: { project: 'p' } });
+    expect(list.items).toEqual([expect.objectContaining({ name: 'j', versions: 2 })]);
+  });
+
+  it('a code job needs its snapshot uploaded first', async () => {
+    const error = (await stack.api
+      .request('createJob', { body: { project: 'p', name: 'c', source: { type: 'code', digest: `sha256:${'0'.repeat(64)}`, entrypoint: ['x.py'] } } })
+      .catch((e: unknown) => e)) as LaunchError;
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.hint).toContain('tminus job create code');
+  });
+
+  it('refuses git remotes that could run commands', async () => {
+    const error = (await stack.api
+      .request('createJob', { body: { project: 'p', name: 'evil', source: { type: 'git', remote: '-uhack', entrypoint: ['x.py'] } } })
+      .catch((e: unknown) => e)) as LaunchError;
+    expect(error.code).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('enqueue', () => {
+  it('a retried request with the same idempotency key returns the same queued run', async () => {
+    await stack.api.request('createQueue', { body: { name: 'idem' } });
+    await stack.api.request('createJob', { body: { project: 'p', name: 'k', source: gitSource(['main.py']) } });
+    const key = randomUUID();
+    const a = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'idem', idempotencyKey: key });
+    const b = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'idem', idempotencyKey: key });
+    expect(b.id).toBe(a.id);
+    const c = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'idem' });
+    expect(c.id).not.toBe(a.id);
+  });
+
+  it('pins the job version at enqueue time', async () => {
+    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k:latest`, queueName: 'idem' });
+    const item = await queued.item();
+    expect(item.spec.job).toBe(`${stack.entity}/p/k:v0`);
+    expect(item.spec.resource).toBe('local-process');
+  });
+
+  it('a non-default priority on a queue without prioritisation is refused with a fix', async () => {
+    await stack.api.request('createQueue', { body: { name: 'flat', prioritization: false } });
+    const error = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'flat', priority: 1 }).catch((e: unknown) => e)) as LaunchError;
+    expect(error).toBeInstanceOf(LaunchError);
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toContain('prioritization');
+    expect(error.hint).toContain('--prioritization on');
+  });
+
+  it('validates template variables against the queue’s schemas and fills them into resource_args', async () => {
+    await stack.api.request('createQueue', {
+      body: {
+        name: 'tmpl',
+        config: { gpus: '{{gpus}}', image: 'trainer:{{tier}}' },
+        templateVariables: { gpus: { type: 'integer', minimum: 0, maximum: 4 }, tier: { type: 'string', enum: ['s', 'l'] } },
+      },
+    });
+    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'tmpl', templateVariables: { gpus: 2, tier: 'l' } });
+    expect((await queued.item()).spec.resource_args).toEqual({ 'local-process': { gpus: 2, image: 'trainer:l' } });
+    const error = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'tmpl', templateVariables: { gpus: 9 } }).catch((e: unknown) => e)) as LaunchError;
+    expect(error.message).toContain('Value for gpus must be at most 4');
+  });
+});

@@ -186,6 +186,20 @@ describe('QueuedRun.delete()', () => {
   });
 });
 
+describe('cancel', () => {
+  it('QueuedRun.cancel() of a running run stops its process and the run ends stopped', async () => {
+    const sleeper = repo.commit({ 'sleep.py': 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n' });
+    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:latest`, version: sleeper, entryPoint: ['python3', 'sleep.py'] });
+    const started = await queued.waitUntilStarted({ timeoutMs: 30_000 });
+    await stack.api.request('getRun', { params: { id: started.id }, query: { waitFor: 'started', waitMs: 20_000 } });
+    await queued.cancel();
+    const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
+    expect(run.state).toBe('stopped');
+    await queued.cancel(); // idempotent
+    expect((await stack.api.request('getRun', { params: { id: run.id } })).state).toBe('stopped');
+  });
+});
+
 describe('launch() — runs here, without a queue', () => {
   it('synchronous success: the run is recorded with its logs', async () => {
     const submitted = await launch(stack.api, {

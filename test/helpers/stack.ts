@@ -49,6 +49,7 @@ export async function startStack(options: { entity?: string } = {}): Promise<Tes
         queues,
         maxJobs,
         stopGraceMs: 2_000,
+        heartbeatMs: 300,
         cacheDir: join(dir.path, 'agent-cache'),
         workDir: join(dir.path, 'runs'),
         log: () => undefined,

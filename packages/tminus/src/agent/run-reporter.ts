@@ -32,7 +32,7 @@ export function isStaleToken(error: unknown): boolean {
 export class LogShipper {
   #buffer: { stream: LogStream; text: string }[] = [];
   #inFlight: Promise<void> | undefined;
-  #failed: unknown;
+  #failed: Error | undefined;
 
   constructor(private readonly reporter: RunReporter) {}
 
@@ -62,7 +62,7 @@ export class LogShipper {
         }
       }
     } catch (error) {
-      this.#failed = error;
+      this.#failed = error instanceof Error ? error : new Error(String(error));
       this.#buffer = [];
     } finally {
       this.#inFlight = undefined;

@@ -1,3 +1,4 @@
+import type { TemplateVariableSchema } from '@tminus/sdk/protocol';
 import { describe, expect, it } from 'vitest';
 
 import { resolveTemplateValues, substituteTemplate } from './template-variables.js';
@@ -6,7 +7,7 @@ const schemas = {
   gpus: { type: 'integer', minimum: 0, maximum: 8, default: 1 },
   lr: { type: 'number', minimum: 0 },
   tier: { type: 'string', enum: ['small', 'large'] },
-} as const;
+} satisfies Record<string, TemplateVariableSchema>;
 
 describe('resolveTemplateValues', () => {
   it.each([
@@ -16,7 +17,7 @@ describe('resolveTemplateValues', () => {
     [{}, { gpus: 1 }],
   ])('accepts %j', (supplied, expected) => {
     const result = resolveTemplateValues('q', schemas, supplied);
-    expect(result).toEqual({ ok: true, values: { gpus: 1, ...expected } });
+    expect(result).toEqual({ ok: true, values: { ...{ gpus: 1 }, ...expected } });
   });
 
   it.each([

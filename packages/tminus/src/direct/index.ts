@@ -24,6 +24,6 @@ export const localExecutor: LocalExecutor = {
       workDir: join(tmpdir(), 'tminus-runs'),
       stopGraceMs: 60_000,
     });
-    return Promise.resolve({ done: execution.done, cancel: execution.cancel });
+    return Promise.resolve({ done: execution.done, cancel: () => execution.cancel() });
   },
 };

@@ -1,0 +1,61 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { startAgent } from '../../agent/create-agent.js';
+import { resolveAgentConfig } from '../../agent/launch-config.js';
+import { apiOf, collect } from '../context.js';
+import { parseInteger } from '../parse.js';
+import { UsageError } from '../usage-error.js';
+
+interface AgentFlags {
+  queue?: string[];
+  maxJobs?: string;
+  entity?: string;
+  config?: string;
+  stopGraceSeconds?: string;
+  verbose?: number;
+}
+
+export function registerAgentCommands(program: Command): void {
+  for (const name of ['agent', 'launch-agent']) {
+    program
+      .command(name, { hidden: name === 'launch-agent' })
+      .description('Run a launch agent: long-poll queues, run what arrives on this machine, report back.')
+      .option('-q, --queue <queue>', 'queue to poll (repeatable)', collect)
+      .option('-j, --max-jobs <n>', 'runs at once (-1 = unlimited; default 1)')
+      .option('-e, --entity <entity>', 'entity that owns the queues')
+      .option('-c, --config <file>', 'launch-config.yaml (W&B keys: entity, queues, max_jobs, verbosity, stopped_run_timeout)')
+      .option('--stop-grace-seconds <n>', 'SIGTERM → SIGKILL grace when a run is cancelled (default 60)')
+      .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0)
+      .addHelpText('after', '\nExample:\n  tminus agent -q default -q gpu --max-jobs 4\n')
+      .action(async (flags: AgentFlags, command: Command) => {
+        const config = resolveAgentConfig({
+          ...(flags.config === undefined ? {} : { file: flags.config }),
+          env: process.env,
+          flags: {
+            ...(flags.entity === undefined ? {} : { entity: flags.entity }),
+            ...(flags.queue === undefined ? {} : { queues: flags.queue }),
+            ...(flags.maxJobs === undefined ? {} : { maxJobs: parseInteger(flags.maxJobs, '--max-jobs', -1) }),
+            ...(flags.stopGraceSeconds === undefined ? {} : { stopGraceSeconds: parseInteger(flags.stopGraceSeconds, '--stop-grace-seconds', 0) }),
+            ...(flags.verbose ? { verbosity: flags.verbose } : {}),
+          },
+        });
+        if (config.queues.length === 0) {
+          throw new UsageError('To launch an agent please specify a queue or a list of queues in the configuration file or cli.', 'Pass -q default, or queues: [default] in the config file.');
+        }
+        const home = process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus');
+        const agent = await startAgent({
+          api: apiOf(command), queues: config.queues, maxJobs: config.maxJobs, stopGraceMs: config.stopGraceSeconds * 1000,
+          cacheDir: join(home, 'agent-cache'), workDir: join(home, 'runs'), verbosity: config.verbosity,
+          ...(config.entity === undefined ? {} : { entity: config.entity }),
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+        const stop = () => void agent.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        await agent.done;
+      });
+  }
+}

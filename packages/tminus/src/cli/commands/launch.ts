@@ -1,0 +1,100 @@
+/**
+ * @module `tminus launch`: W&B's flags. With a queue it enqueues; without one it runs here.
+ */
+import { type Api, launch, launchAdd } from '@tminus/sdk';
+import type { Command } from 'commander';
+
+import { apiOf, collect } from '../context.js';
+import { printJson, say } from '../output.js';
+import { parseJsonOrFile, parsePriority, parseSetVars, shellSplit } from '../parse.js';
+import { RunFailedExit, UsageError } from '../usage-error.js';
+
+interface LaunchFlags {
+  uri?: string; job?: string; entryPoint?: string; gitVersion?: string; config?: string; queue?: string | true;
+  entity?: string; project?: string; resource?: string; dockerImage?: string; resourceArgs?: string; priority?: string;
+  setVar?: string[]; name?: string; runId?: string; async?: boolean; json?: boolean;
+}
+
+export function registerLaunchCommand(program: Command): void {
+  program
+    .command('launch')
+    .description('Launch a job: onto a queue with -q (an agent runs it), or directly on this machine without -q.')
+    .option('-u, --uri <uri>', 'git repository URL or local path; becomes a job (entry point default main.py)')
+    .option('-j, --job <ref>', 'job reference <entity>/<project>/<name>:<alias-or-version>')
+    .option('-E, --entry-point <command>', 'entry point, e.g. "python3 train.py --epochs 5"')
+    .option('-g, --git-version <ref>', 'git commit, branch or tag')
+    .option('-c, --config <json-or-file>', 'launch spec: a .json/.yaml file or inline JSON (run config under overrides.run_config)')
+    .option('-q, --queue [name]', 'queue to push to (bare -q = "default")')
+    .option('-e, --entity <entity>', 'entity of the run')
+    .option('-p, --project <project>', 'project of the run')
+    .option('-r, --resource <resource>', 'resource to run on')
+    .option('-d, --docker-image <image>', 'container image to run')
+    .option('-R, --resource-args <json-or-file>', 'resource arguments')
+    .option('-P, --priority <level>', 'critical | high | medium | low (needs -q)')
+    .option('--set-var <key=value>', 'queue template variable (repeatable)', collect)
+    .option('--name <name>', 'run display name')
+    .option('--run-id <id>', 'run id (default: 8 random characters)')
+    .option('--async', 'with a direct launch: not supported (see tminus help); use -q')
+    .option('--json', 'print the queued item / run as JSON')
+    .addHelpText('after', `
+Examples:
+  tminus launch -j alice/demo/train:latest -q default -c '{"overrides":{"run_config":{"lr":0.1}}}'
+  tminus launch -j alice/demo/train:latest -P high -q gpu --set-var gpus=2
+  tminus launch -u ./my-repo -E "python3 train.py"          # run here, stream the output
+`)
+    .action(async (flags: LaunchFlags, command: Command) => {
+      const queue = flags.queue === true ? 'default' : flags.queue;
+      if (flags.async && queue !== undefined) throw new UsageError('Cannot use both --async and --queue with tminus launch: a queued launch is always asynchronous.');
+      if (flags.async) {
+        throw new UsageError('--async without --queue would end the run when this command exits', 'A direct launch runs in this process; use -q/--queue to hand the run to an agent.');
+      }
+      if (flags.priority !== undefined && queue === undefined) throw new UsageError('--priority flag requires --queue to be set');
+      if (flags.uri !== undefined && flags.job !== undefined) throw new UsageError('Cannot provide both a uri and a job name.');
+      const options = {
+        ...(flags.uri === undefined ? {} : { uri: flags.uri }),
+        ...(flags.job === undefined ? {} : { job: flags.job }),
+        ...(flags.entryPoint === undefined ? {} : { entryPoint: shellSplit(flags.entryPoint) }),
+        ...(flags.gitVersion === undefined ? {} : { version: flags.gitVersion }),
+        ...(flags.config === undefined ? {} : { config: parseJsonOrFile(flags.config, 'config') }),
+        ...(flags.entity === undefined ? {} : { entity: flags.entity }),
+        ...(flags.project === undefined ? {} : { project: flags.project }),
+        ...(flags.resource === undefined ? {} : { resource: flags.resource }),
+        ...(flags.dockerImage === undefined ? {} : { dockerImage: flags.dockerImage }),
+        ...(flags.resourceArgs === undefined ? {} : { resourceArgs: parseJsonOrFile(flags.resourceArgs, 'resource-args') }),
+        ...(flags.name === undefined ? {} : { name: flags.name }),
+        ...(flags.runId === undefined ? {} : { runId: flags.runId }),
+      };
+      const api = apiOf(command);
+      if (queue !== undefined) {
+        const queued = await launchAdd({
+          ...options, api, queueName: queue,
+          ...(flags.priority === undefined ? {} : { priority: parsePriority(flags.priority) }),
+          ...(flags.setVar === undefined ? {} : { templateVariables: parseSetVars(flags.setVar) }),
+        });
+        const item = await queued.item();
+        for (const warning of item.warnings) process.stderr.write(`warning: ${warning}\n`);
+        if (flags.json) printJson(item);
+        else say(`Added run to queue ${queue}: ${queued.id} (job ${item.spec.job ?? '-'}, priority ${queued.priority})`);
+        return;
+      }
+      const submitted = await launch(api, { ...options, synchronous: false });
+      if (!flags.json) process.stderr.write(`Launching run ${submitted.id} on this machine\n`);
+      await streamLogs(api, submitted.id, !flags.json);
+      const ok = await submitted.wait();
+      const run = await api.request('getRun', { params: { id: submitted.id } });
+      if (flags.json) printJson(run);
+      else process.stderr.write(`Run ${run.id} ${run.state}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}\n`);
+      if (!ok) throw new RunFailedExit(`Run ${run.id} ${run.state}: ${run.failure?.message ?? 'no failure recorded'}`);
+    });
+}
+
+/** Follows a run's log with long-polls until the run ends and every line is read. */
+export async function streamLogs(api: Api, runId: string, print: boolean): Promise<void> {
+  let after = -1;
+  for (;;) {
+    const page = await api.request('getLogs', { params: { id: runId }, query: { after, waitMs: 20_000 } });
+    if (print) for (const line of page.lines) (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
+    after = page.next;
+    if (page.done) return;
+  }
+}

@@ -1,0 +1,100 @@
+import { waitForRunEnd } from '@tminus/sdk';
+import { type Run, RUN_STATES } from '@tminus/sdk/protocol';
+import type { Command } from 'commander';
+
+import { apiOf } from '../context.js';
+import { printJson, printTable, say } from '../output.js';
+import { parseInteger } from '../parse.js';
+import { RunFailedExit, UsageError } from '../usage-error.js';
+import { streamLogs } from './launch.js';
+
+export function registerRunCommands(program: Command): void {
+  const run = program.command('run').description('List, inspect, follow, wait for and cancel runs.');
+
+  run
+    .command('list')
+    .description('List runs, newest first.')
+    .option('-e, --entity <entity>', 'entity')
+    .option('-p, --project <project>', 'project')
+    .option('-q, --queue <queue>', 'queue')
+    .option('--state <state>', `one of ${RUN_STATES.join(', ')}`)
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'JSON output')
+    .action(async (flags: { entity?: string; project?: string; queue?: string; state?: string; limit: string; json?: boolean }, command: Command) => {
+      if (flags.state !== undefined && !(RUN_STATES as readonly string[]).includes(flags.state)) {
+        throw new UsageError(`--state must be one of ${RUN_STATES.join(', ')}`);
+      }
+      const page = await apiOf(command).request('listRuns', {
+        query: { entity: flags.entity, project: flags.project, queue: flags.queue, state: flags.state as Run['state'] | undefined, limit: parseInteger(flags.limit, '--limit', 1) },
+      });
+      if (flags.json) return printJson(page);
+      printTable(['RUN', 'STATE', 'EXIT', 'PROJECT', 'QUEUE', 'JOB', 'CREATED'], page.items.map((r) => [r.id, r.state, r.exitCode, r.project, r.queue, r.job, r.createdAt]));
+    });
+
+  run
+    .command('show')
+    .description('Show a run: state, exit code, failure, job, config, times; the last log lines of a failed run.')
+    .argument('<id>', 'run id')
+    .option('--json', 'JSON output')
+    .action(async (id: string, flags: { json?: boolean }, command: Command) => {
+      const api = apiOf(command);
+      const r = await api.request('getRun', { params: { id } });
+      if (flags.json) return printJson(r);
+      say(`run ${r.id}  ${r.state}${r.exitCode === null ? '' : ` (exit code ${r.exitCode})`}`);
+      say(`  ${r.entity}/${r.project}  job ${r.job ?? '-'}  queue ${r.queue ?? '(direct)'}  attempt ${r.attempt}`);
+      if (r.sourceCommit) say(`  commit   ${r.sourceCommit}`);
+      say(`  config   ${JSON.stringify(r.config)}`);
+      say(`  created  ${r.createdAt}  started ${r.startedAt ?? '-'}  finished ${r.finishedAt ?? '-'}`);
+      if (r.failure) {
+        say(`  failed at stage ${r.failure.stage}: ${r.failure.message}`);
+        const page = await api.request('getLogs', { params: { id }, query: { limit: 10_000 } });
+        const tail = page.lines.slice(-20);
+        if (tail.length) say(`  last ${tail.length} log lines:\n${tail.map((l) => `    ${l.text}`).join('\n')}`);
+      }
+    });
+
+  run
+    .command('logs')
+    .description('Print a run’s output (stdout and stderr in order).')
+    .argument('<id>', 'run id')
+    .option('-f, --follow', 'keep following until the run ends')
+    .option('--json', 'JSON lines output')
+    .action(async (id: string, flags: { follow?: boolean; json?: boolean }, command: Command) => {
+      const api = apiOf(command);
+      if (flags.follow && !flags.json) return streamLogs(api, id, true);
+      let after = -1;
+      const lines = [];
+      for (;;) {
+        const page = await api.request('getLogs', { params: { id }, query: { after, waitMs: flags.follow ? 20_000 : 0 } });
+        if (flags.json) lines.push(...page.lines);
+        else for (const l of page.lines) (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${l.text}\n`);
+        after = page.next;
+        if (page.done || (!flags.follow && page.lines.length === 0)) break;
+      }
+      if (flags.json) printJson(lines);
+    });
+
+  run
+    .command('wait')
+    .description('Wait until a run ends; exit 0 if it finished, 3 if it did not.')
+    .argument('<id>', 'run id')
+    .option('--timeout <seconds>', 'give up after this long')
+    .option('--json', 'print the run as JSON')
+    .action(async (id: string, flags: { timeout?: string; json?: boolean }, command: Command) => {
+      const r = await waitForRunEnd(apiOf(command), id, flags.timeout === undefined ? {} : { timeoutMs: parseInteger(flags.timeout, '--timeout', 1) * 1000 });
+      if (flags.json) printJson(r);
+      else say(`run ${r.id} ${r.state}${r.exitCode === null ? '' : ` (exit code ${r.exitCode})`}`);
+      if (r.state !== 'finished') throw new RunFailedExit(`Run ${r.id} ${r.state}${r.failure ? `: ${r.failure.message}` : ''}`);
+    });
+
+  run
+    .command('cancel')
+    .description('Stop a run (SIGTERM, then SIGKILL after the agent’s grace period). Idempotent.')
+    .argument('<id>', 'run id')
+    .option('--json', 'print the run as JSON')
+    .action(async (id: string, flags: { json?: boolean }, command: Command) => {
+      const r = await apiOf(command).request('cancelRun', { params: { id } });
+      if (flags.json) printJson(r);
+      else say(`run ${r.id} ${r.state}`);
+    });
+}

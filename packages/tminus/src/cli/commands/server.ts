@@ -1,0 +1,110 @@
+/**
+ * @module `tminus server` and `tminus up` (server + one local agent in one process, still over HTTP).
+ */
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+import { Api, cliConfigPath, readCliConfig } from '@tminus/sdk';
+import type { Command } from 'commander';
+
+import { startAgent } from '../../agent/create-agent.js';
+import { DEFAULT_LEASE_SECONDS, startServer } from '../../server/start-server.js';
+import { writeCliConfig } from '../config-file.js';
+import { say } from '../output.js';
+import { parseInteger } from '../parse.js';
+
+interface ServerFlags {
+  host: string;
+  port: string;
+  dataDir?: string;
+  leaseSeconds?: string;
+  entity?: string;
+  maxJobs?: string;
+}
+
+function addServerOptions(command: Command): Command {
+  return command
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 = any free port)', process.env.TMINUS_PORT ?? '7447')
+    .option('--data-dir <dir>', 'where the SQLite database and blobs live (env TMINUS_DATA_DIR)')
+    .option('--lease-seconds <n>', `agent lease length (env TMINUS_LEASE_SECONDS)`, process.env.TMINUS_LEASE_SECONDS)
+    .option('-e, --entity <entity>', 'entity of the first admin key (env TMINUS_ENTITY; default: your user name)');
+}
+
+async function boot(flags: ServerFlags) {
+  const dataDir = flags.dataDir ?? (process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus'));
+  const entity = flags.entity ?? (process.env.TMINUS_ENTITY || userInfo().username);
+  const server = await startServer({
+    host: flags.host,
+    port: parseInteger(flags.port, '--port', 0),
+    dataDir,
+    defaultEntity: entity.replace(/[^A-Za-z0-9_.-]/g, '_'),
+    leaseSeconds: flags.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : parseInteger(flags.leaseSeconds, '--lease-seconds', 1),
+    ...(process.env.TMINUS_BOOTSTRAP_API_KEY ? { bootstrapApiKey: process.env.TMINUS_BOOTSTRAP_API_KEY } : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  return { server, dataDir };
+}
+
+function onSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    void stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+export function registerServerCommands(program: Command): void {
+  addServerOptions(program.command('server'))
+    .description('Run the tminus server (REST API under /api/v1) on the embedded SQLite store.')
+    .addHelpText('after', '\nExample:\n  tminus server --port 7447 --data-dir ~/.tminus\n')
+    .action(async (flags: ServerFlags) => {
+      const { server, dataDir } = await boot(flags);
+      say(`tminus server listening on ${server.url} (data dir ${dataDir})`);
+      if (server.bootstrap) say(`created admin API key for entity "${server.bootstrap.entity}" (shown once): ${server.bootstrap.apiKey}`);
+      onSignal(() => server.close());
+    });
+
+  addServerOptions(program.command('up'))
+    .description('Start the server and a local agent on the `default` queue, and configure this machine’s CLI and SDK to use them.')
+    .option('--max-jobs <n>', 'runs the local agent executes at once (-1 = unlimited)', '2')
+    .addHelpText('after', '\nExample:\n  tminus up            # what `npm start` runs\n')
+    .action(async (flags: ServerFlags) => {
+      const { server, dataDir } = await boot(flags);
+      const configPath = cliConfigPath();
+      const existing = readCliConfig(configPath);
+      let apiKey = server.bootstrap?.apiKey;
+      let entity = server.bootstrap?.entity;
+      if (apiKey === undefined && existing.apiKey) {
+        const who = await new Api({ baseUrl: server.url, apiKey: existing.apiKey }).request('whoami', {}).catch(() => undefined);
+        if (who) [apiKey, entity] = [existing.apiKey, who.entity];
+      }
+      if (apiKey === undefined || entity === undefined) {
+        entity = (flags.entity ?? (process.env.TMINUS_ENTITY || userInfo().username)).replace(/[^A-Za-z0-9_.-]/g, '_');
+        apiKey = await server.issueApiKey(entity, 'cli');
+      }
+      writeCliConfig({ baseUrl: server.url, apiKey, entity }, configPath);
+      const api = new Api({ baseUrl: server.url, apiKey });
+      const agent = await startAgent({
+        api, queues: ['default'], maxJobs: parseInteger(flags.maxJobs ?? '2', '--max-jobs', -1), stopGraceMs: 60_000,
+        cacheDir: join(dataDir, 'agent-cache'), workDir: join(dataDir, 'runs'),
+        log: (line) => process.stderr.write(`[agent] ${line}\n`),
+      });
+      say(`tminus is up at ${server.url}`);
+      say(`  data dir:   ${dataDir}`);
+      say(`  CLI config: ${configPath} (entity "${entity}")`);
+      say(`  local agent ${agent.id} on queue "default"`);
+      say('');
+      say('Launch the bundled example:');
+      say(`  tminus job create code examples/linear-regression -p demo -n linear-regression -E "python3 train.py"`);
+      say(`  tminus launch -j ${entity}/demo/linear-regression:latest -q default -c '{"overrides":{"run_config":{"lr":0.1,"epochs":5}}}'`);
+      say(`  tminus run list`);
+      onSignal(async () => {
+        await agent.stop();
+        await server.close();
+      });
+    });
+}

@@ -153,6 +153,60 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.listAgents('e')).length).toBe(1);
     });
 
+    it('an un-acked lease returns the item to pending', async () => {
+      await queue();
+      await store.enqueue(item('i'));
+      await store.claim({ queueId: 'q_q', agentId: 'ag', fencingToken: 'old', now: 100, leaseExpiresAt: 200 });
+      expect(await store.requeueExpiredLeases(150)).toEqual([]);
+      expect(await store.requeueExpiredLeases(250)).toEqual(['q_q']);
+      expect((await store.getQueueItem('i'))?.state).toBe('pending');
+      await expect(store.ackItem('i', 'old', newRun('r', 'old'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+    });
+
+    const leasedRun = async (maxAttempts: number) => {
+      const t = now();
+      await store.createQueue({ id: 'q_q', entity: 'e', name: 'q', resource: 'local-process', config: {}, templateVariables: {}, prioritization: true, maxAttempts, createdAt: new Date(t).toISOString(), createdAtMs: t });
+      await store.enqueue(item('i'));
+      await store.claim({ queueId: 'q_q', agentId: 'ag', fencingToken: 'a1', now: 100, leaseExpiresAt: 200 });
+      await store.ackItem('i', 'a1', newRun('r', 'a1', { queueItemId: 'i', queueId: 'q_q', state: 'starting', leaseExpiresAt: 200 }));
+      await store.updateRun('r', 'a1', { state: 'running' });
+    };
+
+    it('a run whose lease expires crashes with agent_lost, and its old token is refused', async () => {
+      await leasedRun(1);
+      expect(await store.expireRunLeases(150, () => 'x')).toEqual([]);
+      const expired = await store.expireRunLeases(300, () => 'new');
+      expect(expired).toEqual([expect.objectContaining({ runId: 'r', outcome: 'crashed', agentId: 'ag' })]);
+      expect(await store.getRun('r')).toMatchObject({ state: 'crashed', failure: { stage: 'agent', reason: 'agent_lost' } });
+      await expect(store.updateRun('r', 'a1', { state: 'finished' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      expect(await store.expireRunLeases(400, () => 'y')).toEqual([]);
+      expect((await store.readLogs('r', -1, 10)).at(-1)?.text).toContain('agent_lost');
+    });
+
+    it('with maxAttempts 2 an expired run is re-queued as attempt 2 of the same run id', async () => {
+      await leasedRun(2);
+      expect(await store.expireRunLeases(300, () => 'new')).toEqual([expect.objectContaining({ runId: 'r', outcome: 'retried' })]);
+      expect(await store.getQueueItem('i')).toMatchObject({ state: 'pending', runId: 'r' });
+      const again = await store.claim({ queueId: 'q_q', agentId: 'ag2', fencingToken: 'a2', now: 400, leaseExpiresAt: 500 });
+      expect(again?.runId).toBe('r');
+      await expect(store.ackItem('i', 'a2', newRun('other', 'a2'))).rejects.toMatchObject({ code: 'CONFLICT' });
+      const run = await store.ackItem('i', 'a2', newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }));
+      expect(run).toMatchObject({ id: 'r', attempt: 2, state: 'starting', agentId: 'ag2' });
+      await expect(store.updateRun('r', 'a1', { state: 'running' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      expect(await store.expireRunLeases(600, () => 'z')).toEqual([expect.objectContaining({ outcome: 'crashed' })]);
+    });
+
+    it('fails runs stuck in starting past the start timeout; lists items and agent runs', async () => {
+      await leasedRun(1);
+      await store.transitionRun('r', ['running'], { state: 'stopping' });
+      expect(await store.agentRunIds('ag', 'stopping')).toEqual(['r']);
+      expect((await store.listQueueItems('q_q', 'claimed', 10)).map((i) => i.id)).toEqual(['i']);
+      await store.createRun(newRun('s', 'tk', { state: 'starting', now: 1_000 }));
+      expect(await store.failStartTimeouts(500, 2_000, 'too slow', () => 'n')).toEqual([]);
+      expect(await store.failStartTimeouts(5_000, 6_000, 'too slow', () => 'n')).toEqual(['s']);
+      expect(await store.getRun('s')).toMatchObject({ state: 'failed', failure: { reason: 'start_timeout', message: 'too slow' } });
+    });
+
     it('two claimers interleaving never get the same item', async () => {
       await queue();
       for (let k = 0; k < 200; k++) await store.enqueue(item(`i${k}`));

@@ -117,6 +117,16 @@ export interface NewAgent {
 
 export type DeleteItemResult = 'deleted' | 'not_found' | 'not_pending';
 
+/** What lease expiry did to one run whose agent stopped heartbeating. */
+export interface ExpiredRun {
+  readonly runId: string;
+  readonly agentId: string | null;
+  /** `retried`: back on its queue as the next attempt of the same run id; `crashed`: ended. */
+  readonly outcome: 'retried' | 'crashed';
+  readonly queueItemId: string | null;
+  readonly queueId: string | null;
+}
+
 export interface Store {
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
@@ -179,6 +189,21 @@ export interface Store {
     failure: { stage: FailureStage; message: string },
   ): Promise<QueueItem>;
   countPendingAhead(itemId: string): Promise<number>;
+  /** Items of a queue, oldest first, optionally in one state. */
+  listQueueItems(queueId: string, state: QueueItem['state'] | undefined, limit: number): Promise<QueueItem[]>;
+  /** Leased items whose lease ran out before an ack go back to `pending`. Returns their queue ids. */
+  requeueExpiredLeases(now: number): Promise<string[]>;
+  /**
+   * Active runs (starting, running, stopping) whose lease ran out: their fencing token is replaced
+   * (so the old owner's writes are refused), then either re-queued as the next attempt of the same
+   * run id — when `attempt < queue.maxAttempts` and the run was not being stopped — or ended `crashed`
+   * with reason `agent_lost`. Safe to run concurrently: each change is conditional.
+   */
+  expireRunLeases(now: number, newToken: () => string): Promise<ExpiredRun[]>;
+  /** Runs still `starting` after `startedBefore` are failed (W&B's run start timeout). Returns their ids. */
+  failStartTimeouts(startedBefore: number, now: number, message: string, newToken: () => string): Promise<string[]>;
+  /** Ids of an agent's runs in a state (e.g. `stopping`, to tell it to cancel). */
+  agentRunIds(agentId: string, state: RunState): Promise<string[]>;
 
   // runs
   createRun(run: NewRun): Promise<Run>;

@@ -39,8 +39,9 @@ CREATE TABLE runs (
   name TEXT, state TEXT NOT NULL, queue_item_id TEXT, queue_id TEXT, job TEXT, spec TEXT NOT NULL,
   config TEXT NOT NULL, exit_code INTEGER, failure TEXT, summary TEXT NOT NULL, agent_id TEXT,
   attempt INTEGER NOT NULL DEFAULT 1, source_commit TEXT, fencing_token TEXT NOT NULL, lease_expires_at INTEGER,
-  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);
+  created_at INTEGER NOT NULL, acked_at INTEGER, started_at INTEGER, finished_at INTEGER);
 CREATE INDEX runs_entity ON runs (entity, seq);
+CREATE INDEX runs_agent ON runs (agent_id, state);
 CREATE INDEX runs_active_lease ON runs (lease_expires_at) WHERE state IN ('starting', 'running', 'stopping');
 CREATE TABLE run_logs (run_id TEXT NOT NULL, seq INTEGER NOT NULL, stream TEXT NOT NULL, text TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
 CREATE TABLE agents (

@@ -6,7 +6,7 @@ import { LaunchError } from '@tminus/sdk';
 import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
 import Database from 'better-sqlite3';
 
-import type { NewRun, Store } from '../store.js';
+import type { ExpiredRun, NewRun, Store } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow,
@@ -50,10 +50,10 @@ export async function openSqliteStore(options: { path: string }): Promise<Store>
       throw new LaunchError('CONFLICT', `A run with id "${r.id}" exists already`, { hint: 'Choose another run id.' });
     }
     run(
-      `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)`,
       r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config),
-      r.agentId, r.fencingToken, r.leaseExpiresAt, r.now,
+      r.agentId, r.fencingToken, r.leaseExpiresAt, r.now, r.now,
     );
     return toRun(runById(r.id)!);
   };
@@ -185,8 +185,16 @@ export async function openSqliteStore(options: { path: string }): Promise<Store>
     },
     async ackItem(itemId, token, newRun) {
       return db.transaction(() => {
-        const item = get<{ agent_id: string | null }>(`SELECT agent_id FROM queue_items WHERE id = ? AND state = 'leased' AND fencing_token = ?`, itemId, token);
+        const item = get<{ agent_id: string | null; run_id: string | null }>(`SELECT agent_id, run_id FROM queue_items WHERE id = ? AND state = 'leased' AND fencing_token = ?`, itemId, token);
         if (item === undefined) throw staleToken(`Queued run ${itemId}`);
+        if (item.run_id !== null) {
+          // A retry: the next attempt of the same run (its attempt number was raised when it was re-queued).
+          if (item.run_id !== newRun.id) throw new LaunchError('CONFLICT', `Queued run ${itemId} is a retry of run ${item.run_id}; acknowledge it with that run id`);
+          run(`UPDATE runs SET state = ?, fencing_token = ?, agent_id = ?, lease_expires_at = ?, acked_at = ?, exit_code = NULL, failure = NULL, started_at = NULL WHERE id = ?`,
+            newRun.state, token, item.agent_id, newRun.leaseExpiresAt, newRun.now, item.run_id);
+          run(`UPDATE queue_items SET state = 'claimed' WHERE id = ?`, itemId);
+          return toRun(runById(item.run_id)!);
+        }
         const created = insertRun({ ...newRun, agentId: newRun.agentId ?? item.agent_id });
         run(`UPDATE queue_items SET state = 'claimed', run_id = ? WHERE id = ?`, newRun.id, itemId);
         return created;
@@ -202,6 +210,49 @@ export async function openSqliteStore(options: { path: string }): Promise<Store>
         `SELECT count(*) AS n FROM queue_items o, queue_items i WHERE i.id = ? AND o.queue_id = i.queue_id AND o.state = 'pending'
            AND (o.priority < i.priority OR (o.priority = i.priority AND o.seq < i.seq))`, itemId);
       return r?.n ?? 0;
+    },
+
+    async listQueueItems(queueId, state, limit) {
+      return all<ItemRow>(`${ITEM_SELECT} WHERE i.queue_id = ? AND (? IS NULL OR i.state = ?) ORDER BY i.seq LIMIT ?`, queueId, state ?? null, state ?? null, limit).map(toItem);
+    },
+    async requeueExpiredLeases(now) {
+      return all<{ queue_id: string }>(
+        `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+         WHERE state = 'leased' AND lease_expires_at < ? RETURNING queue_id`, now,
+      ).map((r) => r.queue_id);
+    },
+    async expireRunLeases(now, newToken) {
+      const expired = all<{ id: string; agent_id: string | null; attempt: number; state: string; queue_item_id: string | null; queue_id: string | null; max_attempts: number | null; lease_expires_at: number }>(
+        `SELECT r.id, r.agent_id, r.attempt, r.state, r.queue_item_id, r.queue_id, r.lease_expires_at, q.max_attempts FROM runs r LEFT JOIN queues q ON q.id = r.queue_id
+         WHERE r.state IN ('starting', 'running', 'stopping') AND r.lease_expires_at < ?`, now);
+      const out: ExpiredRun[] = [];
+      for (const r of expired) {
+        db.transaction(() => {
+          const token = newToken();
+          const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
+          const retry = r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
+          const changed = retry
+            ? run(`UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL WHERE id = ? AND lease_expires_at = ? AND state = ?`, token, r.id, r.lease_expires_at, r.state)
+            : run(`UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND lease_expires_at = ? AND state = ?`,
+                j({ stage: 'agent', reason: 'agent_lost', message: lost }), now, token, r.id, r.lease_expires_at, r.state);
+          if (changed.changes === 0) return; // Another sweeper (or the agent's heartbeat) got there first.
+          if (retry) run(`UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`, r.queue_item_id);
+          const next = (get<{ n: number | null }>(`SELECT max(seq) AS n FROM run_logs WHERE run_id = ?`, r.id)!.n ?? -1) + 1;
+          run(`INSERT INTO run_logs (run_id, seq, stream, text, ts) VALUES (?, ?, 'system', ?, ?)`, r.id, next,
+            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`, now);
+          out.push({ runId: r.id, agentId: r.agent_id, outcome: retry ? 'retried' : 'crashed', queueItemId: r.queue_item_id, queueId: r.queue_id });
+        })();
+      }
+      return out;
+    },
+    async failStartTimeouts(startedBefore, now, message, newToken) {
+      return all<{ id: string }>(
+        `SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`, startedBefore,
+      ).filter((r) => run(`UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND state = 'starting'`,
+        j({ stage: 'agent', reason: 'start_timeout', message }), now, newToken(), r.id).changes === 1).map((r) => r.id);
+    },
+    async agentRunIds(agentId, state) {
+      return all<{ id: string }>(`SELECT id FROM runs WHERE agent_id = ? AND state = ?`, agentId, state).map((r) => r.id);
     },
 
     async createRun(r) {

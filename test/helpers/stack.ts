@@ -17,12 +17,14 @@ export interface TestStack {
   readonly entity: string;
   readonly api: Api;
   readonly dataDir: string;
+  /** Scratch space of this stack (removed on close). */
+  readonly dir: string;
   readonly server: RunningServer;
   startAgent(queues?: string[], maxJobs?: number): Promise<{ id: string; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
-export async function startStack(options: { entity?: string } = {}): Promise<TestStack> {
+export async function startStack(options: { entity?: string; leaseSeconds?: number } = {}): Promise<TestStack> {
   const dir = tempDir('stack');
   const apiKey = `tmk_test_${randomBytes(8).toString('hex')}`;
   const entity = options.entity ?? 'tester';
@@ -33,6 +35,7 @@ export async function startStack(options: { entity?: string } = {}): Promise<Tes
     bootstrapApiKey: apiKey,
     defaultEntity: entity,
     log: () => undefined,
+    ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
   });
   const api = new Api({ baseUrl: server.url, apiKey });
   const agents: { stop(): Promise<void> }[] = [];
@@ -42,6 +45,7 @@ export async function startStack(options: { entity?: string } = {}): Promise<Tes
     entity,
     api,
     dataDir: join(dir.path, 'data'),
+    dir: dir.path,
     server,
     async startAgent(queues = ['default'], maxJobs = 4) {
       const agent = await startAgent({

@@ -41,7 +41,8 @@ export async function startUp(extraArgs: readonly string[] = []): Promise<UpProc
     const timer = setTimeout(() => reject(new Error(`tminus up did not print its URL:\n${output}`)), 30_000);
     const check = () => {
       const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
-      if (match && /agent/i.test(output)) {
+      // `up` prints its instructions last, once server and agent are ready.
+      if (match && output.includes('tminus run list')) {
         clearTimeout(timer);
         resolve(match[0]);
       }

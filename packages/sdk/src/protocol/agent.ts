@@ -37,6 +37,8 @@ export const ClaimRequest = z.object({
   queues: z.array(Name).optional(),
   /** How long to hold the request open waiting for work. */
   waitMs: z.number().int().min(0).max(60_000).default(25_000),
+  /** Runs the agent is already stopping: not reported again as `cancel`. */
+  cancelling: z.array(z.string()).default([]),
 });
 export type ClaimRequest = z.input<typeof ClaimRequest>;
 
@@ -48,7 +50,11 @@ export const Lease = z.object({
   job: JobVersion.nullable(),
 });
 export type Lease = z.infer<typeof Lease>;
-export const ClaimResponse = z.object({ lease: Lease.nullable() });
+export const ClaimResponse = z.object({
+  lease: Lease.nullable(),
+  /** Runs of this agent that the user asked to stop (the open claim returns at once when one is). */
+  cancel: z.array(z.string()).default([]),
+});
 
 export const AckRequest = z.object({ fencingToken: z.string(), runId: z.string() });
 

@@ -89,3 +89,18 @@ export const EnqueueRequest = z.object({
   templateVariables: JsonObject.optional(),
 });
 export type EnqueueRequest = z.infer<typeof EnqueueRequest>;
+
+/** Why a queued run is still pending (W&B users' most frequent question). */
+export const PendingExplanation = z.object({
+  state: QueueItemState,
+  /** 1 = next to be claimed; null once it is no longer pending. */
+  position: z.number().int().nullable(),
+  queue: z.string(),
+  /** Live agents (heard from in the last `windowSeconds`) that poll this queue. */
+  agentsPolling: z.number().int(),
+  /** Of those, how many are running their `max_jobs`. */
+  agentsAtCapacity: z.number().int(),
+  windowSeconds: z.number().int(),
+  message: z.string(),
+});
+export type PendingExplanation = z.infer<typeof PendingExplanation>;

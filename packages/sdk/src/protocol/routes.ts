@@ -20,7 +20,7 @@ import {
 } from './agent.js';
 import { page } from './common.js';
 import { CreateJobRequest, CreateJobResponse, JobSummary, JobVersion, UploadBlobResponse } from './job.js';
-import { CreateQueueRequest, EnqueueRequest, Queue, QueueItem } from './queue.js';
+import { CreateQueueRequest, EnqueueRequest, PendingExplanation, Queue, QueueItem, QueueItemState } from './queue.js';
 import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -108,6 +108,21 @@ export const routes = {
     summary: 'One queue',
     params: z.object({ entity: z.string(), name: z.string() }),
     response: Queue,
+  },
+  listQueueItems: {
+    method: 'GET',
+    path: '/queues/:entity/:name/items',
+    summary: 'Items of a queue, oldest first',
+    params: z.object({ entity: z.string(), name: z.string() }),
+    query: z.object({ state: QueueItemState.optional(), limit: z.coerce.number().int().min(1).max(100_000).default(100) }),
+    response: z.object({ items: z.array(QueueItem) }),
+  },
+  explainQueueItem: {
+    method: 'GET',
+    path: '/queue-items/:id/explain',
+    summary: 'Why a queued run is still pending: position, live agents, capacity',
+    params: id,
+    response: PendingExplanation,
   },
   enqueue: {
     method: 'POST',

@@ -10,6 +10,7 @@ import type { Lease } from '@tminus/sdk/protocol';
 import { executeRun, type RunExecution } from './execute-run.js';
 import { newLocalRunId } from './run-id.js';
 import { createApiReporter } from './run-reporter.js';
+import { killOrphan, RunJournal } from './run-journal.js';
 
 export interface AgentOptions {
   readonly api: Api;
@@ -55,8 +56,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       version: AGENT_VERSION,
     },
   });
+  const journal = new RunJournal(options.workDir);
+  await reportOrphans(api, journal, log);
   log(`agent ${agent.id} polling on queues ${agent.queues.join(', ')} (max jobs ${options.maxJobs === -1 ? 'unlimited' : options.maxJobs})`);
   const active = new Map<string, ActiveRun>();
+  const cancelling = new Set<string>();
+  const cancelRun = (id: string) => {
+    const run = active.get(id);
+    if (run === undefined || cancelling.has(id)) return;
+    cancelling.add(id);
+    log(`run ${id}: stop requested`);
+    void run.execution.cancel().finally(() => cancelling.delete(id));
+  };
   const queues = [...agent.queues];
   const stopController = new AbortController();
   let wakeCapacity: () => void = () => undefined;
@@ -68,17 +79,25 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       params: { id: agent.id },
       body: { status: runs.length ? 'running' : 'polling', runs },
     });
-    for (const id of answer.cancel) void active.get(id)?.execution.cancel();
+    for (const id of answer.cancel) cancelRun(id);
     for (const id of answer.lost) {
       log(`run ${id} is owned elsewhere now; stopping it here`);
       void active.get(id)?.execution.abandon();
     }
   };
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), options.heartbeatMs ?? 5_000);
+  // Heartbeat well inside the lease: at most a third of it, learned from the leases handed out.
+  let heartbeatMs = options.heartbeatMs ?? 5_000;
+  let timer: NodeJS.Timeout;
+  const beat = () => {
+    timer = setTimeout(() => void heartbeat().catch(() => undefined).finally(() => stopController.signal.aborted || beat()), heartbeatMs);
+  };
+  beat();
 
   const runLease = async (lease: Lease) => {
     const { item, fencingToken, job } = lease;
-    const runId = item.spec.run_id ?? newLocalRunId();
+    heartbeatMs = Math.max(50, Math.min(heartbeatMs, (Date.parse(lease.leaseExpiresAt) - Date.now()) / 3));
+    // A retried item keeps its run id (attempt N+1 of the same run).
+    const runId = item.runId ?? item.spec.run_id ?? newLocalRunId();
     let run;
     try {
       run = await api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } });
@@ -93,9 +112,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const execution = executeRun({
       api, reporter: createApiReporter(api, run.id, fencingToken), run, fencingToken, job, spec: item.spec,
       cacheDir: options.cacheDir, workDir: options.workDir, stopGraceMs: options.stopGraceMs, log,
+      onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),
     });
     active.set(run.id, { runId: run.id, fencingToken, execution });
     const outcome = await execution.done;
+    journal.forget(run.id);
     active.delete(run.id);
     wakeCapacity();
     log(`run ${run.id} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`);
@@ -109,12 +130,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         continue;
       }
       try {
-        const { lease } = await api.request(
+        const { lease, cancel } = await api.request(
           'claim',
-          { params: { id: agent.id }, body: { queues, waitMs: 25_000 } },
+          { params: { id: agent.id }, body: { queues, waitMs: 25_000, cancelling: [...cancelling] } },
           { signal: stopController.signal },
         );
         backoff = 500;
+        for (const id of cancel) cancelRun(id);
         if (lease === null) continue;
         // W&B's fairness: the queue that just gave work goes to the end of the list.
         const at = queues.indexOf(lease.item.queue);
@@ -136,10 +158,29 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     async stop() {
       stopController.abort();
       wakeCapacity();
-      clearInterval(timer);
+      clearTimeout(timer);
       await done;
       await Promise.all([...active.values()].map((r) => r.execution.cancel()));
       await api.request('heartbeat', { params: { id: agent.id }, body: { status: 'killed', runs: [] } }).catch(() => undefined);
     },
   };
+}
+
+/** Runs a dead predecessor left on this machine: kill their process groups, report them crashed. */
+async function reportOrphans(api: Api, journal: RunJournal, log: (line: string) => void): Promise<void> {
+  for (const orphan of journal.orphans()) {
+    killOrphan(orphan);
+    await api
+      .request('updateRunStatus', {
+        params: { id: orphan.runId },
+        body: {
+          fencingToken: orphan.fencingToken,
+          state: 'crashed',
+          failure: { stage: 'agent', reason: 'agent_restarted', message: 'The agent running this run was restarted; its process was stopped' },
+        },
+      })
+      .then(() => log(`run ${orphan.runId}: left by a previous agent; stopped and reported crashed`))
+      .catch(() => undefined); // Already re-queued or ended by lease expiry: nothing to report.
+    journal.forget(orphan.runId);
+  }
 }

@@ -27,6 +27,8 @@ export interface ExecuteRunInput {
   readonly workDir: string;
   readonly stopGraceMs: number;
   readonly log?: (line: string) => void;
+  /** Called once the process has started (the agent journals its process group). */
+  readonly onStarted?: (pid: number) => void;
 }
 
 export interface RunOutcome {
@@ -69,6 +71,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       child = await startLocalProcess(processSpec, join(dir, 'src'), (stream, text) => shipper.push(stream, text)).catch((error: Error) => {
         throw new PrepareError(`Could not start ${processSpec.argv[0]}: ${error.message}`, 'spawn');
       });
+      input.onStarted?.(child.pid);
       await reporter.status({ state: 'running', config: runConfig, ...(prepared.commit ? { sourceCommit: prepared.commit } : {}) });
       if (stopping) void child.stop(input.stopGraceMs);
       const exit = await child.exited;

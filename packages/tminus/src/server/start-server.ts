@@ -14,6 +14,7 @@ import { Authenticator } from './auth.js';
 import { createFsBlobStore } from './blobs/fs-blob-store.js';
 import { createApp } from './http/app.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
+import { startLeaseSweeper } from './lease-sweeper.js';
 import { Notifier } from './notifier.js';
 import { createServices } from './services/index.js';
 
@@ -26,6 +27,8 @@ export interface ServerOptions {
   /** Entity of the first admin key. @default the OS user name */
   readonly defaultEntity?: string;
   readonly leaseSeconds?: number;
+  /** A run still `starting` after this long is failed (W&B's RUN_START_TIMEOUT). @default 1800 */
+  readonly startTimeoutSeconds?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -45,13 +48,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store: Store = await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
   await store.migrate();
   const notifier = new Notifier();
-  const services = createServices({
-    store,
-    blobs: createFsBlobStore(join(options.dataDir, 'blobs')),
-    notifier,
-    now: () => Date.now(),
-    leaseMs: (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
-    log,
+  const leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+  const ctx = { store, blobs: createFsBlobStore(join(options.dataDir, 'blobs')), notifier, now: () => Date.now(), leaseMs, log };
+  const services = createServices(ctx);
+  // Sweep a few times per lease so a lost agent is noticed within lease + a fraction of it.
+  const stopSweeper = startLeaseSweeper(ctx, {
+    intervalMs: Math.min(1_000, Math.max(100, leaseMs / 10)),
+    startTimeoutMs: (options.startTimeoutSeconds ?? 1800) * 1000,
   });
   const auth = new Authenticator(store);
   let bootstrap: RunningServer['bootstrap'];
@@ -77,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return auth.issue(entity, name, Date.now());
     },
     async close() {
+      await stopSweeper();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

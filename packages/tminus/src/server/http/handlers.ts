@@ -24,6 +24,11 @@ export function createHandlers(s: Services): Handlers {
     listQueues: async ({ query }, { auth }) => ({ items: await s.queues.list(auth, query.entity) }),
     createQueue: ({ body }, { auth }) => s.queues.create(auth, body),
     getQueue: ({ params }) => s.queues.get(params.entity, params.name),
+    listQueueItems: async ({ params, query }) => {
+      const queue = await s.queues.get(params.entity, params.name);
+      return { items: await s.store.listQueueItems(queue.id, query.state, query.limit) };
+    },
+    explainQueueItem: ({ params }) => s.items.explain(params.id),
     enqueue: ({ body }, { auth, idempotencyKey }) => s.enqueue.enqueue(auth, body, idempotencyKey),
     getQueueItem: ({ params, query }, { signal }) =>
       query.waitFor === undefined || query.waitMs === 0 ? s.items.get(params.id) : s.items.waitStarted(params.id, query.waitMs, signal),
@@ -46,7 +51,7 @@ export function createHandlers(s: Services): Handlers {
     createDirectRun: ({ body }, { auth }) => s.runs.createDirect(auth, body.spec),
     registerAgent: ({ body }, { auth }) => s.agents.register(auth, body),
     listAgents: async ({ query }, { auth }) => ({ items: await s.agents.list(auth, query.entity) }),
-    claim: async ({ params, body }, { signal }) => ({ lease: await s.agents.claim(params.id, body, signal) }),
+    claim: ({ params, body }, { signal }) => s.agents.claim(params.id, body, signal),
     heartbeat: ({ params, body }) => s.agents.heartbeat(params.id, body),
     ackItem: ({ params, body }) => s.items.ack(params.id, body.fencingToken, body.runId),
     failItem: ({ params, body }) => s.items.fail(params.id, body.fencingToken, body.stage, body.message),

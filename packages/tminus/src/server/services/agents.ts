@@ -62,20 +62,27 @@ export class AgentService {
   }
 
   /** Leases the next item of the agent's queues (in the order given), waiting up to `waitMs` for one. */
-  async claim(agentId: string, input: ClaimRequest, signal?: AbortSignal): Promise<Lease | null> {
+  /** Also returns at once with the agent's runs to cancel, so a stop request reaches an idle agent immediately. */
+  async claim(agentId: string, input: ClaimRequest, signal?: AbortSignal): Promise<{ lease: Lease | null; cancel: string[] }> {
     const request = ClaimRequestSchema.parse(input);
     const agent = await this.get(agentId);
     const names = request.queues ?? agent.queues;
     const queues: Queue[] = [];
     for (const name of names) queues.push(await this.queues.get(agent.entity, name));
     await this.ctx.store.heartbeatAgent(agentId, agent.status, agent.running, this.ctx.now());
-    const lease = await this.ctx.notifier.waitFor(
-      queues.map((q) => topics.queue(q.id)),
+    const result = await this.ctx.notifier.waitFor(
+      [...queues.map((q) => topics.queue(q.id)), topics.agent(agentId)],
       request.waitMs,
-      () => this.#tryClaim(agentId, queues),
+      async () => {
+        const known = new Set(request.cancelling);
+        const cancel = (await this.ctx.store.agentRunIds(agentId, 'stopping')).filter((id) => !known.has(id));
+        if (cancel.length > 0) return { lease: null, cancel };
+        const lease = await this.#tryClaim(agentId, queues);
+        return lease === undefined ? undefined : { lease, cancel };
+      },
       signal,
     );
-    return lease ?? null;
+    return result ?? { lease: null, cancel: [] };
   }
 
   async #tryClaim(agentId: string, queues: readonly Queue[]): Promise<Lease | undefined> {

@@ -1,5 +1,5 @@
 import { LaunchError } from '@tminus/sdk';
-import type { FailureStage, QueueItem, Run } from '@tminus/sdk/protocol';
+import type { FailureStage, PendingExplanation, QueueItem, Run } from '@tminus/sdk/protocol';
 
 import { topics } from '../notifier.js';
 import type { ServiceContext } from './context.js';
@@ -23,6 +23,24 @@ export class ItemService {
       return item.runId !== null || item.state === 'failed' ? item : undefined;
     }, signal);
     return started ?? this.get(id);
+  }
+
+  /** Position in its queue, live agents polling it and their capacity, in one sentence. */
+  async explain(id: string): Promise<PendingExplanation> {
+    const item = await this.get(id);
+    const windowSeconds = Math.max(60, Math.round((this.ctx.leaseMs * 2) / 1000));
+    const since = this.ctx.now() - windowSeconds * 1000;
+    const agents = (await this.ctx.store.listAgents(item.entity)).filter(
+      (a) => a.queues.includes(item.queue) && a.status !== 'killed' && Date.parse(a.lastHeartbeatAt) >= since,
+    );
+    const atCapacity = agents.filter((a) => a.maxJobs !== -1 && a.running >= a.maxJobs).length;
+    const position = item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
+    let message: string;
+    if (item.state !== 'pending') message = item.runId ? `Not pending: it is run ${item.runId} (${item.state}).` : `Not pending: it is ${item.state}.`;
+    else if (agents.length === 0) message = `Position ${position} in queue ${item.queue}, but no agent has polled this queue in the last ${windowSeconds} s. Start one: tminus agent -q ${item.queue} -e ${item.entity}`;
+    else if (atCapacity === agents.length) message = `Position ${position} in queue ${item.queue}; all ${agents.length} agent(s) polling it are running their max_jobs. It starts when one finishes a run (or raise --max-jobs).`;
+    else message = `Position ${position} in queue ${item.queue}; ${agents.length - atCapacity} of ${agents.length} agent(s) have free capacity, so it should start as soon as the ${position === 1 ? 'next claim' : `${(position ?? 1) - 1} item(s) ahead of it are claimed`}.`;
+    return { state: item.state, position, queue: item.queue, agentsPolling: agents.length, agentsAtCapacity: atCapacity, windowSeconds, message };
   }
 
   async delete(id: string): Promise<boolean> {

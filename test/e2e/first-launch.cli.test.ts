@@ -107,6 +107,20 @@ describe('reading', () => {
     expect(queues.stdout).toContain('default');
   });
 
+  it('agent list shows the local agent of `tminus up`; run explain explains a pending run', async () => {
+    const agents = JSON.parse((await up.cli(['agent', 'list', '--json'])).stdout) as { queues: string[]; status: string }[];
+    expect(agents).toEqual([expect.objectContaining({ queues: ['default'] })]);
+    await up.cli(['queue', 'create', 'nobody', '--prioritization', 'off']);
+    const launched = await up.cli(['launch', '-j', 'alice/demo/linreg:latest', '-q', 'nobody', '--json']);
+    const item = JSON.parse(launched.stdout) as { id: string };
+    const explained = await up.cli(['run', 'explain', item.id]);
+    expect(explained.stdout).toContain('Position 1 in queue nobody');
+    expect(explained.stdout).toContain('no agent has polled this queue');
+    const refused = await up.cli(['launch', '-j', 'alice/demo/linreg:latest', '-q', 'nobody', '-P', 'high']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('does not have prioritization enabled');
+  });
+
   it('an unknown job is an error with a hint and exit code 1', async () => {
     const result = await up.cli(['launch', '-j', 'alice/demo/nope:latest', '-q']);
     expect(result.code).toBe(1);

@@ -14,6 +14,7 @@ export type { WaitOptions } from './wait.js';
 export type {
   JobVersion,
   LaunchSpec,
+  PendingExplanation,
   QueueItem,
   QueueItemState,
   Run,

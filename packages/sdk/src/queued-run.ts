@@ -3,7 +3,7 @@
  */
 import type { Api } from './client.js';
 import { ExecutionError, LaunchError } from './errors.js';
-import type { QueueItem, QueueItemState } from './protocol/queue.js';
+import type { PendingExplanation, QueueItem, QueueItemState } from './protocol/queue.js';
 import { isTerminalRunState, type Run } from './protocol/run.js';
 import { longPoll, type WaitOptions } from './wait.js';
 
@@ -107,6 +107,14 @@ export class QueuedRun {
         ? {}
         : { timeoutMs: Math.max(1, options.timeoutMs - (Date.now() - started)) };
     return waitForRunEnd(this.#api, run.id, { ...options, ...left });
+  }
+
+  /**
+   * Why it is still pending: `{ position, queue, agentsPolling, agentsAtCapacity, message }`.
+   * @example console.log((await queued.explain()).message)
+   */
+  explain(): Promise<PendingExplanation> {
+    return this.#api.request('explainQueueItem', { params: { id: this.id } });
   }
 
   /** Removes the item if it is still pending (W&B `delete`). */

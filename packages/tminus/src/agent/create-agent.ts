@@ -71,7 +71,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const queues = [...agent.queues];
   const stopController = new AbortController();
   let wakeCapacity: () => void = () => undefined;
-  const capacity = () => options.maxJobs === -1 || active.size < options.maxJobs;
+  // Slots are taken when a lease arrives, not when its run is registered: the loop claims again at once.
+  let inFlight = 0;
+  const capacity = () => options.maxJobs === -1 || inFlight < options.maxJobs;
 
   const heartbeat = async () => {
     const runs = [...active.values()].map((r) => ({ runId: r.runId, fencingToken: r.fencingToken }));
@@ -118,7 +120,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const outcome = await execution.done;
     journal.forget(run.id);
     active.delete(run.id);
-    wakeCapacity();
     log(`run ${run.id} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`);
   };
 
@@ -141,7 +142,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         // W&B's fairness: the queue that just gave work goes to the end of the list.
         const at = queues.indexOf(lease.item.queue);
         if (at !== -1 && queues.length > 1) queues.push(...queues.splice(at, 1));
-        void runLease(lease);
+        inFlight++;
+        void runLease(lease).finally(() => {
+          inFlight--;
+          wakeCapacity();
+        });
       } catch (error) {
         if (stopController.signal.aborted) break;
         log(`claim failed (${error instanceof Error ? error.message : String(error)}); retrying in ${backoff} ms`);

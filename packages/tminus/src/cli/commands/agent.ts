@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { startAgent } from '../../agent/create-agent.js';
 import { resolveAgentConfig } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
+import { printJson, printTable } from '../output.js';
 import { parseInteger } from '../parse.js';
 import { UsageError } from '../usage-error.js';
 
@@ -22,7 +23,9 @@ export function registerAgentCommands(program: Command): void {
   for (const name of ['agent', 'launch-agent']) {
     program
       .command(name, { hidden: name === 'launch-agent' })
-      .description('Run a launch agent: long-poll queues, run what arrives on this machine, report back.')
+      .description('Run a launch agent: long-poll queues, run what arrives on this machine, report back. `agent list` lists agents.')
+      .argument('[action]', '"list": show agents (status, host, queues, running, last heartbeat) instead of running one')
+      .option('--json', 'with list: JSON output')
       .option('-q, --queue <queue>', 'queue to poll (repeatable)', collect)
       .option('-j, --max-jobs <n>', 'runs at once (-1 = unlimited; default 1)')
       .option('-e, --entity <entity>', 'entity that owns the queues')
@@ -30,7 +33,9 @@ export function registerAgentCommands(program: Command): void {
       .option('--stop-grace-seconds <n>', 'SIGTERM → SIGKILL grace when a run is cancelled (default 60)')
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0)
       .addHelpText('after', '\nExample:\n  tminus agent -q default -q gpu --max-jobs 4\n')
-      .action(async (flags: AgentFlags, command: Command) => {
+      .action(async (action: string | undefined, flags: AgentFlags & { json?: boolean }, command: Command) => {
+        if (action === 'list') return listAgents(command, flags.entity, flags.json);
+        if (action !== undefined) throw new UsageError(`Unknown agent action "${action}"; did you mean \`tminus agent list\`?`);
         const config = resolveAgentConfig({
           ...(flags.config === undefined ? {} : { file: flags.config }),
           env: process.env,
@@ -58,4 +63,10 @@ export function registerAgentCommands(program: Command): void {
         await agent.done;
       });
   }
+}
+
+async function listAgents(command: Command, entity: string | undefined, json: boolean | undefined): Promise<void> {
+  const { items } = await apiOf(command).request('listAgents', { query: { entity } });
+  if (json) return printJson(items);
+  printTable(['AGENT', 'STATUS', 'HOST', 'QUEUES', 'RUNNING', 'MAX JOBS', 'LAST HEARTBEAT'], items.map((a) => [a.id, a.status, a.hostname, a.queues.join(','), a.running, a.maxJobs === -1 ? 'unlimited' : a.maxJobs, a.lastHeartbeatAt]));
 }

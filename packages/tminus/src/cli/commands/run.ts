@@ -54,6 +54,17 @@ export function registerRunCommands(program: Command): void {
     });
 
   run
+    .command('explain')
+    .description('Why is a queued run still pending? Position, live agents polling its queue, their capacity.')
+    .argument('<queued-run-id>', 'queue item id (printed by `tminus launch -q`)')
+    .option('--json', 'JSON output')
+    .action(async (id: string, flags: { json?: boolean }, command: Command) => {
+      const e = await apiOf(command).request('explainQueueItem', { params: { id } });
+      if (flags.json) return printJson(e);
+      say(e.message);
+    });
+
+  run
     .command('logs')
     .description('Print a run’s output (stdout and stderr in order).')
     .argument('<id>', 'run id')

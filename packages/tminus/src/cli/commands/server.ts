@@ -18,6 +18,7 @@ interface ServerFlags {
   port: string;
   dataDir?: string;
   leaseSeconds?: string;
+  startTimeoutSeconds?: string;
   entity?: string;
   maxJobs?: string;
 }
@@ -28,6 +29,7 @@ function addServerOptions(command: Command): Command {
     .option('--port <port>', 'port to listen on (0 = any free port)', process.env.TMINUS_PORT ?? '7447')
     .option('--data-dir <dir>', 'where the SQLite database and blobs live (env TMINUS_DATA_DIR)')
     .option('--lease-seconds <n>', `agent lease length (env TMINUS_LEASE_SECONDS)`, process.env.TMINUS_LEASE_SECONDS)
+    .option('--start-timeout-seconds <n>', 'fail runs still starting after this long (env WANDB_LAUNCH_START_TIMEOUT)', process.env.WANDB_LAUNCH_START_TIMEOUT ?? '1800')
     .option('-e, --entity <entity>', 'entity of the first admin key (env TMINUS_ENTITY; default: your user name)');
 }
 
@@ -40,6 +42,7 @@ async function boot(flags: ServerFlags) {
     dataDir,
     defaultEntity: entity.replace(/[^A-Za-z0-9_.-]/g, '_'),
     leaseSeconds: flags.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : parseInteger(flags.leaseSeconds, '--lease-seconds', 1),
+    startTimeoutSeconds: parseInteger(flags.startTimeoutSeconds ?? '1800', '--start-timeout-seconds', 1),
     ...(process.env.TMINUS_BOOTSTRAP_API_KEY ? { bootstrapApiKey: process.env.TMINUS_BOOTSTRAP_API_KEY } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });

@@ -33,7 +33,13 @@ export class ItemService {
     const agents = (await this.ctx.store.listAgents(item.entity)).filter(
       (a) => a.queues.includes(item.queue) && a.status !== 'killed' && Date.parse(a.lastHeartbeatAt) >= since,
     );
-    const atCapacity = agents.filter((a) => a.maxJobs !== -1 && a.running >= a.maxJobs).length;
+    // Count the agents' active runs from the runs themselves, not from their last heartbeat.
+    const busy = await Promise.all(agents.map(async (a) => {
+      if (a.maxJobs === -1) return false;
+      const counts = await Promise.all((['starting', 'running', 'stopping'] as const).map((st) => this.ctx.store.agentRunIds(a.id, st)));
+      return counts.reduce((n, ids) => n + ids.length, 0) >= a.maxJobs;
+    }));
+    const atCapacity = busy.filter(Boolean).length;
     const position = item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
     let message: string;
     if (item.state !== 'pending') message = item.runId ? `Not pending: it is run ${item.runId} (${item.state}).` : `Not pending: it is ${item.state}.`;

@@ -8,7 +8,7 @@ import { type Api, LaunchError } from '@tminus/sdk';
 import type { Lease } from '@tminus/sdk/protocol';
 
 import { executeRun, type RunExecution } from './execute-run.js';
-import { newLocalRunId } from './run-id.js';
+import { newRunId } from '../core/run-id.js';
 import { createApiReporter } from './run-reporter.js';
 import { killOrphan, RunJournal } from './run-journal.js';
 
@@ -99,7 +99,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const { item, fencingToken, job } = lease;
     heartbeatMs = Math.max(50, Math.min(heartbeatMs, (Date.parse(lease.leaseExpiresAt) - Date.now()) / 3));
     // A retried item keeps its run id (attempt N+1 of the same run).
-    const runId = item.runId ?? item.spec.run_id ?? newLocalRunId();
+    const runId = item.runId ?? item.spec.run_id ?? newRunId();
     let run;
     try {
       run = await api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } });

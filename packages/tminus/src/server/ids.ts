@@ -1,14 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-const RUN_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** W&B's run id shape: 8 characters of `[a-z0-9]`. */
-export function newRunId(): string {
-  const bytes = randomBytes(8);
-  let id = '';
-  for (const byte of bytes) id += RUN_ID_ALPHABET[byte % RUN_ID_ALPHABET.length];
-  return id;
-}
+export { newRunId } from '../core/run-id.js';
 
 /** A prefixed random id, e.g. `qi_4f1c…` for queue items. */
 export function newId(prefix: 'qi' | 'q' | 'ag' | 'key'): string {

@@ -6,6 +6,8 @@ export const DEFAULT_QUEUE = 'default';
 export class EntityService {
   readonly #ctx: ServiceContext;
   readonly #known = new Set<string>();
+  // Entities and projects are never deleted, so once seen they need no more writes.
+  readonly #knownProjects = new Set<string>();
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
@@ -37,7 +39,10 @@ export class EntityService {
   }
 
   async ensureProject(entity: string, project: string): Promise<void> {
+    const key = `${entity}/${project}`;
+    if (this.#knownProjects.has(key)) return;
     await this.ensure(entity);
     await this.#ctx.store.ensureProject(entity, project, this.#ctx.now());
+    this.#knownProjects.add(key);
   }
 }

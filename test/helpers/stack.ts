@@ -24,7 +24,7 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { entity?: string; leaseSeconds?: number } = {}): Promise<TestStack> {
+export async function startStack(options: { entity?: string; leaseSeconds?: number; database?: string } = {}): Promise<TestStack> {
   const dir = tempDir('stack');
   const apiKey = `tmk_test_${randomBytes(8).toString('hex')}`;
   const entity = options.entity ?? 'tester';
@@ -36,6 +36,7 @@ export async function startStack(options: { entity?: string; leaseSeconds?: numb
     defaultEntity: entity,
     log: () => undefined,
     ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
+    ...(options.database === undefined ? {} : { database: options.database }),
   });
   const api = new Api({ baseUrl: server.url, apiKey });
   const agents: { stop(): Promise<void> }[] = [];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import { serve } from '@hono/node-server';
 
+import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { Authenticator } from './auth.js';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** `postgres://…` to use PostgreSQL instead of the embedded SQLite file in the data dir. */
+  readonly database?: string;
   /** Seeds the first admin key (only when the store has no key yet). */
   readonly bootstrapApiKey?: string;
   /** Entity of the first admin key. @default the OS user name */
@@ -45,7 +48,9 @@ export const DEFAULT_LEASE_SECONDS = 30;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.error(line));
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const store: Store = await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
+  const store: Store = options.database?.match(/^postgres(ql)?:\/\//)
+    ? await openPostgresStore({ connectionString: options.database })
+    : await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
   await store.migrate();
   const notifier = new Notifier();
   const leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;

@@ -17,6 +17,7 @@ interface ServerFlags {
   host: string;
   port: string;
   dataDir?: string;
+  database?: string;
   leaseSeconds?: string;
   startTimeoutSeconds?: string;
   entity?: string;
@@ -28,6 +29,7 @@ function addServerOptions(command: Command): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', process.env.TMINUS_PORT ?? '7447')
     .option('--data-dir <dir>', 'where the SQLite database and blobs live (env TMINUS_DATA_DIR)')
+    .option('--database <url>', 'postgres://… to store in PostgreSQL instead of SQLite (env TMINUS_DATABASE_URL)', process.env.TMINUS_DATABASE_URL)
     .option('--lease-seconds <n>', `agent lease length (env TMINUS_LEASE_SECONDS)`, process.env.TMINUS_LEASE_SECONDS)
     .option('--start-timeout-seconds <n>', 'fail runs still starting after this long (env WANDB_LAUNCH_START_TIMEOUT)', process.env.WANDB_LAUNCH_START_TIMEOUT ?? '1800')
     .option('-e, --entity <entity>', 'entity of the first admin key (env TMINUS_ENTITY; default: your user name)');
@@ -40,6 +42,7 @@ async function boot(flags: ServerFlags) {
     host: flags.host,
     port: parseInteger(flags.port, '--port', 0),
     dataDir,
+    ...(flags.database ? { database: flags.database } : {}),
     defaultEntity: entity.replace(/[^A-Za-z0-9_.-]/g, '_'),
     leaseSeconds: flags.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : parseInteger(flags.leaseSeconds, '--lease-seconds', 1),
     startTimeoutSeconds: parseInteger(flags.startTimeoutSeconds ?? '1800', '--start-timeout-seconds', 1),

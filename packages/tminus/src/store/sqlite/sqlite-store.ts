@@ -6,21 +6,16 @@ import { LaunchError } from '@tminus/sdk';
 import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
 import Database from 'better-sqlite3';
 
+import { staleToken } from '../errors.js';
 import type { ExpiredRun, NewRun, Store } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow,
   toAgent, toItem, toJobVersion, toQueue, toRun,
-} from './rows.js';
+} from '../rows.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
 const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
-
-export function staleToken(what: string): LaunchError {
-  return new LaunchError('STALE_TOKEN', `${what} is owned by another agent or attempt (stale fencing token); stop reporting on it`, {
-    hint: 'The lease expired or the run was re-queued; this writer no longer owns it.',
-  });
-}
 
 export async function openSqliteStore(options: { path: string }): Promise<Store> {
   const db = new Database(options.path);

@@ -1,5 +1,5 @@
 /**
- * @module Row → wire-object mapping for the SQLite adapter.
+ * @module Row → wire-object mapping, shared by the SQLite and PostgreSQL adapters (same column names; JSON kept as text).
  */
 import type { Agent, JobSource, JobVersion, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
 

@@ -1,0 +1,340 @@
+/**
+ * @module The PostgreSQL adapter of the `Store` port (`pg`). Same schema and row mapping as SQLite;
+ * the hot paths use PostgreSQL's tools: claims with `FOR UPDATE SKIP LOCKED` (concurrent claimers never
+ * wait on each other's rows), migrations under an advisory lock (replicas may start together).
+ */
+import { LaunchError } from '@tminus/sdk';
+import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
+import pg from 'pg';
+
+import { type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow, toAgent, toItem, toJobVersion, toQueue, toRun } from '../rows.js';
+import type { ExpiredRun, NewRun, Store } from '../store.js';
+import { staleToken } from '../errors.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+
+const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
+const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
+const MIGRATION_LOCK = 7_447_001;
+
+type Db = pg.Pool | pg.PoolClient;
+
+function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  return oid === 20 ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown);
+}
+
+export async function openPostgresStore(options: { connectionString: string; schema?: string; max?: number }): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Timestamps and sequence numbers are BIGINT; they fit in a JS number.
+    types: { getTypeParser: bigintAsNumber as typeof pg.types.getTypeParser },
+  });
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end();
+    throw new LaunchError('UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, {
+      hint: 'Check the --database / TMINUS_DATABASE_URL connection string and that the server is running.',
+    });
+  }
+  const rows = async <T>(db: Db, text: string, params: unknown[] = []) => (await db.query(text, params)).rows as T[];
+  const one = async <T>(db: Db, text: string, params: unknown[] = []) => (await rows<T>(db, text, params))[0];
+  const count = async (db: Db, text: string, params: unknown[] = []) => (await db.query(text, params)).rowCount ?? 0;
+  const j = (value: unknown) => JSON.stringify(value ?? null);
+  const tx = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const result = await work(c);
+      await c.query('COMMIT');
+      return result;
+    } catch (error) {
+      await c.query('ROLLBACK');
+      throw error;
+    } finally {
+      c.release();
+    }
+  };
+  const itemById = (db: Db, id: string) => one<ItemRow>(db, `${ITEM_SELECT} WHERE i.id = $1`, [id]);
+  const runById = (db: Db, id: string) => one<RunRow>(db, `${RUN_SELECT} WHERE r.id = $1`, [id]);
+  const jobVersion = async (db: Db, r: JobRow | undefined) => {
+    if (r === undefined) return undefined;
+    const aliases = await rows<{ alias: string }>(db, `SELECT alias FROM job_aliases WHERE entity=$1 AND project=$2 AND name=$3 AND version=$4 ORDER BY alias`, [r.entity, r.project, r.name, r.version]);
+    return toJobVersion(r, aliases.map((a) => a.alias));
+  };
+  const insertRun = async (db: Db, r: NewRun) => {
+    const inserted = await count(db,
+      `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14) ON CONFLICT (id) DO NOTHING`,
+      [r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config), r.agentId, r.fencingToken, r.leaseExpiresAt, r.now]);
+    if (inserted === 0) throw new LaunchError('CONFLICT', `A run with id "${r.id}" exists already`, { hint: 'Choose another run id.' });
+    return toRun((await runById(db, r.id))!);
+  };
+  const appendLog = async (db: Db, runId: string, stream: string, text: string, now: number) => {
+    await db.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`, [runId, stream, text, now]);
+  };
+
+  return {
+    async migrate() {
+      await tx(async (c) => {
+        // Two replicas starting together: the second waits here, then finds the migrations applied.
+        await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+        const applied = new Set((await rows<{ version: number }>(c, `SELECT version FROM schema_migrations`)).map((r) => r.version));
+        for (const m of POSTGRES_MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          await c.query(m.sql);
+          await c.query(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, Date.now()]);
+        }
+      });
+    },
+    async close() {
+      await pool.end();
+    },
+
+    async countApiKeys() {
+      return (await one<{ n: number }>(pool, `SELECT count(*)::int AS n FROM api_keys`))!.n;
+    },
+    async createApiKey(k) {
+      await pool.query(`INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES ($1, $2, $3, $4, $5)`, [k.id, k.name, k.hash, k.entity, k.createdAt]);
+    },
+    async findApiKeyByHash(hash) {
+      const r = await one<{ id: string; name: string; hash: string; entity: string; created_at: number }>(pool, `SELECT * FROM api_keys WHERE hash = $1`, [hash]);
+      return r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at };
+    },
+    async ensureEntity(name, now) {
+      return (await count(pool, `INSERT INTO entities (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [name, now])) === 1;
+    },
+    async ensureProject(entity, project, now) {
+      await pool.query(`INSERT INTO projects (entity, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [entity, project, now]);
+    },
+
+    async createQueue(q) {
+      const inserted = await count(pool,
+        `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+        [q.id, q.entity, q.name, q.resource, j(q.config), j(q.templateVariables), q.prioritization ? 1 : 0, q.maxAttempts, q.createdAtMs]);
+      if (inserted === 0) throw new LaunchError('CONFLICT', `Queue "${q.name}" already exists for entity "${q.entity}"`, { hint: 'Pick another name, or use the existing queue.' });
+      return toQueue((await one<QueueRow>(pool, `SELECT * FROM queues WHERE id = $1`, [q.id]))!);
+    },
+    async getQueue(entity, name) {
+      const r = await one<QueueRow>(pool, `SELECT * FROM queues WHERE entity = $1 AND name = $2`, [entity, name]);
+      return r && toQueue(r);
+    },
+    async getQueueById(id) {
+      const r = await one<QueueRow>(pool, `SELECT * FROM queues WHERE id = $1`, [id]);
+      return r && toQueue(r);
+    },
+    async listQueues(entity) {
+      return (await rows<QueueRow>(pool, `SELECT * FROM queues WHERE entity = $1 ORDER BY name`, [entity])).map(toQueue);
+    },
+
+    async findJobVersionByDigest(e, p, n, digest) {
+      return jobVersion(pool, await one<JobRow>(pool, `SELECT * FROM job_versions WHERE entity=$1 AND project=$2 AND name=$3 AND digest=$4 ORDER BY version DESC LIMIT 1`, [e, p, n, digest]));
+    },
+    async getJobVersion(e, p, n, alias) {
+      const m = /^v(\d+)$/.exec(alias);
+      const version = m ? Number(m[1]) : (await one<{ version: number }>(pool, `SELECT version FROM job_aliases WHERE entity=$1 AND project=$2 AND name=$3 AND alias=$4`, [e, p, n, alias]))?.version;
+      if (version === undefined) return undefined;
+      return jobVersion(pool, await one<JobRow>(pool, `SELECT * FROM job_versions WHERE entity=$1 AND project=$2 AND name=$3 AND version=$4`, [e, p, n, version]));
+    },
+    async createJobVersion(v) {
+      return tx(async (c) => {
+        // Serialise version numbering per job.
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${v.entity}/${v.project}/${v.name}`]);
+        const last = (await one<{ v: number | null }>(c, `SELECT max(version) AS v FROM job_versions WHERE entity=$1 AND project=$2 AND name=$3`, [v.entity, v.project, v.name]))!.v;
+        const version = last === null ? 0 : last + 1;
+        await c.query(`INSERT INTO job_versions (entity, project, name, version, source, digest, description, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [v.entity, v.project, v.name, version, j(v.source), v.digest, v.description, v.now]);
+        for (const alias of new Set(['latest', ...v.aliases])) {
+          await c.query(`INSERT INTO job_aliases (entity, project, name, alias, version) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (entity, project, name, alias) DO UPDATE SET version = excluded.version`, [v.entity, v.project, v.name, alias, version]);
+        }
+        const job = (await jobVersion(c, await one<JobRow>(c, `SELECT * FROM job_versions WHERE entity=$1 AND project=$2 AND name=$3 AND version=$4`, [v.entity, v.project, v.name, version])))!;
+        return { job, jobCreated: version === 0 };
+      });
+    },
+    async listJobs(entity, project) {
+      const list = await rows<JobRow & { versions: number }>(pool,
+        `SELECT v.*, c.versions FROM job_versions v JOIN (SELECT entity, project, name, max(version) AS top, count(*)::int AS versions FROM job_versions
+           WHERE entity = $1 AND ($2::text IS NULL OR project = $2) GROUP BY entity, project, name) c
+         ON c.entity = v.entity AND c.project = v.project AND c.name = v.name AND c.top = v.version ORDER BY v.project, v.name`, [entity, project ?? null]);
+      return Promise.all(list.map(async (r): Promise<JobSummary> => {
+        const aliases = await rows<{ alias: string; version: number }>(pool, `SELECT alias, version FROM job_aliases WHERE entity=$1 AND project=$2 AND name=$3`, [r.entity, r.project, r.name]);
+        return { entity: r.entity, project: r.project, name: r.name, versions: r.versions, latest: (await jobVersion(pool, r))!, aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])) };
+      }));
+    },
+
+    async enqueue(i) {
+      const inserted = await count(pool,
+        `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
+         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [i.id, i.queueId, i.priority, j(i.spec), j(i.templateVariables), i.projectQueue, i.idempotencyKey, j(i.warnings), i.now]);
+      if (inserted === 0) return { item: toItem((await one<ItemRow>(pool, `${ITEM_SELECT} WHERE i.idempotency_key = $1`, [i.idempotencyKey]))!), existed: true };
+      return { item: toItem((await itemById(pool, i.id))!), existed: false };
+    },
+    async getQueueItem(id) {
+      const r = await itemById(pool, id);
+      return r && toItem(r);
+    },
+    async deleteQueueItem(id) {
+      if ((await count(pool, `DELETE FROM queue_items WHERE id = $1 AND state = 'pending'`, [id])) === 1) return 'deleted';
+      return (await one(pool, `SELECT 1 FROM queue_items WHERE id = $1`, [id])) === undefined ? 'not_found' : 'not_pending';
+    },
+    async claim(c) {
+      const r = await one<{ id: string }>(pool,
+        `UPDATE queue_items SET state = 'leased', agent_id = $1, fencing_token = $2, lease_expires_at = $3
+         WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = $4 AND state = 'pending' ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id`, [c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId]);
+      return r && toItem((await itemById(pool, r.id))!);
+    },
+    async ackItem(itemId, token, newRun) {
+      return tx(async (c) => {
+        const item = await one<{ agent_id: string | null; run_id: string | null }>(c, `SELECT agent_id, run_id FROM queue_items WHERE id = $1 AND state = 'leased' AND fencing_token = $2 FOR UPDATE`, [itemId, token]);
+        if (item === undefined) throw staleToken(`Queued run ${itemId}`);
+        if (item.run_id !== null) {
+          if (item.run_id !== newRun.id) throw new LaunchError('CONFLICT', `Queued run ${itemId} is a retry of run ${item.run_id}; acknowledge it with that run id`);
+          await c.query(`UPDATE runs SET state = $1, fencing_token = $2, agent_id = $3, lease_expires_at = $4, acked_at = $5, exit_code = NULL, failure = NULL, started_at = NULL WHERE id = $6`,
+            [newRun.state, token, item.agent_id, newRun.leaseExpiresAt, newRun.now, item.run_id]);
+          await c.query(`UPDATE queue_items SET state = 'claimed' WHERE id = $1`, [itemId]);
+          return toRun((await runById(c, item.run_id))!);
+        }
+        const created = await insertRun(c, { ...newRun, agentId: newRun.agentId ?? item.agent_id });
+        await c.query(`UPDATE queue_items SET state = 'claimed', run_id = $1 WHERE id = $2`, [newRun.id, itemId]);
+        return created;
+      });
+    },
+    async failItem(itemId, token, failure) {
+      if ((await count(pool, `UPDATE queue_items SET state = 'failed', error = $1 WHERE id = $2 AND state = 'leased' AND fencing_token = $3`, [j(failure), itemId, token])) === 0) throw staleToken(`Queued run ${itemId}`);
+      return toItem((await itemById(pool, itemId))!);
+    },
+    async countPendingAhead(itemId) {
+      const r = await one<{ n: number }>(pool,
+        `SELECT count(*)::int AS n FROM queue_items o, queue_items i WHERE i.id = $1 AND o.queue_id = i.queue_id AND o.state = 'pending'
+           AND (o.priority < i.priority OR (o.priority = i.priority AND o.seq < i.seq))`, [itemId]);
+      return r?.n ?? 0;
+    },
+    async listQueueItems(queueId, state, limit) {
+      return (await rows<ItemRow>(pool, `${ITEM_SELECT} WHERE i.queue_id = $1 AND ($2::text IS NULL OR i.state = $2) ORDER BY i.seq LIMIT $3`, [queueId, state ?? null, limit])).map(toItem);
+    },
+    async requeueExpiredLeases(now) {
+      return (await rows<{ queue_id: string }>(pool,
+        `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE state = 'leased' AND lease_expires_at < $1 RETURNING queue_id`, [now])).map((r) => r.queue_id);
+    },
+    async expireRunLeases(now, newToken) {
+      const expired = await rows<{ id: string; agent_id: string | null; attempt: number; state: string; queue_item_id: string | null; queue_id: string | null; max_attempts: number | null; lease_expires_at: number }>(pool,
+        `SELECT r.id, r.agent_id, r.attempt, r.state, r.queue_item_id, r.queue_id, r.lease_expires_at, q.max_attempts FROM runs r LEFT JOIN queues q ON q.id = r.queue_id
+         WHERE r.state IN ('starting', 'running', 'stopping') AND r.lease_expires_at < $1`, [now]);
+      const out: ExpiredRun[] = [];
+      for (const r of expired) {
+        await tx(async (c) => {
+          const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
+          const retry = r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
+          const changed = retry
+            ? await count(c, `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = $1, agent_id = NULL, lease_expires_at = NULL WHERE id = $2 AND lease_expires_at = $3 AND state = $4`, [newToken(), r.id, r.lease_expires_at, r.state])
+            : await count(c, `UPDATE runs SET state = 'crashed', failure = $1, finished_at = $2, fencing_token = $3 WHERE id = $4 AND lease_expires_at = $5 AND state = $6`,
+                [j({ stage: 'agent', reason: 'agent_lost', message: lost }), now, newToken(), r.id, r.lease_expires_at, r.state]);
+          if (changed === 0) return; // Another replica's sweeper, or a heartbeat, got there first.
+          if (retry) await c.query(`UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = $1`, [r.queue_item_id]);
+          await appendLog(c, r.id, 'system', `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`, now);
+          out.push({ runId: r.id, agentId: r.agent_id, outcome: retry ? 'retried' : 'crashed', queueItemId: r.queue_item_id, queueId: r.queue_id });
+        });
+      }
+      return out;
+    },
+    async failStartTimeouts(startedBefore, now, message, newToken) {
+      const stuck = await rows<{ id: string }>(pool, `SELECT id FROM runs WHERE state = 'starting' AND acked_at < $1`, [startedBefore]);
+      const failed: string[] = [];
+      for (const r of stuck) {
+        const changed = await count(pool, `UPDATE runs SET state = 'failed', failure = $1, finished_at = $2, fencing_token = $3 WHERE id = $4 AND state = 'starting'`,
+          [j({ stage: 'agent', reason: 'start_timeout', message }), now, newToken(), r.id]);
+        if (changed === 1) failed.push(r.id);
+      }
+      return failed;
+    },
+    async agentRunIds(agentId, state) {
+      return (await rows<{ id: string }>(pool, `SELECT id FROM runs WHERE agent_id = $1 AND state = $2`, [agentId, state])).map((r) => r.id);
+    },
+
+    async createRun(r) {
+      return insertRun(pool, r);
+    },
+    async getRun(id) {
+      const r = await runById(pool, id);
+      return r && toRun(r);
+    },
+    async listRuns(f) {
+      const cursor = f.cursor === undefined ? null : Number(f.cursor);
+      const list = await rows<RunRow>(pool,
+        `${RUN_SELECT} WHERE ($1::text IS NULL OR r.entity = $1) AND ($2::text IS NULL OR r.project = $2) AND ($3::text IS NULL OR r.queue_id = $3)
+           AND ($4::text IS NULL OR r.state = $4) AND ($5::bigint IS NULL OR r.seq < $5) ORDER BY r.seq DESC LIMIT $6`,
+        [f.entity ?? null, f.project ?? null, f.queueId ?? null, f.state ?? null, cursor, f.limit + 1]);
+      const page = list.slice(0, f.limit);
+      return { items: page.map(toRun), nextCursor: list.length > f.limit ? String(page.at(-1)!.seq) : null };
+    },
+    async updateRun(id, token, p) {
+      const changed = await count(pool,
+        `UPDATE runs SET state = coalesce($1, state), exit_code = coalesce($2, exit_code), failure = coalesce($3, failure), source_commit = coalesce($4, source_commit),
+           config = coalesce($5, config), started_at = coalesce($6, started_at), finished_at = coalesce($7, finished_at) WHERE id = $8 AND fencing_token = $9`,
+        [p.state ?? null, p.exitCode ?? null, p.failure ? j(p.failure) : null, p.sourceCommit ?? null, p.config ? j(p.config) : null, p.startedAt ?? null, p.finishedAt ?? null, id, token]);
+      if (changed === 0) {
+        if ((await runById(pool, id)) === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+        throw staleToken(`Run ${id}`);
+      }
+      return toRun((await runById(pool, id))!);
+    },
+    async transitionRun(id, from, p) {
+      const changed = await count(pool,
+        `UPDATE runs SET state = coalesce($1, state), failure = coalesce($2, failure), finished_at = coalesce($3, finished_at) WHERE id = $4 AND state = ANY($5::text[])`,
+        [p.state ?? null, p.failure ? j(p.failure) : null, p.finishedAt ?? null, id, [...from]]);
+      return changed === 0 ? undefined : toRun((await runById(pool, id))!);
+    },
+    async getRunsByIds(ids) {
+      return (await rows<RunRow>(pool, `${RUN_SELECT} WHERE r.id = ANY($1::text[])`, [[...ids]])).map(toRun);
+    },
+    async extendRunLeases(runs, leaseExpiresAt) {
+      const owned: string[] = [];
+      for (const r of runs) {
+        if ((await count(pool, `UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND fencing_token = $3`, [leaseExpiresAt, r.runId, r.fencingToken])) === 1) owned.push(r.runId);
+      }
+      return owned;
+    },
+
+    async appendLogs(runId, token, lines, now) {
+      return tx(async (c) => {
+        // Locking the run row serialises appends per run and fences them in one step.
+        if ((await one(c, `SELECT 1 FROM runs WHERE id = $1 AND fencing_token = $2 FOR UPDATE`, [runId, token])) === undefined) {
+          if ((await runById(c, runId)) === undefined) throw new LaunchError('NOT_FOUND', `Run ${runId} not found`);
+          throw staleToken(`Run ${runId}`);
+        }
+        const start = (await one<{ n: number | null }>(c, `SELECT max(seq) AS n FROM run_logs WHERE run_id = $1`, [runId]))!.n ?? -1;
+        if (lines.length > 0) {
+          await c.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, $2::bigint + n, s, t, $3 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS x(s, t, n)`,
+            [runId, start, now, lines.map((l) => l.stream), lines.map((l) => l.text)]);
+        }
+        return start + 1 + lines.length;
+      });
+    },
+    async readLogs(runId, after, limit) {
+      return (await rows<{ seq: number; stream: LogLine['stream']; text: string; ts: number }>(pool,
+        `SELECT seq, stream, text, ts FROM run_logs WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [runId, after, limit]))
+        .map((r) => ({ seq: r.seq, stream: r.stream, text: r.text, ts: new Date(r.ts).toISOString() }));
+    },
+
+    async createAgent(a) {
+      await pool.query(`INSERT INTO agents (id, entity, queues, hostname, status, max_jobs, running, version, config, last_heartbeat_at, created_at)
+        VALUES ($1, $2, $3, $4, 'polling', $5, 0, $6, $7, $8, $8)`, [a.id, a.entity, j(a.queues), a.hostname, a.maxJobs, a.version, j(a.config), a.now]);
+      return toAgent((await one<AgentRow>(pool, `SELECT * FROM agents WHERE id = $1`, [a.id]))!);
+    },
+    async getAgent(id) {
+      const r = await one<AgentRow>(pool, `SELECT * FROM agents WHERE id = $1`, [id]);
+      return r && toAgent(r);
+    },
+    async listAgents(entity) {
+      return (await rows<AgentRow>(pool, `SELECT * FROM agents WHERE entity = $1 ORDER BY created_at`, [entity])).map(toAgent);
+    },
+    async heartbeatAgent(id, status, running, now) {
+      await pool.query(`UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3 WHERE id = $4`, [status, running, now, id]);
+    },
+  };
+}

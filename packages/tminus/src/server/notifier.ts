@@ -5,8 +5,25 @@
  */
 export class Notifier {
   readonly #listeners = new Map<string, Set<() => void>>();
+  readonly #publish: ((topic: string) => void) | undefined;
+  readonly #backstopMs: number;
+
+  /**
+   * @param options.publish tells other replicas (PostgreSQL NOTIFY); their changes arrive via `deliver`.
+   * @param options.backstopMs waits re-read the store at least this often, in case a notification was lost.
+   */
+  constructor(options: { publish?: (topic: string) => void; backstopMs?: number } = {}) {
+    this.#publish = options.publish;
+    this.#backstopMs = options.backstopMs ?? Infinity;
+  }
 
   notify(topic: string): void {
+    this.deliver(topic);
+    this.#publish?.(topic);
+  }
+
+  /** A change made by this or another replica: wake local waiters only. */
+  deliver(topic: string): void {
     const set = this.#listeners.get(topic);
     if (set === undefined) return;
     for (const listener of set) listener();
@@ -67,7 +84,7 @@ export class Notifier {
         const value = await check();
         const left = deadline - Date.now();
         if (value !== undefined || left <= 0 || signal?.aborted) return value;
-        if (!(await sub.wait(left, signal))) return check();
+        if (!(await sub.wait(Math.min(left, this.#backstopMs), signal)) && Date.now() >= deadline) return check();
       } finally {
         sub.close();
       }

@@ -6,6 +6,7 @@
  *
  * All timestamps are epoch milliseconds passed in by the caller (no clock reads in adapters).
  */
+import type { BlobStore } from './blob-store.js';
 import type {
   Agent,
   AgentStatus,
@@ -127,7 +128,21 @@ export interface ExpiredRun {
   readonly queueId: string | null;
 }
 
+/** Cross-process change notifications (PostgreSQL LISTEN/NOTIFY) for stores shared by replicas. */
+export interface ChangeFeed {
+  /** Tells every other replica that `topic` changed. Fire and forget. */
+  publish(topic: string): void;
+  /** Calls `onTopic` for changes published by any replica; resolves with an unsubscribe. */
+  subscribe(onTopic: (topic: string) => void): Promise<() => Promise<void>>;
+  /** Longest a waiting request should sleep before re-reading the store, in case a notification was lost. */
+  readonly backstopMs: number;
+}
+
 export interface Store {
+  /** Present when several server processes may share this store. */
+  readonly changes?: ChangeFeed;
+  /** Present when the store keeps blobs itself (so every replica reaches them). */
+  readonly blobs?: BlobStore;
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { sha256Hex } from '../ids.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore } from '../../store/blob-store.js';
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 

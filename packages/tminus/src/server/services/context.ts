@@ -1,5 +1,5 @@
 import type { Store } from '../../store/store.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { BlobStore } from '../../store/blob-store.js';
 import type { Notifier } from '../notifier.js';
 
 /** What every service gets: the ports, the notifier, a clock and the server's settings. */

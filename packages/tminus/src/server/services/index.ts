@@ -1,5 +1,5 @@
 import type { Store } from '../../store/store.js';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { BlobStore } from '../../store/blob-store.js';
 import { AgentService } from './agents.js';
 import type { ServiceContext } from './context.js';
 import { EnqueueService } from './enqueue.js';

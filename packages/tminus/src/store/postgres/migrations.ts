@@ -47,4 +47,10 @@ CREATE TABLE agents (
   last_heartbeat_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'blobs',
+    // Code snapshots live in the database so that every replica can serve them.
+    sql: `CREATE TABLE blobs (digest TEXT PRIMARY KEY, bytes BYTEA NOT NULL, created_at BIGINT NOT NULL);`,
+  },
 ];

@@ -8,13 +8,15 @@ import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
 import pg from 'pg';
 
 import { type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow, toAgent, toItem, toJobVersion, toQueue, toRun } from '../rows.js';
-import type { ExpiredRun, NewRun, Store } from '../store.js';
+import type { ChangeFeed, ExpiredRun, NewRun, Store } from '../store.js';
+import { createPgBlobStore } from './pg-blob-store.js';
 import { staleToken } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
 const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
 const MIGRATION_LOCK = 7_447_001;
+const CHANNEL = 'tminus_changes';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -75,7 +77,26 @@ export async function openPostgresStore(options: { connectionString: string; sch
     await db.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`, [runId, stream, text, now]);
   };
 
+  const changes: ChangeFeed = {
+    backstopMs: 2_000,
+    publish(topic) {
+      pool.query('SELECT pg_notify($1, $2)', [CHANNEL, topic]).catch(() => undefined);
+    },
+    async subscribe(onTopic) {
+      const client = new pg.Client({ connectionString: options.connectionString });
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === CHANNEL && message.payload) onTopic(message.payload);
+      });
+      client.on('error', () => undefined); // The backstop keeps waits correct until a restart.
+      await client.query(`LISTEN ${CHANNEL}`);
+      return () => client.end();
+    },
+  };
+
   return {
+    changes,
+    blobs: createPgBlobStore(pool),
     async migrate() {
       await tx(async (c) => {
         // Two replicas starting together: the second waits here, then finds the migrations applied.

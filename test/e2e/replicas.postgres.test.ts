@@ -1,0 +1,87 @@
+/**
+ * Two `tminus server` processes (replicas) on one PostgreSQL database, agents attached to each,
+ * 2,000 runs enqueued through both: every run executes exactly once (counted from the program's own
+ * side effect), whichever replica took the enqueue and whichever agent ran it. Code snapshots and logs
+ * live in the database, so a run enqueued on one replica is served by the other.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Api, launchAdd, type QueuedRun } from '@tminus/sdk';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { uploadCodeJob } from '../helpers/code-job.js';
+import { spawnTminus, type Spawned } from '../helpers/processes.js';
+import { tempDir } from '../helpers/temp.js';
+
+const RUNS = 2_000;
+const adminUrl = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const dbName = `tminus_replicas_${randomBytes(5).toString('hex')}`;
+const dir = tempDir('replicas');
+const processes: Spawned[] = [];
+
+async function admin(sql: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query(sql);
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const created = await admin(`CREATE DATABASE ${dbName}`);
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.kill()));
+  await admin(`DROP DATABASE IF EXISTS ${dbName}`);
+  dir.remove();
+});
+
+describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${adminUrl}`}`, () => {
+  it('execute each of 2,000 runs exactly once across two replicas', { timeout: 300_000 }, async () => {
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    const apiKey = `tmk_${randomBytes(8).toString('hex')}`;
+    const serverEnv = { TMINUS_BOOTSTRAP_API_KEY: apiKey, TMINUS_ENTITY: 'rep', TMINUS_DATABASE_URL: url.toString() };
+    const apis: Api[] = [];
+    // Both replicas start at once: migrations run under an advisory lock.
+    const servers = [0, 1].map((i) => spawnTminus(['server', '--port', '0', '--data-dir', join(dir.path, `server-${i}`)], serverEnv));
+    processes.push(...servers);
+    for (const server of servers) {
+      await server.waitFor(/listening on http:\/\/\S+/);
+      apis.push(new Api({ baseUrl: /listening on (http:\/\/\S+)/.exec(server.output())![1]!, apiKey }));
+    }
+    const code = join(dir.path, 'code');
+    mkdirSync(code);
+    writeFileSync(join(code, 'README'), 'appends its run id to $OUT\n');
+    const out = join(dir.path, 'executions.log');
+    // Uploaded through replica 0; agents of replica 1 download it from replica 1.
+    const job = await uploadCodeJob(apis[0]!, code, { project: 'p', name: 'append', entrypoint: ['sh', '-c', 'echo "$TMINUS_RUN_ID" >> "$OUT"'] });
+    await apis[0]!.request('createQueue', { body: { name: 'shared' } });
+
+    const queued: QueuedRun[] = [];
+    for (let i = 0; i < RUNS; i += 100) {
+      queued.push(...(await Promise.all(Array.from({ length: 100 }, (_, k) => launchAdd({ api: apis[k % 2]!, job: job.ref, queueName: 'shared' })))));
+    }
+    for (let i = 0; i < 4; i++) {
+      processes.push(spawnTminus(['agent', '-q', 'shared', '--max-jobs', '4'], {
+        TMINUS_BASE_URL: apis[i % 2]!.baseUrl, TMINUS_API_KEY: apiKey, TMINUS_DATA_DIR: join(dir.path, `agent-${i}`), OUT: out,
+      }));
+    }
+    const runIds: string[] = [];
+    for (const q of queued) {
+      const run = await q.waitUntilFinished({ timeoutMs: 240_000 });
+      expect(run.state).toBe('finished');
+      runIds.push(run.id);
+    }
+    const executed = readFileSync(out, 'utf8').trim().split('\n');
+    expect(executed.length).toBe(RUNS);
+    expect(new Set(executed)).toEqual(new Set(runIds));
+    // A run enqueued through replica 0 reads the same from replica 1.
+    expect((await apis[1]!.request('getRun', { params: { id: runIds[0]! } })).state).toBe('finished');
+  });
+});

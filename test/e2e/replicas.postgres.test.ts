@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Api, launchAdd, type QueuedRun } from '@tminus/sdk';
+import { Api, launchAdd, QueuedRun } from '@tminus/sdk';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -21,6 +21,9 @@ const adminUrl = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@12
 const dbName = `tminus_replicas_${randomBytes(5).toString('hex')}`;
 const dir = tempDir('replicas');
 const processes: Spawned[] = [];
+let replicaApis: Api[] = [];
+let replicaServers: Spawned[] = [];
+const apiKey = `tmk_${randomBytes(8).toString('hex')}`;
 
 async function admin(sql: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
@@ -45,7 +48,6 @@ describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — s
   it('execute each of 2,000 runs exactly once across two replicas', { timeout: 300_000 }, async () => {
     const url = new URL(adminUrl);
     url.pathname = `/${dbName}`;
-    const apiKey = `tmk_${randomBytes(8).toString('hex')}`;
     const serverEnv = { TMINUS_BOOTSTRAP_API_KEY: apiKey, TMINUS_ENTITY: 'rep', TMINUS_DATABASE_URL: url.toString() };
     const apis: Api[] = [];
     // Both replicas start at once: migrations run under an advisory lock.
@@ -53,7 +55,8 @@ describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — s
     processes.push(...servers);
     for (const server of servers) {
       await server.waitFor(/listening on http:\/\/\S+/);
-      apis.push(new Api({ baseUrl: /listening on (http:\/\/\S+)/.exec(server.output())![1]!, apiKey }));
+      const api = new Api({ baseUrl: /listening on (http:\/\/\S+)/.exec(server.output())![1]!, apiKey });
+      apis.push(api);
     }
     const code = join(dir.path, 'code');
     mkdirSync(code);
@@ -83,5 +86,34 @@ describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — s
     expect(new Set(executed)).toEqual(new Set(runIds));
     // A run enqueued through replica 0 reads the same from replica 1.
     expect((await apis[1]!.request('getRun', { params: { id: runIds[0]! } })).state).toBe('finished');
+    replicaApis = apis;
+    replicaServers = servers;
+  });
+
+  it('kill -9 of one replica loses nothing acknowledged; agents given both URLs carry on through the other', { timeout: 120_000 }, async () => {
+    const [api0, api1] = replicaApis;
+    const job = (await api1!.request('resolveJob', { query: { ref: 'rep/p/append:latest' } })).ref;
+    await api1!.request('createQueue', { body: { name: 'failover' } });
+    const out = join(dir.path, 'failover.log');
+    const agents = [0, 1].map((i) =>
+      spawnTminus(['agent', '-q', 'failover', '--max-jobs', '4'], {
+        TMINUS_BASE_URL: `${api0!.baseUrl},${api1!.baseUrl}`, TMINUS_API_KEY: apiKey, TMINUS_DATA_DIR: join(dir.path, `fo-agent-${i}`), OUT: out,
+      }),
+    );
+    processes.push(...agents);
+    const acknowledged: QueuedRun[] = [];
+    for (let i = 0; i < 100; i++) acknowledged.push(await launchAdd({ api: i % 2 ? api1! : api0!, job, queueName: 'failover' }));
+    await replicaServers[0]!.kill('SIGKILL');
+    for (let i = 0; i < 100; i++) acknowledged.push(await launchAdd({ api: api1!, job, queueName: 'failover' }));
+    const ids: string[] = [];
+    for (const q of acknowledged) {
+      const handle = await QueuedRun.get(api1!, q.id); // every acknowledged item is on the surviving replica
+      const run = await handle.waitUntilFinished({ timeoutMs: 90_000 });
+      expect(run.state).toBe('finished');
+      ids.push(run.id);
+    }
+    const executed = readFileSync(out, 'utf8').trim().split('\n');
+    expect(executed.length).toBe(200);
+    expect(new Set(executed)).toEqual(new Set(ids));
   });
 });

@@ -91,6 +91,20 @@ describe('the tminus binary without a server', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('doctor and migrate check and prepare a data dir; an unreachable database fails doctor with exit 1', async () => {
+    const dir = tempDir('doctor');
+    const migrated = await runCli(['migrate', '--data-dir', dir.path, '--json']);
+    expect(migrated.code).toBe(0);
+    expect(JSON.parse(migrated.stdout)).toMatchObject({ migrated: true });
+    const healthy = await runCli(['doctor', '--data-dir', dir.path, '--json']);
+    expect(healthy.code).toBe(0);
+    expect(JSON.parse(healthy.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'database', ok: true })]));
+    const broken = await runCli(['doctor', '--data-dir', dir.path, '--database', 'postgres://postgres@127.0.0.1:1/none']);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/FAIL\s+database\s+Could not connect to PostgreSQL/);
+    dir.remove();
+  });
+
   it('an unreachable server exits 1 with a hint that mentions tminus up', async () => {
     const r = await runCli(['run', 'list', '--base-url', 'http://127.0.0.1:1', '--api-key', 'x']);
     expect(r.code).toBe(1);

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLaunchCommand } from './commands/launch.js';
+import { registerOperateCommands } from './commands/operate.js';
 import { registerQueueCommands } from './commands/queue.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerServerCommands } from './commands/server.js';
@@ -30,6 +31,7 @@ Start here:
   registerJobCommands(program);
   registerRunCommands(program);
   registerQueueCommands(program);
+  registerOperateCommands(program);
   program.exitOverride();
   for (const command of program.commands) {
     command.exitOverride();

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
+import { readCliConfig } from '@tminus/sdk';
+
 import { startAgent } from '../../agent/create-agent.js';
+import { FailoverApi, splitBaseUrls } from '../../agent/failover-api.js';
 import { resolveAgentConfig } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -51,8 +54,12 @@ export function registerAgentCommands(program: Command): void {
           throw new UsageError('To launch an agent please specify a queue or a list of queues in the configuration file or cli.', 'Pass -q default, or queues: [default] in the config file.');
         }
         const home = process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus');
+        // Several replicas (comma-separated --base-url / TMINUS_BASE_URL): fail over between them.
+        const urls = splitBaseUrls(command.optsWithGlobals<{ baseUrl?: string }>().baseUrl ?? process.env.TMINUS_BASE_URL);
+        const single = apiOf(command);
+        const api = urls.length > 1 ? new FailoverApi(urls, command.optsWithGlobals<{ apiKey?: string }>().apiKey ?? (process.env.TMINUS_API_KEY || readCliConfig().apiKey)) : single;
         const agent = await startAgent({
-          api: apiOf(command), queues: config.queues, maxJobs: config.maxJobs, stopGraceMs: config.stopGraceSeconds * 1000,
+          api, queues: config.queues, maxJobs: config.maxJobs, stopGraceMs: config.stopGraceSeconds * 1000,
           cacheDir: join(home, 'agent-cache'), workDir: join(home, 'runs'), verbosity: config.verbosity,
           ...(config.entity === undefined ? {} : { entity: config.entity }),
           log: (line) => process.stderr.write(`${line}\n`),

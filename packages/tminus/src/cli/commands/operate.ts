@@ -1,0 +1,86 @@
+/**
+ * @module Operator commands: `tminus migrate` and `tminus doctor`.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { openPostgresStore } from '../../store/postgres/postgres-store.js';
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
+import type { Store } from '../../store/store.js';
+import { printJson, say } from '../output.js';
+
+interface StoreFlags { dataDir?: string; database?: string; json?: boolean }
+
+function dataDirOf(flags: StoreFlags): string {
+  return flags.dataDir ?? (process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus'));
+}
+
+async function openStore(flags: StoreFlags): Promise<{ store: Store; where: string }> {
+  const database = flags.database ?? process.env.TMINUS_DATABASE_URL;
+  if (database) return { store: await openPostgresStore({ connectionString: database, max: 2 }), where: database.replace(/\/\/[^@/]*@/, '//***@') };
+  const dir = dataDirOf(flags);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { store: await openSqliteStore({ path: join(dir, 'tminus.db') }), where: join(dir, 'tminus.db') };
+}
+
+function withStoreOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'SQLite data dir (env TMINUS_DATA_DIR; default ~/.tminus)')
+    .option('--database <url>', 'postgres://… instead of SQLite (env TMINUS_DATABASE_URL)')
+    .option('--json', 'JSON output');
+}
+
+export function registerOperateCommands(program: Command): void {
+  withStoreOptions(program.command('migrate'))
+    .description('Apply pending database migrations (servers also do this at start, under a lock).')
+    .action(async (flags: StoreFlags) => {
+      const { store, where } = await openStore(flags);
+      try {
+        await store.migrate();
+      } finally {
+        await store.close();
+      }
+      if (flags.json) printJson({ migrated: true, database: where });
+      else say(`migrations applied: ${where}`);
+    });
+
+  withStoreOptions(program.command('doctor'))
+    .description('Check what a server needs: database reachable and migrated, data dir writable, git and python3 present.')
+    .action(async (flags: StoreFlags) => {
+      const checks: { check: string; ok: boolean; detail: string }[] = [];
+      const add = (check: string, run: () => string) => {
+        try {
+          checks.push({ check, ok: true, detail: run() });
+        } catch (error) {
+          checks.push({ check, ok: false, detail: error instanceof Error ? error.message.split('\n')[0]! : String(error) });
+        }
+      };
+      const dir = dataDirOf(flags);
+      add('data dir writable', () => {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        accessSync(dir, constants.W_OK);
+        const mode = statSync(dir).mode & 0o777;
+        return `${dir} (mode ${mode.toString(8)}${mode & 0o077 ? ', readable by others: chmod 700 recommended' : ''})`;
+      });
+      try {
+        const { store, where } = await openStore(flags);
+        try {
+          await store.migrate();
+          checks.push({ check: 'database', ok: true, detail: `${where}: reachable, migrations applied, ${await store.countApiKeys()} API key(s)` });
+        } finally {
+          await store.close();
+        }
+      } catch (error) {
+        checks.push({ check: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
+      }
+      add('git', () => execFileSync('git', ['--version'], { encoding: 'utf8' }).trim());
+      add('python3', () => execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim());
+      if (flags.json) printJson(checks);
+      else for (const c of checks) say(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(18)} ${c.detail}`);
+      if (checks.some((c) => !c.ok)) throw new Error(`${checks.filter((c) => !c.ok).length} check(s) failed: see FAIL above`);
+    });
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
+import { copySqliteToPostgres } from '../../store/copy-sqlite-to-postgres.js';
 import { openPostgresStore } from '../../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store } from '../../store/store.js';
@@ -46,6 +47,19 @@ export function registerOperateCommands(program: Command): void {
       }
       if (flags.json) printJson({ migrated: true, database: where });
       else say(`migrations applied: ${where}`);
+    });
+
+  program
+    .command('copy-to-postgres')
+    .description('One-shot copy of a SQLite install (queues, jobs, runs, logs, keys, code snapshots) into an empty PostgreSQL database. Stop the server first.')
+    .requiredOption('--to <url>', 'postgres://… of an empty database')
+    .option('--data-dir <dir>', 'the SQLite data dir to copy (env TMINUS_DATA_DIR; default ~/.tminus)')
+    .option('--json', 'JSON output')
+    .addHelpText('after', '\nExample:\n  tminus copy-to-postgres --data-dir ~/.tminus --to postgres://postgres@db:5432/tminus\n  tminus server --database postgres://postgres@db:5432/tminus\n')
+    .action(async (flags: { to: string; dataDir?: string; json?: boolean }) => {
+      const report = await copySqliteToPostgres(dataDirOf(flags), flags.to, flags.json ? undefined : (line) => say(`  ${line}`));
+      if (flags.json) printJson(report);
+      else say(`copied into PostgreSQL; start servers with --database ${flags.to.replace(/\/\/[^@/]*@/, '//***@')}`);
     });
 
   withStoreOptions(program.command('doctor'))

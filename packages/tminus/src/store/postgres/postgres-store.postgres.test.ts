@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 
 import pg from 'pg';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { describeStoreContract } from '../store-contract.js';
 import { openPostgresStore } from './postgres-store.js';
@@ -39,6 +39,28 @@ async function freshSchema(): Promise<string> {
 
 if (available) {
   describeStoreContract('postgres', async () => openPostgresStore({ connectionString: url, schema: await freshSchema(), max: 4 }));
+  describe('change feed (LISTEN/NOTIFY)', () => {
+    it('delivers a topic published by one store to another store on the same database', async () => {
+      const schema = await freshSchema();
+      const a = await openPostgresStore({ connectionString: url, schema, max: 2 });
+      const b = await openPostgresStore({ connectionString: url, schema, max: 2 });
+      const received: string[] = [];
+      const arrived = new Promise<void>((resolve) => {
+        void b.changes!.subscribe((topic) => {
+          received.push(topic);
+          if (topic === 'queue:q_1') resolve();
+        }).then((unsubscribe) => {
+          a.changes!.publish('queue:q_1');
+          void arrived.then(unsubscribe);
+        });
+      });
+      await arrived;
+      expect(received).toContain('queue:q_1');
+      await a.close();
+      await b.close();
+    });
+  });
+
   afterAll(async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

@@ -3,13 +3,14 @@
  * counted from the program's own side effect (each run appends its id to a file), not from the
  * server's records.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { launchAdd, type QueuedRun } from '@tminus/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { uploadCodeJob } from '../helpers/code-job.js';
+import { APPEND_RUN_ID, expectEachExecutedOnce } from '../helpers/exactly-once.js';
 import { spawnTminus, type Spawned } from '../helpers/processes.js';
 import { startStack, type TestStack } from '../helpers/stack.js';
 
@@ -32,7 +33,7 @@ describe('8 agents, 2,000 runs', () => {
     mkdirSync(code);
     writeFileSync(join(code, 'README'), 'appends its run id to $OUT\n');
     const out = join(stack.dir, 'executions.log');
-    const job = await uploadCodeJob(stack.api, code, { project: 'p', name: 'append', entrypoint: ['sh', '-c', 'echo "$TMINUS_RUN_ID" >> "$OUT"'] });
+    const job = await uploadCodeJob(stack.api, code, { project: 'p', name: 'append', entrypoint: APPEND_RUN_ID });
     await stack.api.request('createQueue', { body: { name: 'race' } });
 
     const queued: QueuedRun[] = [];
@@ -44,16 +45,7 @@ describe('8 agents, 2,000 runs', () => {
         TMINUS_BASE_URL: stack.url, TMINUS_API_KEY: stack.apiKey, TMINUS_DATA_DIR: join(stack.dir, `agent-${i}`), OUT: out,
       }));
     }
-    const runIds: string[] = [];
-    for (const q of queued) {
-      const run = await q.waitUntilFinished({ timeoutMs: 240_000 });
-      expect(run.state).toBe('finished');
-      runIds.push(run.id);
-    }
-    const executed = readFileSync(out, 'utf8').trim().split('\n');
-    expect(executed.length).toBe(RUNS);
-    expect(new Set(executed).size).toBe(RUNS);
-    expect(new Set(executed)).toEqual(new Set(runIds));
+    await expectEachExecutedOnce(queued, out);
     // They really raced: the runs were spread over several agents.
     const owners = new Set<string | null>();
     let cursor: string | undefined;

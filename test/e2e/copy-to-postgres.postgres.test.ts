@@ -7,34 +7,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Api, launchAdd } from '@tminus/sdk';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { startAgent } from '../../packages/tminus/src/agent/create-agent.js';
 import { startServer } from '../../packages/tminus/src/server/start-server.js';
 import { runCli } from '../helpers/cli.js';
+import { adminQuery, databaseUrl, TEST_DATABASE_URL } from '../helpers/postgres.js';
 import { uploadCodeJob } from '../helpers/code-job.js';
 import { PRINT_CONFIG_PY } from '../helpers/git.js';
 import { tempDir } from '../helpers/temp.js';
 
-const adminUrl = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `tminus_copy_${randomBytes(5).toString('hex')}`;
 const dir = tempDir('copy');
 
-async function admin(sql: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const created = await admin(`CREATE DATABASE ${dbName}`);
+const created = await adminQuery(`CREATE DATABASE ${dbName}`);
 afterAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${dbName}`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${dbName}`);
   dir.remove();
 });
 
@@ -50,7 +38,7 @@ async function withStack<T>(database: string | undefined, work: (api: Api) => Pr
   }
 }
 
-describe.skipIf(!created)(`copy-to-postgres${created ? '' : ` — skipped: no PostgreSQL at ${adminUrl}`}`, () => {
+describe.skipIf(!created)(`copy-to-postgres${created ? '' : ` — skipped: no PostgreSQL at ${TEST_DATABASE_URL}`}`, () => {
   it('moves runs, logs, jobs, keys and snapshots; the new server continues', async () => {
     const code = join(dir.path, 'code');
     mkdirSync(code);
@@ -61,8 +49,7 @@ describe.skipIf(!created)(`copy-to-postgres${created ? '' : ` — skipped: no Po
       return { job: job.ref, run };
     });
 
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
+    const url = new URL(databaseUrl(dbName));
     const copied = await runCli(['copy-to-postgres', '--data-dir', join(dir.path, 'data'), '--to', url.toString(), '--json']);
     expect(copied.code).toBe(0);
     const report = JSON.parse(copied.stdout) as { tables: Record<string, number>; blobs: number };

@@ -12,36 +12,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { uploadCodeJob } from '../helpers/code-job.js';
 import { PRINT_CONFIG_PY } from '../helpers/git.js';
+import { adminQuery, databaseUrl, TEST_DATABASE_URL } from '../helpers/postgres.js';
 import { startStack, type TestStack } from '../helpers/stack.js';
 
-const adminUrl = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `tminus_e2e_${randomBytes(5).toString('hex')}`;
-
-async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T | undefined> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-  } catch {
-    return undefined;
-  }
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const created = await admin((c) => c.query(`CREATE DATABASE ${dbName}`).then(() => true));
+const created = await adminQuery(`CREATE DATABASE ${dbName}`);
 let stack: TestStack | undefined;
 afterAll(async () => {
   await stack?.close();
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName}`));
+  await adminQuery(`DROP DATABASE IF EXISTS ${dbName}`);
 });
 
-describe.skipIf(!created)(`launch on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${adminUrl}`}`, () => {
+describe.skipIf(!created)(`launch on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${TEST_DATABASE_URL}`}`, () => {
   it('runs a code job through the queue with its overrides', async () => {
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
+    const url = new URL(databaseUrl(dbName));
     stack = await startStack({ database: url.toString() });
     await stack.startAgent(['default'], 2);
     const code = join(stack.dir, 'code');

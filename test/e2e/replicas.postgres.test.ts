@@ -5,19 +5,19 @@
  * live in the database, so a run enqueued on one replica is served by the other.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { Api, launchAdd, QueuedRun } from '@tminus/sdk';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { uploadCodeJob } from '../helpers/code-job.js';
+import { APPEND_RUN_ID, expectEachExecutedOnce } from '../helpers/exactly-once.js';
+import { adminQuery, databaseUrl, TEST_DATABASE_URL } from '../helpers/postgres.js';
 import { spawnTminus, type Spawned } from '../helpers/processes.js';
 import { tempDir } from '../helpers/temp.js';
 
 const RUNS = 2_000;
-const adminUrl = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const dbName = `tminus_replicas_${randomBytes(5).toString('hex')}`;
 const dir = tempDir('replicas');
 const processes: Spawned[] = [];
@@ -25,29 +25,16 @@ let replicaApis: Api[] = [];
 let replicaServers: Spawned[] = [];
 const apiKey = `tmk_${randomBytes(8).toString('hex')}`;
 
-async function admin(sql: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const created = await admin(`CREATE DATABASE ${dbName}`);
+const created = await adminQuery(`CREATE DATABASE ${dbName}`);
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill()));
-  await admin(`DROP DATABASE IF EXISTS ${dbName}`);
+  await adminQuery(`DROP DATABASE IF EXISTS ${dbName}`);
   dir.remove();
 });
 
-describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${adminUrl}`}`, () => {
+describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${TEST_DATABASE_URL}`}`, () => {
   it('execute each of 2,000 runs exactly once across two replicas', { timeout: 300_000 }, async () => {
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
+    const url = new URL(databaseUrl(dbName));
     const serverEnv = { TMINUS_BOOTSTRAP_API_KEY: apiKey, TMINUS_ENTITY: 'rep', TMINUS_DATABASE_URL: url.toString() };
     const apis: Api[] = [];
     // Both replicas start at once: migrations run under an advisory lock.
@@ -63,7 +50,7 @@ describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — s
     writeFileSync(join(code, 'README'), 'appends its run id to $OUT\n');
     const out = join(dir.path, 'executions.log');
     // Uploaded through replica 0; agents of replica 1 download it from replica 1.
-    const job = await uploadCodeJob(apis[0]!, code, { project: 'p', name: 'append', entrypoint: ['sh', '-c', 'echo "$TMINUS_RUN_ID" >> "$OUT"'] });
+    const job = await uploadCodeJob(apis[0]!, code, { project: 'p', name: 'append', entrypoint: APPEND_RUN_ID });
     await apis[0]!.request('createQueue', { body: { name: 'shared' } });
 
     const queued: QueuedRun[] = [];
@@ -75,15 +62,7 @@ describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — s
         TMINUS_BASE_URL: apis[i % 2]!.baseUrl, TMINUS_API_KEY: apiKey, TMINUS_DATA_DIR: join(dir.path, `agent-${i}`), OUT: out,
       }));
     }
-    const runIds: string[] = [];
-    for (const q of queued) {
-      const run = await q.waitUntilFinished({ timeoutMs: 240_000 });
-      expect(run.state).toBe('finished');
-      runIds.push(run.id);
-    }
-    const executed = readFileSync(out, 'utf8').trim().split('\n');
-    expect(executed.length).toBe(RUNS);
-    expect(new Set(executed)).toEqual(new Set(runIds));
+    const runIds = await expectEachExecutedOnce(queued, out);
     // A run enqueued through replica 0 reads the same from replica 1.
     expect((await apis[1]!.request('getRun', { params: { id: runIds[0]! } })).state).toBe('finished');
     replicaApis = apis;
@@ -105,15 +84,8 @@ describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — s
     for (let i = 0; i < 100; i++) acknowledged.push(await launchAdd({ api: i % 2 ? api1! : api0!, job, queueName: 'failover' }));
     await replicaServers[0]!.kill('SIGKILL');
     for (let i = 0; i < 100; i++) acknowledged.push(await launchAdd({ api: api1!, job, queueName: 'failover' }));
-    const ids: string[] = [];
-    for (const q of acknowledged) {
-      const handle = await QueuedRun.get(api1!, q.id); // every acknowledged item is on the surviving replica
-      const run = await handle.waitUntilFinished({ timeoutMs: 90_000 });
-      expect(run.state).toBe('finished');
-      ids.push(run.id);
-    }
-    const executed = readFileSync(out, 'utf8').trim().split('\n');
-    expect(executed.length).toBe(200);
-    expect(new Set(executed)).toEqual(new Set(ids));
+    // Every acknowledged item is on the surviving replica, and runs exactly once.
+    const handles = await Promise.all(acknowledged.map((q) => QueuedRun.get(api1!, q.id)));
+    await expectEachExecutedOnce(handles, out);
   });
 });

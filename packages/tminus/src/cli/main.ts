@@ -27,7 +27,10 @@ try {
   if (error instanceof UsageError) fail(EXIT.usage, error.message, error.hint, error);
   if (error instanceof RunFailedExit) fail(EXIT.runFailed, error.message, undefined, error);
   if (error instanceof LaunchError) {
-    fail(error.code === 'INVALID_ARGUMENT' && error.details.status === undefined ? EXIT.usage : EXIT.error, error.message, error.hint, error);
+    // INVALID_ARGUMENT raised locally (no HTTP status) is a usage error; a failed run is exit 3.
+    const local = error.details.status === undefined;
+    const code = error.code === 'RUN_FAILED' ? EXIT.runFailed : error.code === 'INVALID_ARGUMENT' && local ? EXIT.usage : EXIT.error;
+    fail(code, error.message, error.hint, error);
   }
   fail(EXIT.error, error instanceof Error ? error.message : String(error), 'Run again with --debug for details.', error);
 }

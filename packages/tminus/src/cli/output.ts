@@ -20,3 +20,8 @@ export function say(line: string): void {
 export function warn(line: string): void {
   process.stderr.write(`warning: ${line}\n`);
 }
+
+/** The "Examples:" paragraph every command's `--help` ends with. */
+export function examples(...lines: readonly string[]): string {
+  return `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}

@@ -1,114 +1,111 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
-import { list } from 'tar';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { runCli } from '../../../../test/helpers/cli.js';
 import { tempDir } from '../../../../test/helpers/temp.js';
-import { packDirectory } from './pack.js';
 import { defaultJobName, parseJsonOrFile, parsePriority, parseSetVars, shellSplit } from './parse.js';
 
-describe('flag parsing', () => {
+const dir = tempDir('cfg');
+afterAll(() => dir.remove());
+
+describe('-E/--entry-point: shellSplit', () => {
   it.each([
     ['python3 train.py --lr 0.1', ['python3', 'train.py', '--lr', '0.1']],
+    ['  python3   train.py  ', ['python3', 'train.py']],
     [`python3 "my script.py" 'a b'`, ['python3', 'my script.py', 'a b']],
+    [`python3 -c 'print("hi")'`, ['python3', '-c', 'print("hi")']],
+    [`echo "it's"`, ['echo', "it's"]],
     ['a\\ b  c', ['a b', 'c']],
     ['x ""', ['x', '']],
-  ])('shellSplit(%s)', (text, argv) => {
+    ['--flag=a"b c"d', ['--flag=ab cd']],
+    ['', []],
+  ])('shellSplit(%j)', (text, argv) => {
     expect(shellSplit(text)).toEqual(argv);
   });
 
-  it('--config takes inline JSON, a .json file or a .yaml file, and says what is wrong otherwise', () => {
-    const dir = tempDir('cfg');
-    writeFileSync(join(dir.path, 'c.json'), '{"overrides":{"run_config":{"lr":1}}}');
-    writeFileSync(join(dir.path, 'c.yaml'), 'overrides:\n  run_config:\n    lr: 2\n');
-    expect(parseJsonOrFile('{"a":1}', 'config')).toEqual({ a: 1 });
-    expect(parseJsonOrFile(join(dir.path, 'c.json'), 'config')).toEqual({ overrides: { run_config: { lr: 1 } } });
-    expect(parseJsonOrFile(join(dir.path, 'c.yaml'), 'config')).toEqual({ overrides: { run_config: { lr: 2 } } });
-    expect(() => parseJsonOrFile('{lr: 1', 'config')).toThrow('Invalid format for config');
-    expect(() => parseJsonOrFile('[1]', 'config')).toThrow('expected a JSON object');
-    dir.remove();
-  });
-
-  it('--set-var needs exactly one =', () => {
-    expect(parseSetVars(['gpus=2', 'tier=large'])).toEqual({ gpus: '2', tier: 'large' });
-    expect(() => parseSetVars(['gpus'])).toThrow('--set-var value must be in the format "--set-var key1=value1"');
-    expect(() => parseSetVars(['a=b=c'])).toThrow('--set-var value must be in the format');
-  });
-
-  it('priorities map as W&B’s CLI does; default job names', () => {
-    expect(['critical', 'high', 'medium', 'low'].map(parsePriority)).toEqual([0, 1, 2, 3]);
-    expect(() => parsePriority('urgent')).toThrow('critical, high, medium, low');
-    expect(defaultJobName('git', 'https://github.com/org/repo.git')).toBe('job-repo');
-    expect(defaultJobName('code', './examples/linear-regression/')).toBe('job-linear-regression');
-    expect(defaultJobName('image', 'ghcr.io/org/trainer:1.2')).toBe('job-ghcr.io_org_trainer');
+  it('rejects an unterminated quote', () => {
+    expect(() => shellSplit(`python3 'train.py`)).toThrow("Unterminated ' quote");
   });
 });
 
-describe('packDirectory', () => {
-  it('is reproducible, sensitive to content, and leaves out .git, node_modules and __pycache__', async () => {
-    const dir = tempDir('pack');
-    mkdirSync(join(dir.path, 'src'), { recursive: true });
-    mkdirSync(join(dir.path, '.git'), { recursive: true });
-    mkdirSync(join(dir.path, '__pycache__'), { recursive: true });
-    writeFileSync(join(dir.path, 'train.py'), 'print(1)\n');
-    writeFileSync(join(dir.path, 'src', 'util.py'), 'x = 1\n');
-    writeFileSync(join(dir.path, '.git', 'HEAD'), 'ref\n');
-    writeFileSync(join(dir.path, '__pycache__', 'x.pyc'), 'bin');
-    const a = await packDirectory(dir.path);
-    const b = await packDirectory(dir.path);
-    expect(b.digest).toBe(a.digest);
-    const entries: string[] = [];
-    const tarball = join(dir.path, '..', `${a.digest.slice(7, 15)}.tgz`);
-    writeFileSync(tarball, a.bytes);
-    await list({ file: tarball, onReadEntry: (e) => entries.push(e.path) });
-    expect(entries.sort()).toEqual(['src/util.py', 'train.py']);
-    writeFileSync(join(dir.path, 'train.py'), 'print(2)\n');
-    expect((await packDirectory(dir.path)).digest).not.toBe(a.digest);
-    dir.remove();
-  });
-});
+describe('-c/--config and -R/--resource-args: parseJsonOrFile', () => {
+  writeFileSync(join(dir.path, 'c.json'), '{"overrides":{"run_config":{"lr":1}}}');
+  writeFileSync(join(dir.path, 'c.yaml'), 'overrides:\n  run_config:\n    lr: 2\n');
+  writeFileSync(join(dir.path, 'c.yml'), 'resource: local-process\n');
+  writeFileSync(join(dir.path, 'bad.json'), '{"a":');
+  writeFileSync(join(dir.path, 'list.yaml'), '- a\n- b\n');
 
-describe('the tminus binary without a server', () => {
-  it('--help lists the commands', async () => {
-    const r = await runCli(['--help']);
-    expect(r.code).toBe(0);
-    for (const c of ['server', 'up', 'agent', 'launch', 'job', 'run', 'queue']) expect(r.stdout).toContain(c);
+  it.each([
+    ['inline JSON', '{"overrides":{"run_config":{"lr":0.1}}}', { overrides: { run_config: { lr: 0.1 } } }],
+    ['a .json file', join(dir.path, 'c.json'), { overrides: { run_config: { lr: 1 } } }],
+    ['a .yaml file', join(dir.path, 'c.yaml'), { overrides: { run_config: { lr: 2 } } }],
+    ['a .yml file', join(dir.path, 'c.yml'), { resource: 'local-process' }],
+  ])('reads %s', (_what, value, expected) => {
+    expect(parseJsonOrFile(value, 'config')).toEqual(expected);
   });
 
   it.each([
-    [['launch', '-j', 'a/b/c', '--async', '-q', 'x'], 'Cannot use both --async and --queue'],
-    [['launch', '-j', 'a/b/c', '-P', 'high'], '--priority flag requires --queue to be set'],
-    [['launch', '-u', '/r', '-j', 'a/b/c'], 'Cannot provide both a uri and a job name.'],
-    [['launch', '-j', 'a/b/c', '-q', '--set-var', 'oops'], '--set-var value must be in the format'],
-    [['agent'], 'To launch an agent please specify a queue'],
-    [['launch', '--no-such-flag'], "unknown option '--no-such-flag'"],
-  ])('usage error %j exits 2 with the message', async (args, message) => {
-    const r = await runCli(args, { TMINUS_BASE_URL: 'http://127.0.0.1:1', TMINUS_API_KEY: 'x' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(message);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    ['not JSON', '{lr: 1', 'Invalid format for config'],
+    ['a missing file', join(dir.path, 'missing.yaml'), 'Invalid format for config'],
+    ['a broken .json file', join(dir.path, 'bad.json'), 'Invalid format for config'],
+    ['a JSON array', '[1]', 'Invalid format for config: expected a JSON object'],
+    ['a YAML list', join(dir.path, 'list.yaml'), 'expected a JSON object'],
+    ['a JSON string', '"x"', 'expected a JSON object'],
+  ])('rejects %s', (_what, value, message) => {
+    expect(() => parseJsonOrFile(value, 'config')).toThrow(message);
   });
 
-  it('doctor and migrate check and prepare a data dir; an unreachable database fails doctor with exit 1', async () => {
-    const dir = tempDir('doctor');
-    const migrated = await runCli(['migrate', '--data-dir', dir.path, '--json']);
-    expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toMatchObject({ migrated: true });
-    const healthy = await runCli(['doctor', '--data-dir', dir.path, '--json']);
-    expect(healthy.code).toBe(0);
-    expect(JSON.parse(healthy.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'database', ok: true })]));
-    const broken = await runCli(['doctor', '--data-dir', dir.path, '--database', 'postgres://postgres@127.0.0.1:1/none']);
-    expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(/FAIL\s+database\s+Could not connect to PostgreSQL/);
-    dir.remove();
+  it('names the flag in the message', () => {
+    expect(() => parseJsonOrFile('nope', 'resource-args')).toThrow('Invalid format for resource-args');
+  });
+});
+
+describe('--set-var: parseSetVars', () => {
+  it('collects key=value pairs, later ones winning', () => {
+    expect(parseSetVars(['gpus=2', 'tier=large', 'gpus=4', 'empty='])).toEqual({ gpus: '4', tier: 'large', empty: '' });
   });
 
-  it('an unreachable server exits 1 with a hint that mentions tminus up', async () => {
-    const r = await runCli(['run', 'list', '--base-url', 'http://127.0.0.1:1', '--api-key', 'x']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('Could not reach the tminus server');
-    expect(r.stderr).toContain('tminus up');
+  it.each([['gpus'], ['a=b=c'], ['=2']])('rejects %j with W&B’s message', (value) => {
+    expect(() => parseSetVars([value])).toThrow(`--set-var value must be in the format "--set-var key1=value1", instead got: ${value}`);
+  });
+});
+
+describe('-P/--priority: parsePriority', () => {
+  it.each([
+    ['critical', 0],
+    ['high', 1],
+    ['medium', 2],
+    ['low', 3],
+  ])('%s → %i (lower runs first)', (name, level) => {
+    expect(parsePriority(name)).toBe(level);
+  });
+
+  it.each([['urgent'], ['HIGH'], ['1']])('rejects %j', (name) => {
+    expect(() => parsePriority(name)).toThrow('--priority must be one of critical, high, medium, low');
+  });
+});
+
+describe('default job names', () => {
+  mkdirSync(join(dir.path, 'my-project'));
+
+  it.each([
+    ['git', 'https://github.com/org/repo.git', false, 'job-repo'],
+    ['git', 'https://github.com/org/repo/', false, 'job-repo'],
+    ['git', 'git@github.com:org/trainer.git', false, 'job-trainer'],
+    ['git', join(dir.path, 'my-project'), true, 'job-my-project'],
+    ['code', './examples/linear-regression/', true, 'job-linear-regression'],
+    ['code', join(dir.path, 'my-project', '.'), true, 'job-my-project'],
+    ['code', '.', true, `job-${basename(process.cwd())}`],
+    ['image', 'ghcr.io/org/trainer:1.2', false, 'job-ghcr.io_org_trainer'],
+    ['image', 'localhost:5000/trainer', false, 'job-localhost_5000_trainer'],
+    ['image', 'python:3.12-slim', false, 'job-python'],
+    ['image', `org/trainer@sha256:${'a'.repeat(64)}`, false, 'job-org_trainer'],
+  ] as const)('%s %s → %s', (kind, path, isLocal, name) => {
+    expect(defaultJobName(kind, path, isLocal)).toBe(name);
+  });
+
+  it('stays within the 64-character name limit', () => {
+    expect(defaultJobName('image', `registry.example.com/${'x'.repeat(100)}:1`)).toHaveLength(64);
   });
 });

@@ -3,6 +3,7 @@
  * `--set-var k=v`, priorities.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 import { Priority, type PriorityName } from '@tminus/sdk/protocol';
 import { parse as parseYaml } from 'yaml';
@@ -82,10 +83,16 @@ export function parseInteger(value: string, flag: string, min: number): number {
   return n;
 }
 
-/** Default job names as W&B makes them: `job-<repo>`, `job-<dir>`, `job-<image without tag>`. */
-export function defaultJobName(kind: 'git' | 'code' | 'image', path: string): string {
+/**
+ * Default job names as W&B makes them: `job-<repo>`, `job-<dir>`, `job-<image without tag>`.
+ * A local path is named after the directory it resolves to (`.` → the current directory's name).
+ */
+export function defaultJobName(kind: 'git' | 'code' | 'image', path: string, isLocal = kind === 'code'): string {
   let base: string;
-  if (kind === 'image') base = path.replace(/:[^/:]+$/, '').replace(/\//g, '_');
-  else base = path.replace(/[/\\]+$/, '').split(/[/\\:]/).pop()?.replace(/\.git$/, '') ?? 'job';
+  if (kind === 'image') base = path.replace(/@.*$/, '').replace(/:[^/:]+$/, '').replace(/\//g, '_');
+  else {
+    const trimmed = isLocal ? resolve(path) : path.replace(/[/\\]+$/, '');
+    base = trimmed.split(/[/\\:]/).pop()?.replace(/\.git$/, '') || 'job';
+  }
   return `job-${base.replace(/[^A-Za-z0-9_.-]/g, '_')}`.slice(0, 64);
 }

@@ -22,8 +22,8 @@ export function createProgram(): Command {
     .addHelpText('after', `
 Start here:
   npm start                  # = tminus up: server + local agent, writes the CLI config
-  tminus job create code examples/linear-regression -p demo -E "python3 train.py"
-  tminus launch -j <entity>/demo/job-linear-regression:latest -q default
+  tminus job create code examples/linear-regression -p demo -n linear-regression -E "python3 train.py"
+  tminus launch -j <entity>/demo/linear-regression:latest -q default -c '{"overrides":{"run_config":{"lr":0.05}}}'
 `);
   registerServerCommands(program);
   registerAgentCommands(program);

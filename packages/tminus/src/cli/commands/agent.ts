@@ -9,7 +9,7 @@ import { startAgent } from '../../agent/create-agent.js';
 import { FailoverApi, splitBaseUrls } from '../../agent/failover-api.js';
 import { resolveAgentConfig } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { examples, printJson, printTable } from '../output.js';
 import { parseInteger } from '../parse.js';
 import { UsageError } from '../usage-error.js';
 
@@ -26,7 +26,7 @@ export function registerAgentCommands(program: Command): void {
   for (const name of ['agent', 'launch-agent']) {
     program
       .command(name, { hidden: name === 'launch-agent' })
-      .description('Run a launch agent: long-poll queues, run what arrives on this machine, report back. `agent list` lists agents.')
+      .description('Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. `tminus agent list` lists the agents instead.')
       .argument('[action]', '"list": show agents (status, host, queues, running, last heartbeat) instead of running one')
       .option('--json', 'with list: JSON output')
       .option('-q, --queue <queue>', 'queue to poll (repeatable)', collect)
@@ -35,7 +35,7 @@ export function registerAgentCommands(program: Command): void {
       .option('-c, --config <file>', 'launch-config.yaml (W&B keys: entity, queues, max_jobs, verbosity, stopped_run_timeout)')
       .option('--stop-grace-seconds <n>', 'SIGTERM → SIGKILL grace when a run is cancelled (default 60)')
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0)
-      .addHelpText('after', '\nExample:\n  tminus agent -q default -q gpu --max-jobs 4\n')
+      .addHelpText('after', examples('tminus agent -q default -q gpu --max-jobs 4', 'tminus agent -c launch-config.yaml -v', 'tminus agent list --json'))
       .action(async (action: string | undefined, flags: AgentFlags & { json?: boolean }, command: Command) => {
         if (action === 'list') return listAgents(command, flags.entity, flags.json);
         if (action !== undefined) throw new UsageError(`Unknown agent action "${action}"; did you mean \`tminus agent list\`?`);

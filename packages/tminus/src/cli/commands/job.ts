@@ -6,7 +6,7 @@ import type { CreateJobResponse, JobSource } from '@tminus/sdk/protocol';
 import type { Command } from 'commander';
 
 import { apiOf, collect } from '../context.js';
-import { printJson, printTable, say, warn } from '../output.js';
+import { examples, printJson, printTable, say, warn } from '../output.js';
 import { packDirectory } from '../pack.js';
 import { defaultJobName, shellSplit } from '../parse.js';
 import { UsageError } from '../usage-error.js';
@@ -16,11 +16,14 @@ interface CreateFlags { project?: string; entity?: string; name?: string; entryP
 const ACTION_WORD = { created: 'Created job', updated: 'Updated job', unchanged: 'No changes detected for job' } as const;
 
 export function registerJobCommands(program: Command): void {
-  const job = program.command('job').description('Create, list and describe versioned jobs.');
+  const job = program
+    .command('job')
+    .description('Create, list and describe jobs: versioned recipes (a git commit, a code snapshot or an image, plus an entry point) that `tminus launch -j` runs.')
+    .addHelpText('after', examples('tminus job create code ./train -p demo -E "python3 train.py"', 'tminus job list -p demo', 'tminus job describe alice/demo/job-train:latest'));
 
   job
     .command('create')
-    .description('Create a job (or a new version of it) from a git repository, a code directory or an image.')
+    .description('Create a job, or a new version of it, from a git repository (a local one is pinned to its HEAD commit), a code directory (uploaded as a snapshot) or a container image. Prints "Created job", "Updated job" or "No changes detected for job" with its reference.')
     .argument('<type>', 'git | code | image')
     .argument('<path>', 'repository URL or local path | directory | image reference')
     .option('-p, --project <project>', 'project of the job (env TMINUS_PROJECT)', process.env.TMINUS_PROJECT)
@@ -31,7 +34,11 @@ export function registerJobCommands(program: Command): void {
     .option('-a, --alias <alias>', 'extra alias (repeatable); latest always moves to the new version', collect)
     .option('--description <text>', 'description')
     .option('--json', 'print the job version as JSON')
-    .addHelpText('after', '\nExamples:\n  tminus job create code examples/linear-regression -p demo -E "python3 train.py"\n  tminus job create git https://github.com/org/repo.git -p mnist -g main -E "python3 train.py"\n')
+    .addHelpText('after', examples(
+      'tminus job create code examples/linear-regression -p demo -n linear-regression -E "python3 train.py"',
+      'tminus job create git https://github.com/org/repo.git -p mnist -g main -E "python3 train.py"',
+      'tminus job create image ghcr.io/org/trainer:1.2 -p mnist -E "python3 /app/train.py"',
+    ))
     .action(async (type: string, path: string, flags: CreateFlags, command: Command) => {
       if (!flags.project) throw new UsageError('Missing -p/--project', 'Every job belongs to a project: -p demo');
       if (type !== 'git' && type !== 'code' && type !== 'image') throw new UsageError(`Job type must be git, code or image; got "${type}"`);
@@ -59,7 +66,7 @@ export function registerJobCommands(program: Command): void {
       }
       const result: CreateJobResponse = await api.request('createJob', {
         body: {
-          project: flags.project, name: flags.name ?? defaultJobName(type, path), source,
+          project: flags.project, name: flags.name ?? defaultJobName(type, path, type !== 'image' && existsSync(path)), source,
           ...(flags.entity === undefined ? {} : { entity: flags.entity }),
           ...(flags.alias === undefined ? {} : { aliases: flags.alias }),
           ...(flags.description === undefined ? {} : { description: flags.description }),
@@ -71,7 +78,8 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command('list')
-    .description('List jobs with their version count and aliases.')
+    .description('List jobs with their number of versions, their aliases and the kind of source of the latest version.')
+    .addHelpText('after', examples('tminus job list -p demo', 'tminus job list --json'))
     .option('-e, --entity <entity>', 'entity')
     .option('-p, --project <project>', 'only this project')
     .option('--json', 'JSON output')
@@ -85,7 +93,8 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command('describe')
-    .description('Show one job version.')
+    .description('Show one job version: its reference, aliases, creation time, source and description. Without :alias, latest is meant.')
+    .addHelpText('after', examples('tminus job describe alice/demo/linear-regression:latest', 'tminus job describe alice/demo/linear-regression:v0 --json'))
     .argument('<ref>', '<entity>/<project>/<name>:<alias-or-version>')
     .option('--json', 'JSON output')
     .action(async (ref: string, flags: { json?: boolean }, command: Command) => {

@@ -5,7 +5,7 @@ import { type Api, launch, launchAdd } from '@tminus/sdk';
 import type { Command } from 'commander';
 
 import { apiOf, collect } from '../context.js';
-import { printJson, say } from '../output.js';
+import { examples, printJson, say } from '../output.js';
 import { parseJsonOrFile, parsePriority, parseSetVars, shellSplit } from '../parse.js';
 import { RunFailedExit, UsageError } from '../usage-error.js';
 
@@ -18,7 +18,7 @@ interface LaunchFlags {
 export function registerLaunchCommand(program: Command): void {
   program
     .command('launch')
-    .description('Launch a job: onto a queue with -q (an agent runs it), or directly on this machine without -q.')
+    .description('Launch a job (W&B `wandb launch`). With -q it is pushed onto a queue and an agent runs it; the command prints the queued run’s id and returns. Without -q it runs right here: its output streams to this terminal, and the exit code is 0 if it finished, 3 if it failed.')
     .option('-u, --uri <uri>', 'git repository URL or local path; becomes a job (entry point default main.py)')
     .option('-j, --job <ref>', 'job reference <entity>/<project>/<name>:<alias-or-version>')
     .option('-E, --entry-point <command>', 'entry point, e.g. "python3 train.py --epochs 5"')
@@ -34,14 +34,13 @@ export function registerLaunchCommand(program: Command): void {
     .option('--set-var <key=value>', 'queue template variable (repeatable)', collect)
     .option('--name <name>', 'run display name')
     .option('--run-id <id>', 'run id (default: 8 random characters)')
-    .option('--async', 'with a direct launch: not supported (see tminus help); use -q')
+    .option('--async', 'not supported: a direct launch runs in this process; use -q to hand the run to an agent')
     .option('--json', 'print the queued item / run as JSON')
-    .addHelpText('after', `
-Examples:
-  tminus launch -j alice/demo/train:latest -q default -c '{"overrides":{"run_config":{"lr":0.1}}}'
-  tminus launch -j alice/demo/train:latest -P high -q gpu --set-var gpus=2
-  tminus launch -u ./my-repo -E "python3 train.py"          # run here, stream the output
-`)
+    .addHelpText('after', examples(
+      `tminus launch -j alice/demo/train:latest -q default -c '{"overrides":{"run_config":{"lr":0.1}}}'`,
+      'tminus launch -j alice/demo/train:latest -P high -q gpu --set-var gpus=2',
+      'tminus launch -u ./my-repo -E "python3 train.py"          # run here, stream the output',
+    ))
     .action(async (flags: LaunchFlags, command: Command) => {
       const queue = flags.queue === true ? 'default' : flags.queue;
       if (flags.async && queue !== undefined) throw new UsageError('Cannot use both --async and --queue with tminus launch: a queued launch is always asynchronous.');
@@ -49,6 +48,9 @@ Examples:
         throw new UsageError('--async without --queue would end the run when this command exits', 'A direct launch runs in this process; use -q/--queue to hand the run to an agent.');
       }
       if (flags.priority !== undefined && queue === undefined) throw new UsageError('--priority flag requires --queue to be set');
+      if (flags.setVar !== undefined && queue === undefined) {
+        throw new UsageError('--set-var flag requires --queue to be set', 'Template variables fill in a queue’s resource config: add -q <queue>.');
+      }
       if (flags.uri !== undefined && flags.job !== undefined) throw new UsageError('Cannot provide both a uri and a job name.');
       const options = {
         ...(flags.uri === undefined ? {} : { uri: flags.uri }),
@@ -77,6 +79,8 @@ Examples:
         else say(`Added run to queue ${queue}: ${queued.id} (job ${item.spec.job ?? '-'}, priority ${queued.priority})`);
         return;
       }
+      // Not `synchronous: true`: that would return only after the run ended, with no run id to
+      // stream its output from meanwhile. We stream, then wait, then map the state to the exit code.
       const submitted = await launch(api, { ...options, synchronous: false });
       if (!flags.json) process.stderr.write(`Launching run ${submitted.id} on this machine\n`);
       await streamLogs(api, submitted.id, !flags.json);

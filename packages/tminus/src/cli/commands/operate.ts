@@ -12,7 +12,7 @@ import { copySqliteToPostgres } from '../../store/copy-sqlite-to-postgres.js';
 import { openPostgresStore } from '../../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store } from '../../store/store.js';
-import { printJson, say } from '../output.js';
+import { examples, printJson, say } from '../output.js';
 
 interface StoreFlags { dataDir?: string; database?: string; json?: boolean }
 
@@ -37,7 +37,8 @@ function withStoreOptions(command: Command): Command {
 
 export function registerOperateCommands(program: Command): void {
   withStoreOptions(program.command('migrate'))
-    .description('Apply pending database migrations (servers also do this at start, under a lock).')
+    .description('Apply pending database migrations to the SQLite data dir or the PostgreSQL database. Servers also do this when they start, under a lock; run it ahead of an upgrade to see failures before any server restarts.')
+    .addHelpText('after', examples('tminus migrate --data-dir ~/.tminus', 'tminus migrate --database postgres://postgres@db:5432/tminus'))
     .action(async (flags: StoreFlags) => {
       const { store, where } = await openStore(flags);
       try {
@@ -55,7 +56,7 @@ export function registerOperateCommands(program: Command): void {
     .requiredOption('--to <url>', 'postgres://… of an empty database')
     .option('--data-dir <dir>', 'the SQLite data dir to copy (env TMINUS_DATA_DIR; default ~/.tminus)')
     .option('--json', 'JSON output')
-    .addHelpText('after', '\nExample:\n  tminus copy-to-postgres --data-dir ~/.tminus --to postgres://postgres@db:5432/tminus\n  tminus server --database postgres://postgres@db:5432/tminus\n')
+    .addHelpText('after', examples('tminus copy-to-postgres --data-dir ~/.tminus --to postgres://postgres@db:5432/tminus', 'tminus server --database postgres://postgres@db:5432/tminus'))
     .action(async (flags: { to: string; dataDir?: string; json?: boolean }) => {
       const report = await copySqliteToPostgres(dataDirOf(flags), flags.to, flags.json ? undefined : (line) => say(`  ${line}`));
       if (flags.json) printJson(report);
@@ -63,7 +64,8 @@ export function registerOperateCommands(program: Command): void {
     });
 
   withStoreOptions(program.command('doctor'))
-    .description('Check what a server needs: database reachable and migrated, data dir writable, git and python3 present.')
+    .description('Check what a server and a local agent need: the database reachable and migrated, the data dir writable (and not readable by others), git and python3 installed. Exits 1 if a check fails.')
+    .addHelpText('after', examples('tminus doctor', 'tminus doctor --database postgres://postgres@db:5432/tminus --json'))
     .action(async (flags: StoreFlags) => {
       const checks: { check: string; ok: boolean; detail: string }[] = [];
       const add = (check: string, run: () => string) => {

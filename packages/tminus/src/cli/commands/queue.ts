@@ -2,20 +2,24 @@ import { Resource, type TemplateVariableSchema } from '@tminus/sdk/protocol';
 import type { Command } from 'commander';
 
 import { apiOf } from '../context.js';
-import { printJson, printTable, say } from '../output.js';
+import { examples, printJson, printTable, say } from '../output.js';
 import { parseInteger, parseJsonOrFile } from '../parse.js';
 import { UsageError } from '../usage-error.js';
 
 interface CreateFlags { entity?: string; resource: string; config?: string; templateVariables?: string; prioritization: string; maxAttempts: string; json?: boolean }
 
 export function registerQueueCommands(program: Command): void {
-  const queue = program.command('queue').description('List, create and describe run queues.');
+  const queue = program
+    .command('queue')
+    .description('List, create and describe run queues: where launched runs wait until an agent polling that queue takes them.')
+    .addHelpText('after', examples('tminus queue list', 'tminus queue create gpu --prioritization on', 'tminus queue describe default'));
 
   queue
     .command('list')
     .option('-e, --entity <entity>', 'entity')
     .option('--json', 'JSON output')
-    .description('List the queues of an entity.')
+    .description('List the queues of an entity (default: your key’s entity) with their resource, prioritization and attempts per run.')
+    .addHelpText('after', examples('tminus queue list', 'tminus queue list -e my-team --json'))
     .action(async (flags: { entity?: string; json?: boolean }, command: Command) => {
       const { items } = await apiOf(command).request('listQueues', { query: { entity: flags.entity } });
       if (flags.json) return printJson(items);
@@ -24,7 +28,7 @@ export function registerQueueCommands(program: Command): void {
 
   queue
     .command('create')
-    .description('Create a queue with a resource, a default resource config with {{template variables}}, and their schemas.')
+    .description('Create a queue: the resource its runs use, a default resource config whose values may be {{template variables}}, the schemas launches must fill those variables in with (--set-var), whether priorities are honoured, and how many attempts a run gets when its agent is lost.')
     .argument('<name>', 'queue name')
     .option('-e, --entity <entity>', 'owning entity')
     .option('--resource <resource>', `one of ${Resource.options.join(', ')}`, 'local-process')
@@ -33,7 +37,7 @@ export function registerQueueCommands(program: Command): void {
     .option('--prioritization <on|off>', 'allow non-default priorities', 'on')
     .option('--max-attempts <n>', 'attempts per run when an agent is lost', '1')
     .option('--json', 'JSON output')
-    .addHelpText('after', '\nExample:\n  tminus queue create gpu --config queue.yaml --template-variables vars.json --prioritization on\n')
+    .addHelpText('after', examples('tminus queue create gpu --config queue.yaml --template-variables vars.json --prioritization on'))
     .action(async (name: string, flags: CreateFlags, command: Command) => {
       const resource = Resource.safeParse(flags.resource);
       if (!resource.success) throw new UsageError(`--resource must be one of ${Resource.options.join(', ')}`);
@@ -52,7 +56,8 @@ export function registerQueueCommands(program: Command): void {
 
   queue
     .command('describe')
-    .description('Show a queue’s config and template variables.')
+    .description('Show a queue: its resource, prioritization, attempts per run, default resource config and template variable schemas.')
+    .addHelpText('after', examples('tminus queue describe default', 'tminus queue describe gpu -e my-team --json'))
     .argument('<name>', 'queue name')
     .option('-e, --entity <entity>', 'owning entity')
     .option('--json', 'JSON output')

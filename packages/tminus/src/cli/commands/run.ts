@@ -1,19 +1,23 @@
-import { waitForRunEnd } from '@tminus/sdk';
+import { type Api, waitForRunEnd } from '@tminus/sdk';
 import { type Run, RUN_STATES } from '@tminus/sdk/protocol';
 import type { Command } from 'commander';
 
 import { apiOf } from '../context.js';
-import { printJson, printTable, say } from '../output.js';
+import { examples, printJson, printTable, say } from '../output.js';
 import { parseInteger } from '../parse.js';
 import { RunFailedExit, UsageError } from '../usage-error.js';
 import { streamLogs } from './launch.js';
 
 export function registerRunCommands(program: Command): void {
-  const run = program.command('run').description('List, inspect, follow, wait for and cancel runs.');
+  const run = program
+    .command('run')
+    .description('List, inspect, follow, wait for and cancel runs, whether they came through a queue or were launched directly.')
+    .addHelpText('after', examples('tminus run list --state failed', 'tminus run logs -f <run-id>', 'tminus run wait <run-id> --timeout 600'));
 
   run
     .command('list')
-    .description('List runs, newest first.')
+    .description('List runs, newest first, with state, exit code, project, queue and job; filter by entity, project, queue or state.')
+    .addHelpText('after', examples('tminus run list -p demo --state running', 'tminus run list --limit 5 --json'))
     .option('-e, --entity <entity>', 'entity')
     .option('-p, --project <project>', 'project')
     .option('-q, --queue <queue>', 'queue')
@@ -33,7 +37,8 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('show')
-    .description('Show a run: state, exit code, failure, job, config, times; the last log lines of a failed run.')
+    .description('Show a run: state, exit code, where it failed and why, job, config and times. For a failed run, also its last 20 log lines.')
+    .addHelpText('after', examples('tminus run show <run-id>', 'tminus run show <run-id> --json'))
     .argument('<id>', 'run id')
     .option('--json', 'JSON output')
     .action(async (id: string, flags: { json?: boolean }, command: Command) => {
@@ -47,15 +52,15 @@ export function registerRunCommands(program: Command): void {
       say(`  created  ${r.createdAt}  started ${r.startedAt ?? '-'}  finished ${r.finishedAt ?? '-'}`);
       if (r.failure) {
         say(`  failed at stage ${r.failure.stage}: ${r.failure.message}`);
-        const page = await api.request('getLogs', { params: { id }, query: { limit: 10_000 } });
-        const tail = page.lines.slice(-20);
-        if (tail.length) say(`  last ${tail.length} log lines:\n${tail.map((l) => `    ${l.text}`).join('\n')}`);
+        const tail = await lastLogLines(api, id, 20);
+        if (tail.length) say(`  last ${tail.length} log lines:\n${tail.map((l) => `    ${l}`).join('\n')}`);
       }
     });
 
   run
     .command('explain')
-    .description('Why is a queued run still pending? Position, live agents polling its queue, their capacity.')
+    .description('Why is a queued run still pending? Shows its position in the queue, how many live agents poll that queue and how many of them are at capacity.')
+    .addHelpText('after', examples('tminus run explain <queued-run-id>'))
     .argument('<queued-run-id>', 'queue item id (printed by `tminus launch -q`)')
     .option('--json', 'JSON output')
     .action(async (id: string, flags: { json?: boolean }, command: Command) => {
@@ -66,7 +71,8 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('logs')
-    .description('Print a run’s output (stdout and stderr in order).')
+    .description('Print a run’s output (stdout and stderr, in order). With -f, keep following it until the run ends.')
+    .addHelpText('after', examples('tminus run logs <run-id>', 'tminus run logs -f <run-id>', 'tminus run logs <run-id> --json'))
     .argument('<id>', 'run id')
     .option('-f, --follow', 'keep following until the run ends')
     .option('--json', 'JSON lines output')
@@ -87,7 +93,8 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('wait')
-    .description('Wait until a run ends; exit 0 if it finished, 3 if it did not.')
+    .description('Wait until a run ends; exit 0 if it finished, 3 if it failed, crashed, was stopped or preempted, 1 on timeout.')
+    .addHelpText('after', examples('tminus run wait <run-id> --timeout 600 && echo trained'))
     .argument('<id>', 'run id')
     .option('--timeout <seconds>', 'give up after this long')
     .option('--json', 'print the run as JSON')
@@ -100,7 +107,8 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('cancel')
-    .description('Stop a run (SIGTERM, then SIGKILL after the agent’s grace period). Idempotent.')
+    .description('Stop a run: SIGTERM, then SIGKILL after the agent’s grace period. Cancelling a run that has ended changes nothing.')
+    .addHelpText('after', examples('tminus run cancel <run-id>'))
     .argument('<id>', 'run id')
     .option('--json', 'print the run as JSON')
     .action(async (id: string, flags: { json?: boolean }, command: Command) => {
@@ -108,4 +116,16 @@ export function registerRunCommands(program: Command): void {
       if (flags.json) printJson(r);
       else say(`run ${r.id} ${r.state}`);
     });
+}
+
+/** The last `count` log lines of a run, reading every page (a run may have more than one). */
+async function lastLogLines(api: Api, id: string, count: number): Promise<string[]> {
+  let after = -1;
+  let tail: string[] = [];
+  for (;;) {
+    const page = await api.request('getLogs', { params: { id }, query: { after, limit: 10_000 } });
+    tail = [...tail, ...page.lines.map((l) => l.text)].slice(-count);
+    if (page.lines.length === 0 || page.done || page.next === after) return tail;
+    after = page.next;
+  }
 }

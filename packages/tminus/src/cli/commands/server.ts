@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { startAgent } from '../../agent/create-agent.js';
 import { DEFAULT_LEASE_SECONDS, startServer } from '../../server/start-server.js';
 import { writeCliConfig } from '../config-file.js';
-import { say } from '../output.js';
+import { examples, say } from '../output.js';
 import { parseInteger } from '../parse.js';
 
 interface ServerFlags {
@@ -65,8 +65,8 @@ function onSignal(stop: () => Promise<void>): void {
 
 export function registerServerCommands(program: Command): void {
   addServerOptions(program.command('server'))
-    .description('Run the tminus server (REST API under /api/v1) on the embedded SQLite store.')
-    .addHelpText('after', '\nExample:\n  tminus server --port 7447 --data-dir ~/.tminus\n')
+    .description('Run the tminus server: the REST API under /api/v1, storing in SQLite under --data-dir (or PostgreSQL with --database). On its first start it creates an admin API key and prints it once. Stops gracefully on SIGINT/SIGTERM.')
+    .addHelpText('after', examples('tminus server --port 7447 --data-dir ~/.tminus', 'TMINUS_BOOTSTRAP_API_KEY=$(openssl rand -hex 24) tminus server --host 0.0.0.0'))
     .action(async (flags: ServerFlags) => {
       const { server, dataDir } = await boot(flags);
       say(`tminus server listening on ${server.url} (data dir ${dataDir})`);
@@ -75,19 +75,22 @@ export function registerServerCommands(program: Command): void {
     });
 
   addServerOptions(program.command('up'))
-    .description('Start the server and a local agent on the `default` queue, and configure this machine’s CLI and SDK to use them.')
+    .description('Start the server and a local agent on the `default` queue in one process, and write the CLI config (base URL, API key, entity; mode 0600) so that the CLI and the SDK on this machine need no other set-up.')
     .option('--max-jobs <n>', 'runs the local agent executes at once (-1 = unlimited)', '2')
-    .addHelpText('after', '\nExample:\n  tminus up            # what `npm start` runs\n')
+    .addHelpText('after', examples('tminus up                   # what `npm start` runs', 'tminus up --max-jobs 4 --port 8080'))
     .action(async (flags: ServerFlags) => {
       const { server, dataDir } = await boot(flags);
       const configPath = cliConfigPath();
       const existing = readCliConfig(configPath);
-      let apiKey = server.bootstrap?.apiKey;
-      let entity = server.bootstrap?.entity;
-      if (apiKey === undefined && existing.apiKey) {
+      // A key in the config that works against this server is kept; else the key this start
+      // created; else a new one.
+      let apiKey: string | undefined;
+      let entity: string | undefined;
+      if (existing.apiKey) {
         const who = await new Api({ baseUrl: server.url, apiKey: existing.apiKey }).request('whoami', {}).catch(() => undefined);
         if (who) [apiKey, entity] = [existing.apiKey, who.entity];
       }
+      if (apiKey === undefined && server.bootstrap) [apiKey, entity] = [server.bootstrap.apiKey, server.bootstrap.entity];
       if (apiKey === undefined || entity === undefined) {
         entity = (flags.entity ?? (process.env.TMINUS_ENTITY || userInfo().username)).replace(/[^A-Za-z0-9_.-]/g, '_');
         apiKey = await server.issueApiKey(entity, 'cli');
@@ -106,7 +109,7 @@ export function registerServerCommands(program: Command): void {
       say('');
       say('Launch the bundled example:');
       say(`  tminus job create code examples/linear-regression -p demo -n linear-regression -E "python3 train.py"`);
-      say(`  tminus launch -j ${entity}/demo/linear-regression:latest -q default -c '{"overrides":{"run_config":{"lr":0.1,"epochs":5}}}'`);
+      say(`  tminus launch -j ${entity}/demo/linear-regression:latest -q default -c '{"overrides":{"run_config":{"lr":0.05}}}'`);
       say(`  tminus run list`);
       onSignal(async () => {
         await agent.stop();

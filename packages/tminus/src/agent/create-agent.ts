@@ -33,6 +33,7 @@ export interface RunningAgent {
   readonly id: string;
   /** Stops claiming, stops its runs (SIGTERM, then SIGKILL after the grace period) and waits. */
   stop(): Promise<void>;
+  /** Resolves once `stop()` has finished. */
   readonly done: Promise<void>;
 }
 
@@ -72,8 +73,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const stopController = new AbortController();
   let wakeCapacity: () => void = () => undefined;
   // Slots are taken when a lease arrives, not when its run is registered: the loop claims again at once.
-  let inFlight = 0;
-  const capacity = () => options.maxJobs === -1 || inFlight < options.maxJobs;
+  const leases = new Set<Promise<void>>();
+  const capacity = () => options.maxJobs === -1 || leases.size < options.maxJobs;
+  const debug = (options.verbosity ?? 0) >= 1 ? log : () => undefined;
 
   const heartbeat = async () => {
     const runs = [...active.values()].map((r) => ({ runId: r.runId, fencingToken: r.fencingToken }));
@@ -88,23 +90,46 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
   // Heartbeat well inside the lease: at most a third of it, learned from the leases handed out.
+  // It goes on while the agent stops, until its runs have ended, so their leases do not lapse.
   let heartbeatMs = options.heartbeatMs ?? 5_000;
-  let timer: NodeJS.Timeout;
-  const beat = () => {
-    timer = setTimeout(() => void heartbeat().catch(() => undefined).finally(() => stopController.signal.aborted || beat()), heartbeatMs);
+  let beating = true;
+  let beatInFlight = false;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearTimeout(timer);
+    if (beating) timer = setTimeout(tick, heartbeatMs);
   };
-  beat();
+  const tick = () => {
+    beatInFlight = true;
+    void heartbeat()
+      .catch((error: unknown) => debug(`heartbeat failed: ${messageOf(error)}`))
+      .finally(() => {
+        beatInFlight = false;
+        schedule();
+      });
+  };
+  schedule();
+  const fitHeartbeatTo = (lease: Lease) => {
+    const third = Math.max(50, (Date.parse(lease.leaseExpiresAt) - Date.now()) / 3);
+    if (third >= heartbeatMs) return;
+    heartbeatMs = third;
+    if (!beatInFlight) schedule(); // The pending beat may be due after this lease lapses.
+  };
 
   const runLease = async (lease: Lease) => {
     const { item, fencingToken, job } = lease;
-    heartbeatMs = Math.max(50, Math.min(heartbeatMs, (Date.parse(lease.leaseExpiresAt) - Date.now()) / 3));
+    fitHeartbeatTo(lease);
+    // Stopping: leave the item un-acked; its lease lapses and it goes back to pending for another agent.
+    if (stopController.signal.aborted) return;
     // A retried item keeps its run id (attempt N+1 of the same run).
     const runId = item.runId ?? item.spec.run_id ?? newRunId();
     let run;
     try {
       run = await api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } });
     } catch (error) {
-      log(`could not acknowledge ${item.id}: ${error instanceof Error ? error.message : String(error)}`);
+      log(`could not acknowledge ${item.id}: ${messageOf(error)}`);
+      // CONFLICT (e.g. its run_id is taken): the item can never be acked, so fail it rather than let
+      // its lease lapse and hand it out again forever. STALE_TOKEN: someone else has it; drop it.
       if (error instanceof LaunchError && error.code === 'CONFLICT') {
         await api.request('failItem', { params: { id: item.id }, body: { fencingToken, stage: 'agent', message: error.message } }).catch(() => undefined);
       }
@@ -117,6 +142,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),
     });
     active.set(run.id, { runId: run.id, fencingToken, execution });
+    if (stopController.signal.aborted) cancelRun(run.id);
     const outcome = await execution.done;
     journal.forget(run.id);
     active.delete(run.id);
@@ -139,36 +165,55 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         backoff = 500;
         for (const id of cancel) cancelRun(id);
         if (lease === null) continue;
+        debug(`claimed ${lease.item.id} from queue ${lease.item.queue}`);
         // W&B's fairness: the queue that just gave work goes to the end of the list.
         const at = queues.indexOf(lease.item.queue);
         if (at !== -1 && queues.length > 1) queues.push(...queues.splice(at, 1));
-        inFlight++;
-        void runLease(lease).finally(() => {
-          inFlight--;
-          wakeCapacity();
-        });
+        const task: Promise<void> = runLease(lease)
+          .catch((error: unknown) => log(`run of ${lease.item.id} failed in the agent: ${messageOf(error)}`))
+          .finally(() => {
+            leases.delete(task);
+            wakeCapacity();
+          });
+        leases.add(task);
       } catch (error) {
         if (stopController.signal.aborted) break;
-        log(`claim failed (${error instanceof Error ? error.message : String(error)}); retrying in ${backoff} ms`);
+        // The server may be restarting: back off (jittered, so agents do not return in step) and retry.
+        log(`claim failed (${messageOf(error)}); retrying in ${backoff} ms`);
         await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random())));
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
   };
-  const done = loop();
+  const polling = loop();
+
+  let stopped: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopped ??= (async () => {
+      stopController.abort();
+      wakeCapacity();
+      await polling;
+      for (const id of active.keys()) cancelRun(id);
+      await Promise.all([...leases]);
+      beating = false;
+      clearTimeout(timer);
+      await api.request('heartbeat', { params: { id: agent.id }, body: { status: 'killed', runs: [] } }).catch(() => undefined);
+    })());
+  let markDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (markDone = resolve));
 
   return {
     id: agent.id,
     done,
     async stop() {
-      stopController.abort();
-      wakeCapacity();
-      clearTimeout(timer);
-      await done;
-      await Promise.all([...active.values()].map((r) => r.execution.cancel()));
-      await api.request('heartbeat', { params: { id: agent.id }, body: { status: 'killed', runs: [] } }).catch(() => undefined);
+      await shutdown();
+      markDone();
     },
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Runs a dead predecessor left on this machine: kill their process groups, report them crashed. */

@@ -1,22 +1,27 @@
 /**
  * @module Executing one run on this machine: prepare the source, start the process, ship its logs,
  * report its states. Used by the agent and by `launch()` (tminus/direct).
+ *
+ * States reported: `starting` → `running` → `finished` | `failed` | `stopped`. A failure before the
+ * program starts is `failed` at stage `agent` with a message saying what to fix. When the server
+ * refuses our writes (another attempt owns the run, or it already ended) the process is killed and
+ * nothing more is reported.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import type { Api } from '@tminus/sdk';
-import type { JobVersion, LaunchSpec, Run, RunState } from '@tminus/sdk/protocol';
+import type { JobVersion, JsonObject, LaunchSpec, Run, RunState } from '@tminus/sdk/protocol';
 
-import { startLocalProcess, type LocalProcess } from '../runners/local-process/runner.js';
+import { type LocalProcess, type ProcessExit, startLocalProcess } from '../runners/local-process/runner.js';
 import { buildProcessSpec } from '../runners/local-process/spec.js';
-import { isStaleToken, LogShipper, type RunReporter } from './run-reporter.js';
-import { prepareCodeSource } from './source/code-source.js';
-import { prepareGitSource } from './source/git-source.js';
+import { checkEntrypoint, checkRunnable, describeSource, prepareSource } from './prepare-source.js';
+import { isOwnershipLost, LogShipper, type RunReporter } from './run-reporter.js';
 import { PrepareError } from './source/prepare-error.js';
 
 export interface ExecuteRunInput {
+  /** Used for `TMINUS_API_URL` and to download code snapshots. */
   readonly api: Api;
   readonly reporter: RunReporter;
   readonly run: Run;
@@ -24,6 +29,7 @@ export interface ExecuteRunInput {
   readonly job: JobVersion | null;
   readonly spec: LaunchSpec;
   readonly cacheDir: string;
+  /** The run gets a fresh directory `<workDir>/<runId>-<random>` (removed when it ends). */
   readonly workDir: string;
   readonly stopGraceMs: number;
   readonly log?: (line: string) => void;
@@ -38,116 +44,141 @@ export interface RunOutcome {
 
 export interface RunExecution {
   readonly done: Promise<RunOutcome>;
-  /** Stop the run (SIGTERM, SIGKILL after the grace period) and report it `stopped`. */
+  /** Stop the run (SIGTERM, SIGKILL after the grace period), report it `stopped`, and wait. */
   cancel(): Promise<void>;
   /** Kill the process and report nothing more (another owner has the run). */
   abandon(): Promise<void>;
 }
 
+interface Started {
+  readonly child: LocalProcess;
+  readonly commit: string | undefined;
+  readonly config: JsonObject;
+}
+
+type StatusUpdate = Parameters<RunReporter['status']>[0];
+
+/** The terminal report a process exit means (pure). */
+export function terminalUpdate(exit: ProcessExit, cancelled: boolean): StatusUpdate & { exitCode: number } {
+  if (cancelled) return { state: 'stopped', exitCode: exit.exitCode };
+  if (exit.exitCode === 0) return { state: 'finished', exitCode: 0 };
+  const message = exit.signal ? `Process was killed by ${exit.signal} (exit code ${exit.exitCode})` : `Process exited with code ${exit.exitCode}`;
+  return { state: 'failed', exitCode: exit.exitCode, failure: { stage: 'run', reason: 'exit_code', message } };
+}
+
 export function executeRun(input: ExecuteRunInput): RunExecution {
+  const { reporter, run, spec } = input;
+  const log = input.log ?? (() => undefined);
   let child: LocalProcess | undefined;
   let stopping: 'cancel' | 'abandon' | undefined;
 
+  const lose = () => {
+    if (stopping !== 'abandon') log(`run ${run.id}: the server no longer accepts this agent's updates; stopping the process`);
+    stopping = 'abandon';
+    void child?.stop(0);
+  };
+  const shipper = new LogShipper(reporter, lose);
+  const system = (text: string) => shipper.push('system', text);
+
+  const start = async (dir: string): Promise<Started | undefined> => {
+    await reporter.status({ state: 'starting' });
+    const job = checkRunnable(spec, input.job);
+    const src = join(dir, 'src');
+    const download = async (digest: string) => (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
+    const { commit } = await prepareSource({ job, spec, cacheDir: input.cacheDir, download }, src);
+    if (stopping !== undefined) return undefined;
+    const config = spec.overrides?.run_config ?? {};
+    // Outside the source tree, so the program's own files are exactly the job's.
+    const configPath = join(dir, 'config.json');
+    await writeFile(configPath, JSON.stringify(config));
+    const processSpec = buildProcessSpec({
+      runId: run.id, entity: run.entity, project: run.project, name: run.name, queue: run.queue, spec,
+      jobEntrypoint: job.source.entrypoint, runConfig: config, configPath, apiUrl: input.api.baseUrl,
+      runToken: input.fencingToken, attempt: run.attempt, baseEnv: process.env,
+    });
+    if (processSpec === undefined) {
+      throw new PrepareError('The run has no entry point: the job defines none and overrides.entry_point is empty; set -E/--entry-point', 'no_entrypoint');
+    }
+    const where = describeSource(job, commit);
+    await checkEntrypoint(processSpec.argv, src, where);
+    child = await startLocalProcess(processSpec, src, (stream, text) => shipper.push(stream, text)).catch((error: Error) => {
+      throw new PrepareError(`Could not start "${processSpec.argv[0]}": ${error.message}; is it installed and on the agent's PATH?`, 'spawn');
+    });
+    return { child, commit, config };
+  };
+
+  const supervise = async ({ child, commit, config }: Started): Promise<RunOutcome> => {
+    try {
+      input.onStarted?.(child.pid);
+      await reporter.status({ state: 'running', config, ...(commit === undefined ? {} : { sourceCommit: commit }) });
+    } catch (error) {
+      if (isOwnershipLost(error)) lose();
+      else log(`run ${run.id}: could not report it running (${(error as Error).message}); it keeps running`);
+    }
+    // A cancel (or loss) that arrived while the process was being started.
+    if (stopping !== undefined) void child.stop(stopping === 'cancel' ? input.stopGraceMs : 0);
+    const exit = await child.exited;
+    await shipper.flush().catch((error: unknown) => {
+      if (!isOwnershipLost(error)) log(`run ${run.id}: some log lines could not be sent (${(error as Error).message})`);
+    });
+    if (stopping === 'abandon') return { state: 'crashed', exitCode: exit.exitCode };
+    const update = terminalUpdate(exit, stopping === 'cancel');
+    await report(update);
+    return { state: update.state, exitCode: update.exitCode };
+  };
+
+  /** A terminal report: if it cannot be delivered the outcome stands; the server's lease sweeper settles it. */
+  const report = async (update: StatusUpdate) => {
+    await reporter.status(update).catch((error: unknown) => {
+      if (!isOwnershipLost(error)) log(`run ${run.id}: could not report it ${update.state} (${(error as Error).message})`);
+    });
+  };
+
+  const failBeforeStart = async (error: unknown): Promise<RunOutcome> => {
+    await child?.stop(0);
+    if (isOwnershipLost(error) || stopping === 'abandon') return { state: 'crashed', exitCode: null };
+    if (stopping === 'cancel') {
+      await report({ state: 'stopped' });
+      return { state: 'stopped', exitCode: null };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof PrepareError ? error.reason : 'agent_error';
+    log(`run ${run.id} failed before it started: ${message}`);
+    system(`tminus: ${message}`);
+    await shipper.flush().catch(() => undefined);
+    await report({ state: 'failed', failure: { stage: 'agent', reason, message } });
+    return { state: 'failed', exitCode: null };
+  };
+
   const done = (async (): Promise<RunOutcome> => {
-    const { reporter, run, spec } = input;
     const dir = join(input.workDir, `${run.id}-${randomBytes(4).toString('hex')}`);
     try {
-      await reporter.status({ state: 'starting' });
-      const prepared = await prepare(input, join(dir, 'src'));
-      if (stopping) return await finishStopped(reporter, stopping);
-      const configPath = join(dir, 'config.json');
-      const runConfig = spec.overrides?.run_config ?? {};
-      await writeFile(configPath, JSON.stringify(runConfig));
-      const processSpec = buildProcessSpec({
-        runId: run.id, entity: run.entity, project: run.project, name: run.name, queue: run.queue, spec,
-        jobEntrypoint: input.job?.source.entrypoint, runConfig, configPath, apiUrl: input.api.baseUrl,
-        runToken: input.fencingToken, attempt: run.attempt, baseEnv: process.env,
-      });
-      if (processSpec === undefined) {
-        throw new PrepareError('The run has no entry point: the job defines none and overrides.entry_point is empty (set -E/--entry-point)', 'no_entrypoint');
+      let started: Started | undefined;
+      try {
+        started = await start(dir);
+      } catch (error) {
+        return await failBeforeStart(error);
       }
-      await checkEntrypoint(processSpec.argv, join(dir, 'src'), input.job?.ref);
-      const shipper = new LogShipper(reporter);
-      child = await startLocalProcess(processSpec, join(dir, 'src'), (stream, text) => shipper.push(stream, text)).catch((error: Error) => {
-        throw new PrepareError(`Could not start ${processSpec.argv[0]}: ${error.message}`, 'spawn');
-      });
-      input.onStarted?.(child.pid);
-      await reporter.status({ state: 'running', config: runConfig, ...(prepared.commit ? { sourceCommit: prepared.commit } : {}) });
-      if (stopping) void child.stop(input.stopGraceMs);
-      const exit = await child.exited;
-      await shipper.flush();
-      if (stopping) return await finishStopped(reporter, stopping, exit.exitCode);
-      if (exit.exitCode === 0) {
-        await reporter.status({ state: 'finished', exitCode: 0 });
-        return { state: 'finished', exitCode: 0 };
-      }
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-      await reporter.status({ state: 'failed', exitCode: exit.exitCode, failure: { stage: 'run', reason: 'exit_code', message: `Process ${how}` } });
-      return { state: 'failed', exitCode: exit.exitCode };
-    } catch (error) {
-      if (isStaleToken(error)) {
-        await child?.stop(0);
-        return { state: 'crashed', exitCode: null };
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      const reason = error instanceof PrepareError ? error.reason : 'agent_error';
-      input.log?.(`run ${run.id} failed before it started: ${message}`);
-      await reporter.status({ state: 'failed', failure: { stage: 'agent', reason, message } }).catch(() => undefined);
-      return { state: 'failed', exitCode: null };
+      if (started !== undefined) return await supervise(started);
+      // Cancelled (or lost) while the source was being prepared: the program never started.
+      if (stopping === 'abandon') return { state: 'crashed', exitCode: null };
+      await report({ state: 'stopped' });
+      return { state: 'stopped', exitCode: null };
     } finally {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   })();
 
-  const stop = async (how: 'cancel' | 'abandon') => {
-    stopping ??= how;
-    await child?.stop(how === 'cancel' ? input.stopGraceMs : 0);
-  };
   return {
     done,
-    cancel: async () => {
-      await stop('cancel');
+    async cancel() {
+      stopping ??= 'cancel';
+      await child?.stop(input.stopGraceMs);
       await done;
     },
-    abandon: async () => {
-      await stop('abandon');
+    async abandon() {
+      lose();
       await done;
     },
   };
-}
-
-async function finishStopped(reporter: RunReporter, how: 'cancel' | 'abandon', exitCode?: number): Promise<RunOutcome> {
-  if (how === 'abandon') return { state: 'crashed', exitCode: exitCode ?? null };
-  await reporter.status({ state: 'stopped', ...(exitCode === undefined ? {} : { exitCode }) });
-  return { state: 'stopped', exitCode: exitCode ?? null };
-}
-
-async function prepare(input: ExecuteRunInput, dir: string): Promise<{ commit?: string }> {
-  const { job, spec } = input;
-  const resource = spec.resource ?? 'local-process';
-  if (resource !== 'local-process') {
-    throw new PrepareError(`This agent has only the local-process runner; resource "${resource}" needs a runner that comes later (container, kubernetes, slurm)`, 'unsupported_resource');
-  }
-  if (spec.docker?.docker_image || job?.source.type === 'image') {
-    throw new PrepareError('Image jobs need a container runner (local-container), which this agent does not have yet; use a git or code job', 'image_unsupported');
-  }
-  if (job === null) throw new PrepareError('The run names no job to execute', 'no_job');
-  await mkdir(dir, { recursive: true });
-  if (job.source.type === 'git') {
-    const { commit } = await prepareGitSource(job.source, spec.git?.version, input.cacheDir, dir);
-    return { commit };
-  }
-  if (job.source.type === 'code') await prepareCodeSource(input.api, job.source, input.cacheDir, dir);
-  return {};
-}
-
-/** A relative script named by the entry point must exist in the source (checked before spawning). */
-async function checkEntrypoint(argv: readonly string[], dir: string, ref: string | undefined): Promise<void> {
-  const file = argv.slice(0, 2).find((a) => /\.(py|sh|js)$/.test(a));
-  if (file === undefined || isAbsolute(file)) return;
-  try {
-    await stat(join(dir, file));
-  } catch {
-    throw new PrepareError(`Entrypoint "${file}" not found in the job's source${ref ? ` (${ref})` : ''}; set -E/--entry-point or fix the job`, 'entrypoint_missing');
-  }
 }

@@ -1,20 +1,48 @@
 /**
- * @module The agent's config: W&B's launch-config.yaml keys, then environment, then flags.
+ * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
+ * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags.
  */
 import { readFileSync } from 'node:fs';
 
 import { LaunchError } from '@tminus/sdk';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 
+const MaxJobs = z
+  .number({ error: 'must be an integer (-1 = unlimited)' })
+  .int('must be an integer (-1 = unlimited)')
+  .refine((n) => n === -1 || n >= 1, 'must be -1 (unlimited) or at least 1');
+
 const FileConfig = z.strictObject({
-  entity: z.string().optional(),
-  queues: z.array(z.string()).optional(),
-  queue: z.string().optional(),
-  max_jobs: z.number().int().min(-1).optional(),
-  verbosity: z.number().int().min(0).max(2).optional(),
-  stopped_run_timeout: z.number().int().min(0).optional(),
+  entity: z.string().min(1).optional(),
+  queues: z.array(z.string().min(1)).optional(),
+  /** W&B's legacy singular form, appended to `queues`. */
+  queue: z.string({ error: 'must be a queue name (a string); use queues: [a, b] for several' }).min(1).optional(),
+  max_jobs: MaxJobs.optional(),
+  verbosity: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }).optional(),
+  /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
+  stopped_run_timeout: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must be a whole number of seconds').optional(),
 });
+
+const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
+/** W&B keys that name things this agent does not do yet: said plainly instead of "unknown key". */
+const WANDB_ONLY_KEYS: Readonly<Record<string, string>> = {
+  max_schedulers: 'sweep schedulers run on the server in tminus',
+  secure_mode: 'there is no secure mode yet',
+  environment: 'cloud environments (aws, gcp, azure) are not supported yet',
+  registry: 'container registries arrive with the container runner',
+  builder: 'image builders arrive with the container runner',
+};
+
+/** A launch-config.yaml, normalised (the legacy `queue` is folded into `queues`). */
+export interface ResolvedLaunchConfig {
+  readonly entity?: string;
+  readonly queues: string[];
+  /** -1 = unlimited */
+  readonly maxJobs?: number;
+  readonly verbosity?: number;
+  readonly stopGraceSeconds?: number;
+}
 
 export interface ResolvedAgentConfig {
   readonly entity: string | undefined;
@@ -27,49 +55,78 @@ export interface ResolvedAgentConfig {
 
 export interface AgentFlags {
   readonly entity?: string;
+  /** Replaces the file's list (W&B: `-q` replaces, it does not add). */
   readonly queues?: string[];
   readonly maxJobs?: number;
   readonly verbosity?: number;
   readonly stopGraceSeconds?: number;
 }
 
-export function loadLaunchConfig(path: string): z.infer<typeof FileConfig> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new LaunchError('INVALID_ARGUMENT', `Could not find the launch config file ${path}`);
-  }
+function invalid(path: string, problem: string): LaunchError {
+  return new LaunchError('INVALID_ARGUMENT', `Invalid launch agent config ${path}: ${problem}`, {
+    hint: `Known keys: ${KNOWN_KEYS.join(', ')} (and the legacy queue).`,
+  });
+}
+
+/** Parses launch-config.yaml text (`path` names it in errors). */
+export function parseLaunchConfig(text: string, path: string): ResolvedLaunchConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text) ?? {};
   } catch (error) {
-    throw new LaunchError('INVALID_ARGUMENT', `Invalid launch agent config ${path}: ${(error as Error).message}`);
+    const at = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const what = ((error as Error).message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw invalid(path, `not valid YAML${at}: ${what}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(path, 'expected a mapping of keys (entity, queues, max_jobs, …)');
+  for (const key of Object.keys(raw)) {
+    const why = WANDB_ONLY_KEYS[key];
+    if (why !== undefined) throw invalid(path, `the W&B key "${key}" is not supported (${why}); remove it`);
   }
   const parsed = FileConfig.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : '(root)')}: ${i.message}`);
-    throw new LaunchError('INVALID_ARGUMENT', `Invalid launch agent config ${path}: ${issues.join('; ')}`, {
-      hint: 'Known keys: entity, queues, max_jobs, verbosity, stopped_run_timeout.',
-    });
+    const problems = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : `${issue.path.join('.')} ${issue.message}`,
+    );
+    throw invalid(path, problems.join('; '));
   }
+  const file = parsed.data;
+  return {
+    ...(file.entity === undefined ? {} : { entity: file.entity }),
+    queues: [...(file.queues ?? []), ...(file.queue === undefined ? [] : [file.queue])],
+    ...(file.max_jobs === undefined ? {} : { maxJobs: file.max_jobs }),
+    ...(file.verbosity === undefined ? {} : { verbosity: file.verbosity }),
+    ...(file.stopped_run_timeout === undefined ? {} : { stopGraceSeconds: file.stopped_run_timeout }),
+  };
+}
+
+export function loadLaunchConfig(path: string): ResolvedLaunchConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new LaunchError('INVALID_ARGUMENT', missing ? `Could not find the launch config file ${path}` : `Could not read the launch config file ${path}: ${(error as Error).message}`);
+  }
+  return parseLaunchConfig(text, path);
+}
+
+function envMaxJobs(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const parsed = MaxJobs.safeParse(Number(value));
+  if (!parsed.success) throw new LaunchError('INVALID_ARGUMENT', `WANDB_LAUNCH_MAX_JOBS must be -1 (unlimited) or an integer of at least 1; got "${value}"`);
   return parsed.data;
 }
 
 /** Defaults < file < env (TMINUS_ENTITY/WANDB_ENTITY, WANDB_LAUNCH_MAX_JOBS) < flags. */
 export function resolveAgentConfig(input: { file?: string; env: NodeJS.ProcessEnv; flags: AgentFlags }): ResolvedAgentConfig {
-  const file = input.file === undefined ? {} : loadLaunchConfig(input.file);
-  const queues = [...(file.queues ?? []), ...(file.queue === undefined ? [] : [file.queue])];
-  const envMax = input.env.WANDB_LAUNCH_MAX_JOBS;
-  const envMaxJobs = envMax === undefined || envMax === '' ? undefined : Number(envMax);
-  if (envMaxJobs !== undefined && !(Number.isInteger(envMaxJobs) && envMaxJobs >= -1)) {
-    throw new LaunchError('INVALID_ARGUMENT', `WANDB_LAUNCH_MAX_JOBS must be an integer ≥ -1; got "${envMax}"`);
-  }
+  const file: ResolvedLaunchConfig = input.file === undefined ? { queues: [] } : loadLaunchConfig(input.file);
+  const { env, flags } = input;
   return {
-    entity: input.flags.entity ?? (input.env.TMINUS_ENTITY || input.env.WANDB_ENTITY || undefined) ?? file.entity,
-    queues: input.flags.queues?.length ? input.flags.queues : queues,
-    maxJobs: input.flags.maxJobs ?? envMaxJobs ?? file.max_jobs ?? 1,
-    verbosity: input.flags.verbosity ?? file.verbosity ?? 0,
-    stopGraceSeconds: input.flags.stopGraceSeconds ?? file.stopped_run_timeout ?? 60,
+    entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,
+    queues: flags.queues?.length ? [...flags.queues] : file.queues,
+    maxJobs: flags.maxJobs ?? envMaxJobs(env.WANDB_LAUNCH_MAX_JOBS) ?? file.maxJobs ?? 1,
+    verbosity: flags.verbosity ?? file.verbosity ?? 0,
+    stopGraceSeconds: flags.stopGraceSeconds ?? file.stopGraceSeconds ?? 60,
   };
 }

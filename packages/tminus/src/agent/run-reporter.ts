@@ -1,69 +1,108 @@
 /**
  * @module How an executing run talks back: state changes and log lines, fenced by the run's token.
- * `createApiReporter` is the real one (HTTP); tests may record calls at this seam.
+ * `createApiReporter` is the real one (HTTP, retrying while the server is unreachable); tests
+ * record calls at the `RunReporter` seam.
  */
 import { type Api, LaunchError } from '@tminus/sdk';
 import type { LogStream, RunStatusUpdate } from '@tminus/sdk/protocol';
 
+export interface ReportedLine {
+  readonly stream: LogStream;
+  readonly text: string;
+}
+
 export interface RunReporter {
   status(update: Omit<RunStatusUpdate, 'fencingToken'>): Promise<void>;
-  logs(lines: readonly { stream: LogStream; text: string }[]): Promise<void>;
+  logs(lines: readonly ReportedLine[]): Promise<void>;
+}
+
+/**
+ * The server will take no more writes for this run from us: another attempt owns it (stale token),
+ * it has already ended (conflict), or it is gone. The process is killed and nothing more is sent.
+ */
+export function isOwnershipLost(error: unknown): boolean {
+  return error instanceof LaunchError && (error.code === 'STALE_TOKEN' || error.code === 'CONFLICT' || error.code === 'NOT_FOUND');
+}
+
+/** Worth another try: the server is restarting or briefly overloaded. */
+function isTransient(error: unknown): boolean {
+  return error instanceof LaunchError && (error.code === 'UNAVAILABLE' || error.code === 'INTERNAL' || error.code === 'TIMEOUT');
+}
+
+/** Retries transient failures with backoff (0.5 s → 5 s, jittered) for up to `forMs`. */
+export async function withRetries<T>(work: () => Promise<T>, forMs = 60_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() + delay > deadline) throw error;
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+    }
+  }
 }
 
 export function createApiReporter(api: Api, runId: string, fencingToken: string): RunReporter {
   return {
     async status(update) {
-      await api.request('updateRunStatus', { params: { id: runId }, body: { ...update, fencingToken } });
+      // Repeating a state is allowed by the server, so a retried write is harmless.
+      await withRetries(() => api.request('updateRunStatus', { params: { id: runId }, body: { ...update, fencingToken } }));
     },
     async logs(lines) {
-      await api.request('appendLogs', { params: { id: runId }, body: { fencingToken, lines: [...lines] } });
+      await withRetries(() => api.request('appendLogs', { params: { id: runId }, body: { fencingToken, lines: [...lines] } }));
     },
   };
 }
 
-export function isStaleToken(error: unknown): boolean {
-  return error instanceof LaunchError && error.code === 'STALE_TOKEN';
-}
+/** Limits of one appendLogs request (the protocol allows 10,000 lines). */
+const MAX_BATCH_LINES = 5_000;
+const MAX_BATCH_CHARS = 1024 * 1024;
 
 /**
  * Ships log lines in order with one request in flight at a time; lines that arrive meanwhile go
  * out together in the next request, so a chatty program costs few requests and order is kept.
  */
 export class LogShipper {
-  #buffer: { stream: LogStream; text: string }[] = [];
+  #buffer: ReportedLine[] = [];
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
 
-  constructor(private readonly reporter: RunReporter) {}
+  /** `onLost` is called once if the server refuses our writes (see `isOwnershipLost`). */
+  constructor(
+    private readonly reporter: RunReporter,
+    private readonly onLost: (error: unknown) => void = () => undefined,
+  ) {}
 
   push(stream: LogStream, text: string): void {
+    if (this.#failed !== undefined) return;
     this.#buffer.push({ stream, text });
     this.#inFlight ??= this.#drain();
   }
 
-  /** Resolves when every pushed line has been sent; rejects with a stale-token error if one occurred. */
+  /** Resolves once every pushed line has been sent; rejects with the error that stopped shipping. */
   async flush(): Promise<void> {
     while (this.#inFlight !== undefined) await this.#inFlight;
     if (this.#failed !== undefined) throw this.#failed;
   }
 
+  #nextBatch(): ReportedLine[] {
+    let chars = 0;
+    let count = 0;
+    while (count < this.#buffer.length && count < MAX_BATCH_LINES) {
+      chars += this.#buffer[count]!.text.length;
+      if (count > 0 && chars > MAX_BATCH_CHARS) break;
+      count++;
+    }
+    return this.#buffer.splice(0, count);
+  }
+
   async #drain(): Promise<void> {
     try {
-      while (this.#buffer.length > 0) {
-        const batch = this.#buffer.splice(0, 5_000);
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await this.reporter.logs(batch);
-            break;
-          } catch (error) {
-            if (isStaleToken(error) || attempt >= 5) throw error;
-            await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-          }
-        }
-      }
+      while (this.#buffer.length > 0) await this.reporter.logs(this.#nextBatch());
     } catch (error) {
       this.#failed = error instanceof Error ? error : new Error(String(error));
       this.#buffer = [];
+      if (isOwnershipLost(error)) this.onLost(error);
     } finally {
       this.#inFlight = undefined;
     }

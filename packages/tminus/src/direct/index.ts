@@ -1,18 +1,28 @@
 /**
- * @module `tminus/direct`: the executor `launch()` loads to run a job on the calling machine. It
- * reuses the agent's execution code, reporting to the server with the direct run's fencing token.
+ * @module `tminus/direct`: the executor `launch()` loads to run a job on the calling machine (no
+ * queue, no agent). It reuses the agent's execution code, reporting to the server with the direct
+ * run's fencing token.
  */
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Api, LocalExecutor } from '@tminus/sdk';
+import type { Api, LocalExecution, LocalExecutor } from '@tminus/sdk';
 import type { DirectRunResponse } from '@tminus/sdk/protocol';
 
 import { executeRun } from '../agent/execute-run.js';
 import { createApiReporter } from '../agent/run-reporter.js';
 
-export const localExecutor: LocalExecutor = {
-  execute(api: Api, grant: DirectRunResponse) {
+export interface DirectOptions {
+  /** @default `$TMINUS_CACHE_DIR` or `~/.tminus/agent-cache` (shared with a local agent's git mirrors) */
+  readonly cacheDir?: string;
+  /** @default `<os tmpdir>/tminus-runs` */
+  readonly workDir?: string;
+  /** SIGTERM → SIGKILL grace on cancel. @default 60_000 (W&B's stopped_run_timeout) */
+  readonly stopGraceMs?: number;
+}
+
+export const localExecutor = {
+  execute(api: Api, grant: DirectRunResponse, options: DirectOptions = {}): Promise<LocalExecution> {
     const execution = executeRun({
       api,
       reporter: createApiReporter(api, grant.run.id, grant.fencingToken),
@@ -20,10 +30,10 @@ export const localExecutor: LocalExecutor = {
       fencingToken: grant.fencingToken,
       job: grant.job,
       spec: grant.run.spec,
-      cacheDir: process.env.TMINUS_CACHE_DIR || join(homedir(), '.tminus', 'agent-cache'),
-      workDir: join(tmpdir(), 'tminus-runs'),
-      stopGraceMs: 60_000,
+      cacheDir: options.cacheDir ?? (process.env.TMINUS_CACHE_DIR || join(homedir(), '.tminus', 'agent-cache')),
+      workDir: options.workDir ?? join(tmpdir(), 'tminus-runs'),
+      stopGraceMs: options.stopGraceMs ?? 60_000,
     });
     return Promise.resolve({ done: execution.done, cancel: () => execution.cancel() });
   },
-};
+} satisfies LocalExecutor;

@@ -1,90 +1,88 @@
 /**
- * @module The I/O part of the local-process runner: spawn without a shell in its own process group,
- * stream output line by line, stop with SIGTERM then SIGKILL.
+ * @module The I/O part of the local-process runner: spawn without a shell in a process group of its
+ * own, stream output line by line, stop with SIGTERM then SIGKILL to the whole group.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 
 import type { LogStream } from '@tminus/sdk/protocol';
 
+import { LineSplitter } from './line-splitter.js';
 import type { ProcessSpec } from './spec.js';
 
 export interface ProcessExit {
+  /** The exit code, or 128 + the signal number when a signal ended the process (as shells report it). */
   readonly exitCode: number;
   readonly signal: NodeJS.Signals | null;
 }
 
 export interface LocalProcess {
   readonly pid: number;
+  /** Resolves once the process has exited and all of its output has been delivered. */
   readonly exited: Promise<ProcessExit>;
-  /** SIGTERM the process group; SIGKILL after `graceMs`. Resolves when the process has exited. */
+  /** SIGTERM the process group; SIGKILL it after `graceMs`. Resolves when the process has exited. */
   stop(graceMs: number): Promise<ProcessExit>;
 }
 
-const MAX_LINE = 64 * 1024;
+/**
+ * After the main process exits, how long its leftover children may hold the output pipes open
+ * before they are killed: a run ends with its main process, not with a forgotten background job.
+ */
+export const PIPE_DRAIN_MS = 2_000;
 
-/** Splits a byte stream into lines; a partial last line is flushed at the end. */
-function lineSplitter(emit: (text: string) => void) {
-  let pending = '';
-  return {
-    push(chunk: string) {
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) !== -1) {
-        emit(pending.slice(0, nl).replace(/\r$/, ''));
-        pending = pending.slice(nl + 1);
-      }
-      while (pending.length > MAX_LINE) {
-        emit(pending.slice(0, MAX_LINE));
-        pending = pending.slice(MAX_LINE);
-      }
-    },
-    end() {
-      if (pending !== '') emit(pending);
-      pending = '';
-    },
-  };
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The whole group is gone already.
+  }
 }
 
-export function startLocalProcess(
-  spec: ProcessSpec,
-  cwd: string,
-  onLine: (stream: LogStream, text: string) => void,
-): Promise<LocalProcess> {
+/** Starts `spec` in `cwd`; rejects if it cannot be started (e.g. the program does not exist). */
+export function startLocalProcess(spec: ProcessSpec, cwd: string, onLine: (stream: LogStream, text: string) => void): Promise<LocalProcess> {
   return new Promise((resolve, reject) => {
     const [command, ...args] = spec.argv;
+    // detached: a new session and process group, so that stop() reaches the program's children too.
     const child = spawn(command, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = lineSplitter((t) => onLine('stdout', t));
-    const err = lineSplitter((t) => onLine('stderr', t));
+    const out = new LineSplitter((t) => onLine('stdout', t));
+    const err = new LineSplitter((t) => onLine('stderr', t));
     child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d));
+
+    let drainTimer: NodeJS.Timeout | undefined;
     const exited = new Promise<ProcessExit>((done) => {
+      let exit: ProcessExit | undefined;
+      child.once('exit', (code, signal) => {
+        const signo = signal === null ? 0 : (constants.signals[signal] ?? 0);
+        exit = { exitCode: code ?? 128 + signo, signal };
+        drainTimer = setTimeout(() => {
+          killGroup(child.pid!, 'SIGKILL');
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, PIPE_DRAIN_MS);
+      });
+      // 'close' comes after 'exit' once both pipes are closed: only then is every line delivered.
       child.once('close', (code, signal) => {
+        clearTimeout(drainTimer);
         out.end();
         err.end();
-        const signo = signal === null ? 0 : (constants.signals[signal] ?? 0);
-        done({ exitCode: code ?? 128 + signo, signal });
+        // Background processes that let go of the pipes still belong to the run.
+        if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+        done(exit ?? { exitCode: code ?? 128, signal });
       });
     });
+
     child.once('error', reject);
     child.once('spawn', () => {
       const pid = child.pid!;
-      const killGroup = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-pid, signal);
-        } catch {
-          // Already gone.
-        }
-      };
       resolve({
         pid,
         exited,
         async stop(graceMs) {
-          killGroup('SIGTERM');
-          const timer = setTimeout(() => killGroup('SIGKILL'), graceMs);
+          killGroup(pid, 'SIGTERM');
+          const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
           const exit = await exited;
           clearTimeout(timer);
-          killGroup('SIGKILL'); // Leftover children in the group.
           return exit;
         },
       });

@@ -34,6 +34,20 @@ export function buildArgv(spec: LaunchSpec, jobEntrypoint: readonly string[] | u
   return [...argv, ...(spec.overrides?.args ?? [])];
 }
 
+const INTERPRETER = /^(python[\d.]*|bash|sh|zsh|node|Rscript|julia|perl|ruby)$/;
+
+/**
+ * The script file an argv runs, if it names one relative to the source tree: the first argument of
+ * an interpreter (`python3 train.py`), or a program given as a relative path (`./run.sh`). A bare
+ * command (`torchrun`, `python -m pkg`) names no file to check; it is found on PATH or fails at spawn.
+ */
+export function scriptOf(argv: readonly string[]): string | undefined {
+  const [program = '', first] = argv;
+  const candidate = INTERPRETER.test(program.split('/').pop() ?? '') ? first : program.includes('/') ? program : undefined;
+  if (candidate === undefined || candidate.startsWith('-') || candidate.startsWith('/')) return undefined;
+  return candidate;
+}
+
 export function buildProcessSpec(input: ProcessSpecInput): ProcessSpec | undefined {
   const argv = buildArgv(input.spec, input.jobEntrypoint);
   if (argv === undefined) return undefined;

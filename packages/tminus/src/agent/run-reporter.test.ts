@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+
+import { LaunchError } from '@tminus/sdk';
+
+import { LogShipper, type ReportedLine, type RunReporter, withRetries } from './run-reporter.js';
+
+/** A reporter whose log requests complete only when the test lets them. */
+function gatedReporter() {
+  const batches: ReportedLine[][] = [];
+  const gates: (() => void)[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const reporter: RunReporter = {
+    status: () => Promise.resolve(),
+    async logs(lines) {
+      batches.push([...lines]);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      inFlight--;
+    },
+  };
+  const release = async () => {
+    while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    gates.shift()!();
+  };
+  return { reporter, batches, release, maxInFlight: () => maxInFlight };
+}
+
+describe('log shipping', () => {
+  it('sends one request at a time and batches what arrives meanwhile, in order', async () => {
+    const { reporter, batches, release, maxInFlight } = gatedReporter();
+    const shipper = new LogShipper(reporter);
+    shipper.push('stdout', 'line 0');
+    for (let i = 1; i <= 100; i++) shipper.push(i % 2 ? 'stdout' : 'stderr', `line ${i}`);
+    const flushed = shipper.flush();
+    await release();
+    await release();
+    await flushed;
+    expect(batches.map((b) => b.length)).toEqual([1, 100]);
+    expect(batches.flat().map((l) => l.text)).toEqual(Array.from({ length: 101 }, (_, i) => `line ${i}`));
+    expect(batches[1]![0]).toEqual({ stream: 'stdout', text: 'line 1' });
+    expect(maxInFlight()).toBe(1);
+  });
+
+  it('splits a large backlog into bounded requests', async () => {
+    const sent: number[] = [];
+    const shipper = new LogShipper({ status: () => Promise.resolve(), logs: (lines) => (sent.push(lines.length), Promise.resolve()) });
+    for (let i = 0; i < 12_001; i++) shipper.push('stdout', String(i));
+    await shipper.flush();
+    expect(sent.reduce((a, b) => a + b)).toBe(12_001);
+    expect(Math.max(...sent)).toBeLessThanOrEqual(5_000);
+  });
+
+  it('stops and says so once the server refuses the run’s token', async () => {
+    let calls = 0;
+    const lost: unknown[] = [];
+    const shipper = new LogShipper(
+      { status: () => Promise.resolve(), logs: () => (calls++, Promise.reject(new LaunchError('STALE_TOKEN', 'stale'))) },
+      (error) => lost.push(error),
+    );
+    shipper.push('stdout', 'a');
+    await expect(shipper.flush()).rejects.toThrow('stale');
+    shipper.push('stdout', 'b');
+    await expect(shipper.flush()).rejects.toThrow('stale');
+    expect(calls).toBe(1);
+    expect(lost).toHaveLength(1);
+  });
+});
+
+describe('retries', () => {
+  it('retries while the server is unreachable, then succeeds', async () => {
+    let calls = 0;
+    const result = await withRetries(async () => {
+      if (++calls < 2) throw new LaunchError('UNAVAILABLE', 'down');
+      return 'ok';
+    });
+    expect(result).toBe('ok');
+    expect(calls).toBe(2);
+  });
+
+  it('does not retry what another try cannot fix', async () => {
+    let calls = 0;
+    const work = () => (calls++, Promise.reject(new LaunchError('STALE_TOKEN', 'stale')));
+    await expect(withRetries(work)).rejects.toThrow('stale');
+    expect(calls).toBe(1);
+  });
+
+  it('gives up after its time budget', async () => {
+    let calls = 0;
+    const work = () => (calls++, Promise.reject(new LaunchError('UNAVAILABLE', 'down')));
+    await expect(withRetries(work, 100)).rejects.toThrow('down');
+    expect(calls).toBe(1);
+  });
+});

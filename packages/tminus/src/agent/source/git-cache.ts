@@ -1,0 +1,157 @@
+/**
+ * @module Git sources: one bare mirror per remote under `<cacheDir>/git/`, fetched only when the
+ * wanted commit is missing or a branch/tag (which may have moved) is asked for, and a per-run
+ * checkout that borrows the mirror's objects (`clone --shared`), so a run costs no network and
+ * almost no disk once its commit is cached.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import type { GitSource } from '@tminus/sdk/protocol';
+
+import { execFileText } from '../../lib/exec-file.js';
+import { KeyedMutex } from '../../lib/keyed-mutex.js';
+import { checkGitRemote } from './git-remote.js';
+import { PrepareError } from './prepare-error.js';
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+/** One fetch at a time per mirror: concurrent fetches into one repository fight over ref locks. */
+const mirrors = new KeyedMutex();
+
+let env: Promise<NodeJS.ProcessEnv> | undefined;
+
+/** Never wait for a password or passphrase on a terminal no one is watching. */
+function gitEnv(): Promise<NodeJS.ProcessEnv> {
+  env ??= (async () => {
+    const base = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+    // ssh ignores GIT_TERMINAL_PROMPT; BatchMode makes it fail instead of asking. A user's own ssh command wins.
+    if (process.env.GIT_SSH_COMMAND || process.env.GIT_SSH) return base;
+    const configured = await execFileText('git', ['config', '--get', 'core.sshCommand'], { env: base }).catch(() => '');
+    return configured.trim() ? base : { ...base, GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15' };
+  })();
+  return env;
+}
+
+/**
+ * git without a shell; `ext::` transports (which run commands) are off whatever the user's config
+ * says, and an https transfer stalled for a minute fails instead of holding the mirror's lock forever.
+ */
+async function git(args: readonly string[]): Promise<string> {
+  const safe = ['-c', 'protocol.ext.allow=never', '-c', 'http.lowSpeedLimit=1000', '-c', 'http.lowSpeedTime=60'];
+  return (await execFileText('git', [...safe, ...args], { env: await gitEnv() })).trim();
+}
+
+function gitMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/^git [^:]*: /, '');
+}
+
+/** Where the mirror of `remote` lives. */
+export function gitMirrorPath(cacheDir: string, remote: string): string {
+  return join(cacheDir, 'git', createHash('sha256').update(remote).digest('hex').slice(0, 16));
+}
+
+async function resolveCommit(mirror: string, rev: string): Promise<string | undefined> {
+  try {
+    return await git(['--git-dir', mirror, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  } catch {
+    return undefined;
+  }
+}
+
+async function cloneMirror(remote: string, mirror: string): Promise<void> {
+  await mkdir(join(mirror, '..'), { recursive: true });
+  // Clone beside the final path and rename: a clone cut short never looks like a usable cache.
+  const partial = `${mirror}.partial-${randomBytes(4).toString('hex')}`;
+  try {
+    await git(['clone', '--quiet', '--mirror', '--', remote, partial]);
+    await rename(partial, mirror);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    if (existsSync(join(mirror, 'HEAD'))) return; // Another agent on this machine made it meanwhile.
+    throw new PrepareError(
+      `Could not clone git repository ${remote}: ${gitMessage(error)}. Check the remote and that this machine can read it (an ssh key or a git credential helper for private repositories)`,
+      'git_clone',
+    );
+  }
+}
+
+async function fetchMirror(remote: string, mirror: string, extra: readonly string[] = []): Promise<void> {
+  // gc.auto=0: runs checked out with --shared borrow this mirror's objects while they run.
+  const args = ['-c', 'gc.auto=0', '--git-dir', mirror, 'fetch', '--quiet', '--prune', 'origin', ...extra];
+  try {
+    await git(args);
+  } catch (error) {
+    if (extra.length > 0) return; // Best effort (fetching one commit by hash); the caller reports the missing ref.
+    throw new PrepareError(`Could not fetch ${remote}: ${gitMessage(error)}`, 'git_fetch');
+  }
+}
+
+export interface GitCheckout {
+  /** The commit checked out. */
+  readonly commit: string;
+  /** Whether the mirror had to go to the remote (clone or fetch) for this run. */
+  readonly fetched: boolean;
+}
+
+/** The commit `wanted` names, fetching only when the mirror cannot already answer. */
+async function resolveInMirror(source: GitSource, wanted: string | undefined, mirror: string): Promise<GitCheckout> {
+  let fetched = false;
+  if (!existsSync(join(mirror, 'HEAD'))) {
+    await cloneMirror(source.remote, mirror);
+    fetched = true;
+  }
+  // No ref: the remote's default branch (HEAD), then W&B's main and master.
+  const candidates = wanted === undefined ? ['HEAD', 'main', 'master'] : [wanted];
+  const resolve = async () => {
+    for (const rev of candidates) {
+      const commit = await resolveCommit(mirror, rev);
+      if (commit !== undefined) return commit;
+    }
+    return undefined;
+  };
+  // A full hash names the same commit forever: if the mirror has it, no network. Names may have moved.
+  let commit = wanted !== undefined && FULL_SHA.test(wanted) ? await resolve() : undefined;
+  if (commit === undefined && !fetched) {
+    await fetchMirror(source.remote, mirror);
+    fetched = true;
+  }
+  commit ??= await resolve();
+  if (commit === undefined && wanted !== undefined && FULL_SHA.test(wanted)) {
+    // A commit no branch or tag reaches any more (e.g. force-pushed away); many servers still serve it.
+    await fetchMirror(source.remote, mirror, [wanted]);
+    commit = await resolve();
+  }
+  if (commit === undefined) {
+    throw new PrepareError(
+      `Could not find git ref "${wanted ?? 'HEAD, main or master'}" in ${source.remote}: check the commit, branch or tag (-g/--git-version, version=)`,
+      'git_ref',
+    );
+  }
+  return { commit, fetched };
+}
+
+/**
+ * Checks `source` out into `dir` (empty or absent) at `version` (a commit, branch or tag; W&B's
+ * `git.version`), else the job's pinned commit, else its ref, else the remote's default branch.
+ */
+export async function prepareGitSource(source: GitSource, version: string | undefined, cacheDir: string, dir: string): Promise<GitCheckout> {
+  const check = checkGitRemote(source.remote);
+  if (!check.ok) throw new PrepareError(check.problem, 'bad_remote');
+  const wanted = version || source.commit || source.ref || undefined;
+  if (wanted?.startsWith('-')) {
+    throw new PrepareError(`Could not find git ref "${wanted}" in ${source.remote}: a ref cannot start with "-"; check the commit, branch or tag (-g/--git-version, version=)`, 'git_ref');
+  }
+  // git does not expand `~`; a shell would have.
+  const remote = check.kind === 'local' && source.remote.startsWith('~/') ? join(homedir(), source.remote.slice(2)) : source.remote;
+  const mirror = gitMirrorPath(cacheDir, source.remote);
+  const result = await mirrors.run(mirror, () => resolveInMirror({ ...source, remote }, wanted, mirror));
+  await mkdir(dir, { recursive: true });
+  await git(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror, dir]);
+  await git(['-C', dir, 'checkout', '--quiet', '--detach', result.commit]);
+  // The program sees the job's remote as `origin` (wandb.init records it), not the cache's path.
+  await git(['-C', dir, 'remote', 'set-url', 'origin', remote]);
+  return result;
+}

@@ -9,7 +9,7 @@ import type { Lease } from '@tminus/sdk/protocol';
 
 import { executeRun, type RunExecution } from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
-import { createApiReporter } from './run-reporter.js';
+import { createApiReporter, withRetries } from './run-reporter.js';
 import { killOrphan, RunJournal } from './run-journal.js';
 
 export interface AgentOptions {
@@ -125,7 +125,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const runId = item.runId ?? item.spec.run_id ?? newRunId();
     let run;
     try {
-      run = await api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } });
+      // Retried while the server is unreachable, for as long as the lease lasts: a repeated ack is
+      // answered with the same run, so an ack whose answer was lost (replica killed, server restarted)
+      // does not leave its run stranded in `starting`.
+      const leaseLeftMs = Date.parse(lease.leaseExpiresAt) - Date.now();
+      run = await withRetries(() => api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } }), leaseLeftMs);
     } catch (error) {
       log(`could not acknowledge ${item.id}: ${messageOf(error)}`);
       // CONFLICT (e.g. its run_id is taken): the item can never be acked, so fail it rather than let

@@ -1,10 +1,18 @@
 /**
- * @module The contract every `Store` adapter passes: the same suite runs against SQLite and, later,
- * PostgreSQL. It uses only the `Store` interface.
+ * @module The contract every `Store` adapter passes: the same suite runs against SQLite and
+ * PostgreSQL. It uses only the `Store` interface, and checks that what the store returns is exactly
+ * the wire objects of the protocol (no missing, extra or mistyped field).
  */
+import { Agent, JobSummary, JobVersion, LogLine, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import type { NewQueueItem, NewRun, Store } from './store.js';
+
+/** Parses `value` as exactly `schema` (unknown keys refused), so a test fails on any shape drift. */
+function wire<S extends z.ZodObject>(schema: S, value: unknown): void {
+  z.strictObject(schema.shape).parse(value);
+}
 
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -31,21 +39,41 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('api keys and entities', async () => {
       expect(await store.countApiKeys()).toBe(0);
-      await store.createApiKey({ id: 'k1', name: 'admin', hash: 'h1', entity: 'e', createdAt: now() });
-      expect(await store.findApiKeyByHash('h1')).toMatchObject({ id: 'k1', entity: 'e' });
+      await store.createApiKey({ id: 'k1', name: 'admin', hash: 'h1', entity: 'e', createdAt: 1_000 });
+      await store.createApiKey({ id: 'k2', name: 'ci', hash: 'h2', entity: 'f', createdAt: 2_000 });
+      expect(await store.countApiKeys()).toBe(2);
+      expect(await store.findApiKeyByHash('h1')).toEqual({ id: 'k1', name: 'admin', hash: 'h1', entity: 'e', createdAt: 1_000 });
+      expect((await store.findApiKeyByHash('h2'))?.id).toBe('k2');
       expect(await store.findApiKeyByHash('nope')).toBeUndefined();
       expect(await store.ensureEntity('e', now())).toBe(true);
       expect(await store.ensureEntity('e', now())).toBe(false);
+      expect(await store.ensureEntity('other', now())).toBe(true);
+      await store.ensureProject('e', 'p', now());
+      await store.ensureProject('e', 'p', now());
     });
 
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();
-      expect(q).toMatchObject({ entity: 'e', name: 'q', prioritization: true, maxAttempts: 1 });
+      wire(Queue, q);
+      expect(q).toEqual({ id: 'q_q', entity: 'e', name: 'q', resource: 'local-process', config: {}, templateVariables: {},
+        prioritization: true, maxAttempts: 1, createdAt: q.createdAt });
+      const t = now();
+      const rich = await store.createQueue({ id: 'q_gpu', entity: 'e', name: 'gpu', resource: 'local-container', config: { gpus: '{{n}}' },
+        templateVariables: { n: { type: 'integer', minimum: 1, maximum: 8 } }, prioritization: false, maxAttempts: 3,
+        createdAt: new Date(t).toISOString(), createdAtMs: t });
+      expect(rich).toMatchObject({ config: { gpus: '{{n}}' }, templateVariables: { n: { type: 'integer', maximum: 8 } }, prioritization: false, maxAttempts: 3, createdAt: new Date(t).toISOString() });
+      expect(await store.getQueueById('q_gpu')).toEqual(rich);
       await expect(queue()).rejects.toMatchObject({ code: 'CONFLICT' });
       expect((await store.getQueue('e', 'q'))?.id).toBe(q.id);
       expect((await store.getQueueById(q.id))?.name).toBe('q');
       expect(await store.getQueue('e', 'nope')).toBeUndefined();
-      expect((await store.listQueues('e')).map((x) => x.name)).toEqual(['q']);
+      expect(await store.getQueue('other', 'q')).toBeUndefined();
+      expect(await store.getQueueById('nope')).toBeUndefined();
+      expect((await store.listQueues('e')).map((x) => x.name).sort()).toEqual(['gpu', 'q']);
+      expect(await store.listQueues('other')).toEqual([]);
+      // The same name under another entity is another queue.
+      await store.createQueue({ ...q, id: 'q_f', entity: 'f', createdAtMs: now() });
+      expect((await store.getQueue('f', 'q'))?.id).toBe('q_f');
     });
 
     it('job versions: v0, v1, latest moves, aliases, digest lookup, list', async () => {
@@ -62,6 +90,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect((await store.findJobVersionByDigest('e', 'p', 'j', 'd0'))?.version).toBe('v0');
       const [summary] = await store.listJobs('e');
       expect(summary).toMatchObject({ name: 'j', versions: 2, latest: { version: 'v1' }, aliases: { latest: 'v1', best: 'v0' } });
+      wire(JobSummary, summary);
+      wire(JobVersion, b.job);
+      expect(b.job).toMatchObject({ entity: 'e', project: 'p', name: 'j', versionIndex: 1, digest: 'd1', description: null, source: src('b.py') });
+    });
+
+    it('job versions: an alias given again moves; v1 resolves; projects are separate', async () => {
+      const src = (entry: string) => ({ type: 'image' as const, image: `img:${entry}` });
+      const make = (name: string, digest: string, aliases: string[], project = 'p') =>
+        store.createJobVersion({ entity: 'e', project, name, source: src(digest), digest, description: `job ${digest}`, aliases, now: now() });
+      await make('j', 'd0', ['best', 'prod']);
+      await make('j', 'd1', []);
+      const c = await make('j', 'd2', ['best']);
+      expect(c.job.version).toBe('v2');
+      expect([...c.job.aliases].sort()).toEqual(['best', 'latest']);
+      expect((await store.getJobVersion('e', 'p', 'j', 'v0'))?.aliases).toEqual(['prod']);
+      expect(await store.getJobVersion('e', 'p', 'j', 'v1')).toMatchObject({ version: 'v1', versionIndex: 1, aliases: [], digest: 'd1', ref: 'e/p/j:v1' });
+      expect((await store.getJobVersion('e', 'p', 'j', 'best'))?.version).toBe('v2');
+      expect((await store.getJobVersion('e', 'p', 'j', 'prod'))?.description).toBe('job d0');
+      expect(await store.getJobVersion('e', 'p', 'j', 'nope')).toBeUndefined();
+      expect(await store.getJobVersion('e', 'p', 'other', 'latest')).toBeUndefined();
+      expect(await store.findJobVersionByDigest('e', 'p', 'j', 'd9')).toBeUndefined();
+      expect((await store.createJobVersion({ entity: 'e', project: 'p2', name: 'j', source: src('x'), digest: 'd0', description: null, aliases: [], now: now() })).jobCreated).toBe(true);
+      expect((await store.findJobVersionByDigest('e', 'p2', 'j', 'd0'))?.ref).toBe('e/p2/j:v0');
+      const all = await store.listJobs('e');
+      expect(all.map((x) => `${x.project}/${x.name}:${x.versions}`).sort()).toEqual(['p/j:3', 'p2/j:1']);
+      const [only] = await store.listJobs('e', 'p');
+      expect(only).toMatchObject({ versions: 3, latest: { version: 'v2' }, aliases: { latest: 'v2', best: 'v2', prod: 'v0' } });
+      expect(await store.listJobs('e', 'none')).toEqual([]);
+      expect(await store.listJobs('other')).toEqual([]);
     });
 
     it('enqueue is idempotent per key', async () => {
@@ -70,7 +127,19 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       const again = await store.enqueue(item('i2', 2, { idempotencyKey: 'k' }));
       expect(first.existed).toBe(false);
       expect(again).toMatchObject({ existed: true, item: { id: 'i1' } });
-      expect(first.item).toMatchObject({ state: 'pending', queue: 'q', entity: 'e', runId: null });
+      expect(again.item).toEqual(first.item);
+      wire(QueueItem, first.item);
+      expect(first.item).toEqual({
+        id: 'i1', queueId: 'q_q', queue: 'q', entity: 'e', projectQueue: 'model-registry', state: 'pending', priority: 2,
+        spec: { job: 'e/p/j:v0' }, templateVariables: {}, runId: null, error: null, warnings: [], createdAt: first.item.createdAt,
+      });
+      const other = await store.enqueue(item('i3', 1, { idempotencyKey: 'k2', templateVariables: { n: 2 }, warnings: ['w'] }));
+      expect(other).toMatchObject({ existed: false, item: { id: 'i3', priority: 1, templateVariables: { n: 2 }, warnings: ['w'] } });
+      expect((await store.enqueue(item('i4'))).existed).toBe(false);
+      expect(await store.getQueueItem('i4')).toMatchObject({ id: 'i4', state: 'pending' });
+      expect(await store.getQueueItem('nope')).toBeUndefined();
+      expect((await store.listQueueItems('q_q', undefined, 10)).map((x) => x.id)).toEqual(['i1', 'i3', 'i4']);
+      expect((await store.listQueueItems('q_q', 'pending', 2)).map((x) => x.id)).toEqual(['i1', 'i3']);
     });
 
     it('claims lowest priority number first, FIFO within a level, each item once', async () => {
@@ -82,6 +151,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(claimed).toEqual(['c', 'e', 'f', 'a', 'd', 'b']);
       expect(await claim()).toBeUndefined();
       expect((await store.getQueueItem('a'))?.state).toBe('leased');
+    });
+
+    it('claim order holds across interleaved enqueues and claims', async () => {
+      await queue();
+      await store.enqueue(item('a', 2));
+      await store.enqueue(item('b', 2));
+      const first = await claim('ag', 'tk');
+      wire(QueueItem, first);
+      expect(first).toMatchObject({ id: 'a', state: 'leased', runId: null });
+      await store.enqueue(item('c', 0));
+      await store.enqueue(item('d', 2));
+      await store.enqueue(item('e', 1));
+      expect((await claim())?.id).toBe('c');
+      await store.enqueue(item('f', 0));
+      const rest: string[] = [];
+      for (let c = await claim(); c !== undefined; c = await claim()) rest.push(c.id);
+      expect(rest).toEqual(['f', 'e', 'b', 'd']);
     });
 
     it('claims only from the named queue', async () => {
@@ -99,8 +185,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.createRun(newRun('taken'));
       await expect(store.ackItem('i', 'good', newRun('taken', 'good'))).rejects.toMatchObject({ code: 'CONFLICT' });
       const run = await store.ackItem('i', 'good', newRun('r1', 'good', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }));
-      expect(run).toMatchObject({ id: 'r1', state: 'starting', queue: 'q', agentId: 'ag', attempt: 1, config: { lr: 1 } });
+      expect(run).toMatchObject({ id: 'r1', state: 'starting', queue: 'q', queueItemId: 'i', agentId: 'ag', attempt: 1, config: { lr: 1 } });
+      wire(Run, run);
+      expect(await store.getRun('r1')).toEqual(run);
       expect(await store.getQueueItem('i')).toMatchObject({ state: 'claimed', runId: 'r1' });
+      // The same ack again (an agent retrying after its answer was lost) gets the same run, and no second one.
+      expect(await store.ackItem('i', 'good', newRun('r1', 'good', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }))).toEqual(run);
+      // Acknowledged once: the same token cannot ack it as another run, nor fail it.
+      await expect(store.ackItem('i', 'good', newRun('r2', 'good'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.ackItem('i', 'bad', newRun('r1', 'bad'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.failItem('i', 'good', { stage: 'agent', message: 'late' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.getRun('r2')).resolves.toBeUndefined();
     });
 
     it('fail and delete items', async () => {
@@ -109,11 +204,59 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.enqueue(item('b'));
       await store.enqueue(item('c'));
       expect(await store.countPendingAhead('c')).toBe(2);
+      await expect(store.failItem('b', 'tk', { stage: 'agent', message: 'not leased' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       await claim('ag', 'tk');
-      expect(await store.failItem('a', 'tk', { stage: 'agent', message: 'boom' })).toMatchObject({ state: 'failed', error: { stage: 'agent', message: 'boom' } });
+      expect(await store.countPendingAhead('c')).toBe(1);
+      await expect(store.failItem('a', 'wrong', { stage: 'agent', message: 'boom' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      const failed = await store.failItem('a', 'tk', { stage: 'agent', message: 'boom' });
+      wire(QueueItem, failed);
+      expect(failed).toMatchObject({ state: 'failed', runId: null, error: { stage: 'agent', message: 'boom' } });
+      await expect(store.ackItem('a', 'tk', newRun('r', 'tk'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       expect(await store.deleteQueueItem('a')).toBe('not_pending');
       expect(await store.deleteQueueItem('b')).toBe('deleted');
       expect(await store.deleteQueueItem('b')).toBe('not_found');
+      expect(await store.getQueueItem('b')).toBeUndefined();
+      expect(await store.deleteQueueItem('never')).toBe('not_found');
+      expect(await store.countPendingAhead('c')).toBe(0);
+    });
+
+    it('counts pending items ahead by priority, then age', async () => {
+      await queue();
+      await store.enqueue(item('low', 3));
+      await store.enqueue(item('mid', 2));
+      await store.enqueue(item('top', 0));
+      await store.enqueue(item('mid2', 2));
+      expect(await store.countPendingAhead('top')).toBe(0);
+      expect(await store.countPendingAhead('mid')).toBe(1);
+      expect(await store.countPendingAhead('mid2')).toBe(2);
+      expect(await store.countPendingAhead('low')).toBe(3);
+    });
+
+    it('direct runs: created without a queue, wire shape, duplicate id refused', async () => {
+      const run = await store.createRun(newRun('d1', 'tk', { name: 'my-run', job: 'e/p/j:v0', spec: { job: 'e/p/j:v0' }, now: 5_000 }));
+      wire(Run, run);
+      expect(run).toEqual({
+        id: 'd1', entity: 'e', project: 'p', name: 'my-run', state: 'pending', queueItemId: null, queue: null, job: 'e/p/j:v0',
+        config: { lr: 1 }, spec: { job: 'e/p/j:v0' }, exitCode: null, failure: null, summary: {}, agentId: null, attempt: 1,
+        sourceCommit: null, createdAt: new Date(5_000).toISOString(), startedAt: null, finishedAt: null,
+      });
+      expect(await store.getRun('d1')).toEqual(run);
+      expect(await store.getRun('nope')).toBeUndefined();
+      await expect(store.createRun(newRun('d1'))).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(store.updateRun('nope', 'tk', { state: 'running' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await store.getRunsByIds(['d1', 'nope'])).map((r) => r.id)).toEqual(['d1']);
+    });
+
+    it('transitionRun changes a run only from the listed states', async () => {
+      await store.createRun(newRun('a', 'tk', { state: 'running' }));
+      expect(await store.transitionRun('a', ['pending', 'starting'], { state: 'stopping' })).toBeUndefined();
+      const stopping = await store.transitionRun('a', ['pending', 'running'], { state: 'stopping' });
+      expect(stopping).toMatchObject({ id: 'a', state: 'stopping', finishedAt: null });
+      const stopped = await store.transitionRun('a', ['stopping'], { state: 'stopped', failure: { stage: 'run', message: 'cancelled' }, finishedAt: 9_000 });
+      expect(stopped).toMatchObject({ state: 'stopped', failure: { stage: 'run', message: 'cancelled' }, finishedAt: new Date(9_000).toISOString() });
+      expect(await store.transitionRun('nope', ['pending'], { state: 'stopped' })).toBeUndefined();
+      // Unfenced, but the owner's token is untouched: the agent can still report.
+      expect((await store.updateRun('a', 'tk', { exitCode: 143 })).exitCode).toBe(143);
     });
 
     it('runs: fenced updates, transitions, newest-first pages', async () => {
@@ -134,7 +277,28 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       } while (cursor);
       expect(seen).toEqual(['p5', 'p4', 'p3', 'p2', 'p1', 'p0', 'r']);
       expect((await store.listRuns({ state: 'failed', limit: 10 })).items.map((r) => r.id)).toEqual(['r']);
-      expect(await store.extendRunLeases([{ runId: 'p0', fencingToken: 'tok' }, { runId: 'p1', fencingToken: 'no' }], 5)).toEqual(['p0']);
+      expect(await store.extendRunLeases([{ runId: 'p0', fencingToken: 'tok' }, { runId: 'p1', fencingToken: 'no' }, { runId: 'nope', fencingToken: 'tok' }], 5)).toEqual(['p0']);
+      expect(await store.listRuns({ entity: 'e', limit: 7 })).toMatchObject({ nextCursor: null });
+      expect((await store.listRuns({ entity: 'e', limit: 6 })).nextCursor).not.toBeNull();
+      expect(await store.listRuns({ entity: 'other', limit: 10 })).toEqual({ items: [], nextCursor: null });
+    });
+
+    it('listRuns filters by entity, project, queue and state', async () => {
+      await queue();
+      await store.enqueue(item('i'));
+      await claim('ag', 'tk');
+      await store.ackItem('i', 'tk', newRun('queued', 'tk', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }));
+      await store.createRun(newRun('p2run', 't', { project: 'p2' }));
+      await store.createRun(newRun('frun', 't', { entity: 'f' }));
+      const ids = async (f: Omit<Parameters<Store['listRuns']>[0], 'limit'>) => (await store.listRuns({ limit: 10, ...f })).items.map((r) => r.id);
+      expect(await ids({})).toEqual(['frun', 'p2run', 'queued']);
+      expect(await ids({ entity: 'e' })).toEqual(['p2run', 'queued']);
+      expect(await ids({ entity: 'e', project: 'p2' })).toEqual(['p2run']);
+      expect(await ids({ queueId: 'q_q' })).toEqual(['queued']);
+      expect(await ids({ state: 'starting' })).toEqual(['queued']);
+      expect(await ids({ entity: 'e', state: 'finished' })).toEqual([]);
+      const [queued] = (await store.listRuns({ queueId: 'q_q', limit: 1 })).items;
+      expect(queued?.queue).toBe('q');
     });
 
     it('logs: consecutive sequence numbers, in order, fenced', async () => {
@@ -144,13 +308,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await expect(store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now())).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       expect((await store.readLogs('r', -1, 10)).map((l) => [l.seq, l.stream, l.text])).toEqual([[0, 'stdout', 'a'], [1, 'stderr', 'b'], [2, 'stdout', 'c']]);
       expect((await store.readLogs('r', 0, 1)).map((l) => l.text)).toEqual(['b']);
+      expect(await store.readLogs('r', 2, 10)).toEqual([]);
+      expect(await store.appendLogs('r', 'tk', [], now())).toBe(3);
+      await expect(store.appendLogs('nope', 'tk', [{ stream: 'stdout', text: 'x' }], now())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const [line] = await store.readLogs('r', -1, 1);
+      wire(LogLine, line);
+      expect(await store.readLogs('nope', -1, 10)).toEqual([]);
+      const many = Array.from({ length: 250 }, (_, k) => ({ stream: 'stdout' as const, text: `line ${k}` }));
+      expect(await store.appendLogs('r', 'tk', many, 7_000)).toBe(253);
+      const tail = await store.readLogs('r', 100, 1_000);
+      expect(tail.length).toBe(152);
+      expect(tail[0]).toEqual({ seq: 101, stream: 'stdout', text: 'line 98', ts: new Date(7_000).toISOString() });
     });
 
     it('agents: create, heartbeat, list', async () => {
-      await store.createAgent({ id: 'ag', entity: 'e', queues: ['q'], hostname: 'h', maxJobs: 2, version: '1', config: {}, now: 1_000 });
+      const created = await store.createAgent({ id: 'ag', entity: 'e', queues: ['q', 'gpu'], hostname: 'h', maxJobs: 2, version: '1', config: { a: 1 }, now: 1_000 });
+      wire(Agent, created);
+      expect(created).toEqual({ id: 'ag', entity: 'e', queues: ['q', 'gpu'], hostname: 'h', status: 'polling', maxJobs: 2, running: 0,
+        lastHeartbeatAt: new Date(1_000).toISOString(), createdAt: new Date(1_000).toISOString() });
       await store.heartbeatAgent('ag', 'running', 1, 5_000);
-      expect(await store.getAgent('ag')).toMatchObject({ status: 'running', running: 1, lastHeartbeatAt: new Date(5_000).toISOString(), queues: ['q'] });
-      expect((await store.listAgents('e')).length).toBe(1);
+      expect(await store.getAgent('ag')).toMatchObject({ status: 'running', running: 1, lastHeartbeatAt: new Date(5_000).toISOString(), queues: ['q', 'gpu'], createdAt: new Date(1_000).toISOString() });
+      await store.createAgent({ id: 'ag2', entity: 'e', queues: ['q'], hostname: 'h2', maxJobs: -1, version: '1', config: {}, now: 2_000 });
+      await store.createAgent({ id: 'ag3', entity: 'f', queues: ['q'], hostname: 'h3', maxJobs: 1, version: '1', config: {}, now: 3_000 });
+      expect((await store.listAgents('e')).map((a) => a.id).sort()).toEqual(['ag', 'ag2']);
+      expect(await store.listAgents('none')).toEqual([]);
+      expect(await store.getAgent('nope')).toBeUndefined();
     });
 
     it('an un-acked lease returns the item to pending', async () => {
@@ -219,7 +401,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         }
       }));
       expect(got.length).toBe(200);
-      expect(new Set(got).size).toBe(200);
+      expect(new Set(got)).toEqual(new Set(Array.from({ length: 200 }, (_, k) => `i${k}`)));
     });
   });
 }

@@ -211,8 +211,15 @@ export async function openPostgresStore(options: { connectionString: string; sch
     },
     async ackItem(itemId, token, newRun) {
       return tx(async (c) => {
-        const item = await one<{ agent_id: string | null; run_id: string | null }>(c, `SELECT agent_id, run_id FROM queue_items WHERE id = $1 AND state = 'leased' AND fencing_token = $2 FOR UPDATE`, [itemId, token]);
+        const item = await one<{ agent_id: string | null; run_id: string | null; state: string }>(c,
+          `SELECT agent_id, run_id, state FROM queue_items WHERE id = $1 AND state IN ('leased', 'claimed') AND fencing_token = $2 FOR UPDATE`, [itemId, token]);
         if (item === undefined) throw staleToken(`Queued run ${itemId}`);
+        if (item.state === 'claimed') {
+          // The same ack again (its answer was lost with a replica): answer it again while this token owns the run.
+          const owned = item.run_id === newRun.id ? await one(c, `SELECT 1 FROM runs WHERE id = $1 AND fencing_token = $2`, [newRun.id, token]) : undefined;
+          if (owned === undefined) throw staleToken(`Queued run ${itemId}`);
+          return toRun((await runById(c, newRun.id))!);
+        }
         if (item.run_id !== null) {
           if (item.run_id !== newRun.id) throw new LaunchError('CONFLICT', `Queued run ${itemId} is a retry of run ${item.run_id}; acknowledge it with that run id`);
           await c.query(`UPDATE runs SET state = $1, fencing_token = $2, agent_id = $3, lease_expires_at = $4, acked_at = $5, exit_code = NULL, failure = NULL, started_at = NULL WHERE id = $6`,

@@ -1,6 +1,10 @@
 /**
- * @module Numbered SQLite migrations. Append only: never edit a migration that has shipped.
+ * @module Numbered SQLite migrations and their runner. Append only: never edit a migration that has
+ * shipped (installed databases have it recorded in `schema_migrations` and will not run it again).
  */
+import { LaunchError } from '@tminus/sdk';
+import type Database from 'better-sqlite3';
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -51,3 +55,28 @@ CREATE TABLE agents (
 `,
   },
 ];
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, each in its own transaction.
+ * Idempotent, and safe when two processes open the same file at once: each migration is re-checked
+ * under the write lock (`BEGIN IMMEDIATE`) before it runs.
+ */
+export function applySqliteMigrations(db: Database.Database, now: number): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const newest = (db.prepare(`SELECT max(version) AS v FROM schema_migrations`).get() as { v: number | null }).v ?? 0;
+  const known = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
+  if (newest > known) {
+    throw new LaunchError('CONFLICT', `This database is at schema version ${newest}, newer than this tminus knows (${known})`, {
+      hint: 'Upgrade tminus, or point it at another data directory.',
+    });
+  }
+  const isApplied = db.prepare(`SELECT 1 FROM schema_migrations WHERE version = ?`);
+  const record = db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`);
+  for (const m of SQLITE_MIGRATIONS) {
+    db.transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return;
+      db.exec(m.sql);
+      record.run(m.version, m.name, now);
+    }).immediate();
+  }
+}

@@ -1,338 +1,378 @@
 /**
- * @module The SQLite adapter of the `Store` port (better-sqlite3). Synchronous calls stay inside this
- * file; the port is asynchronous. WAL with `synchronous=FULL`: an acknowledged write survives kill -9.
+ * @module The SQLite adapter of the `Store` port (better-sqlite3, the embedded default). The
+ * synchronous driver stays inside this module; the port is asynchronous. WAL with `synchronous=FULL`
+ * and group commit (`group-commit.ts`): a write resolves only once its COMMIT has been fsynced, so an
+ * acknowledged enqueue survives kill -9 and power loss, while concurrent writers share one fsync.
+ * Every method body runs synchronously, so each is atomic with respect to the others.
  */
 import { LaunchError } from '@tminus/sdk';
 import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
 import Database from 'better-sqlite3';
 
 import { staleToken } from '../errors.js';
-import type { ExpiredRun, NewRun, Store } from '../store.js';
-import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow,
   toAgent, toItem, toJobVersion, toQueue, toRun,
 } from '../rows.js';
+import type { NewRun, RunPatch, Store } from '../store.js';
+import { GroupCommit } from './group-commit.js';
+import { leaseSweeps } from './lease-sweeps.js';
+import { applySqliteMigrations } from './migrations.js';
+import { insertLog, nextLogSeq, statementCache } from './statements.js';
 
-const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
-const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
+export interface SqliteStoreOptions {
+  /** Database file, or `:memory:`. */
+  readonly path: string;
+}
 
-export async function openSqliteStore(options: { path: string }): Promise<Store> {
+type BareItemRow = Omit<ItemRow, 'queue_name' | 'queue_entity'>;
+type BareRunRow = Omit<RunRow, 'queue_name'> & { queue_id: string | null };
+
+/** `RunPatch` as one SET clause: absent fields keep their value. Shared by fenced and unfenced updates. */
+const PATCH_SET = `state = coalesce(?, state), exit_code = coalesce(?, exit_code), failure = coalesce(?, failure),
+  source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(?, started_at),
+  finished_at = coalesce(?, finished_at)`;
+const j = (value: unknown) => JSON.stringify(value ?? null);
+const patchArgs = (p: RunPatch) => [
+  p.state ?? null, p.exitCode ?? null, p.failure === undefined ? null : j(p.failure), p.sourceCommit ?? null,
+  p.config === undefined ? null : j(p.config), p.startedAt ?? null, p.finishedAt ?? null,
+];
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Database.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code);
+const notFound = (what: string, hint?: string) =>
+  new LaunchError('NOT_FOUND', `${what} not found`, hint === undefined ? {} : { hint });
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const db = new Database(options.path);
+  db.pragma('busy_timeout = 5000'); // first: switching to WAL needs a lock another process may hold
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  const cache = new Map<string, Database.Statement>();
-  const st = (sql: string): Database.Statement => {
-    let s = cache.get(sql);
-    if (s === undefined) cache.set(sql, (s = db.prepare(sql)));
-    return s;
-  };
-  const get = <T>(sql: string, ...args: unknown[]) => st(sql).get(...args) as T | undefined;
-  const all = <T>(sql: string, ...args: unknown[]) => st(sql).all(...args) as T[];
-  const run = (sql: string, ...args: unknown[]) => st(sql).run(...args);
-  const j = (value: unknown) => JSON.stringify(value ?? null);
+  const gc = new GroupCommit(db);
+  const write = <T>(fn: () => T) => gc.write(fn);
+  const read = <T>(fn: () => T) => gc.read(fn);
 
-  const itemById = (id: string) => get<ItemRow>(`${ITEM_SELECT} WHERE i.id = ?`, id);
-  const runById = (id: string) => get<RunRow>(`${RUN_SELECT} WHERE r.id = ?`, id);
+  const sql = statementCache(db);
+  const { get, all, run } = sql;
+
+  // Queues are never renamed or deleted (the port has no such method), so their names can be cached:
+  // wire items and runs carry the queue's name, and this spares a join on every hot-path write.
+  const queueNames = new Map<string, { name: string; entity: string }>();
+  const queueRef = (id: string) => {
+    let ref = queueNames.get(id);
+    if (ref === undefined) {
+      ref = get<{ name: string; entity: string }>(`SELECT name, entity FROM queues WHERE id = ?`, id);
+      if (ref !== undefined) queueNames.set(id, ref);
+    }
+    return ref;
+  };
+  const item = (r: BareItemRow) => {
+    const q = queueRef(r.queue_id);
+    return toItem({ ...r, queue_name: q?.name ?? '', queue_entity: q?.entity ?? '' });
+  };
+  const runOf = (r: BareRunRow) => toRun({ ...r, queue_name: r.queue_id === null ? null : (queueRef(r.queue_id)?.name ?? null) });
+  const itemRow = (id: string) => get<BareItemRow>(`SELECT * FROM queue_items WHERE id = ?`, id);
+  const runRow = (id: string) => get<BareRunRow>(`SELECT * FROM runs WHERE id = ?`, id);
+
   const aliasesOf = (e: string, p: string, n: string, v: number) =>
-    all<{ alias: string }>(`SELECT alias FROM job_aliases WHERE entity=? AND project=? AND name=? AND version=? ORDER BY alias`, e, p, n, v).map((a) => a.alias);
+    all<{ alias: string }>(`SELECT alias FROM job_aliases WHERE entity=? AND project=? AND name=? AND version=? ORDER BY alias`, e, p, n, v)
+      .map((a) => a.alias);
   const jobVersion = (r: JobRow | undefined) => (r === undefined ? undefined : toJobVersion(r, aliasesOf(r.entity, r.project, r.name, r.version)));
+  const versionRow = (e: string, p: string, n: string, v: number) =>
+    get<JobRow>(`SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND version=?`, e, p, n, v);
 
   const insertRun = (r: NewRun) => {
-    if (get(`SELECT 1 FROM runs WHERE id = ?`, r.id) !== undefined) {
-      throw new LaunchError('CONFLICT', `A run with id "${r.id}" exists already`, { hint: 'Choose another run id.' });
+    try {
+      return runOf(get<BareRunRow>(
+        `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id,
+           fencing_token, lease_expires_at, created_at, acked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?) RETURNING *`,
+        r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config),
+        r.agentId, r.fencingToken, r.leaseExpiresAt, r.now, r.now,
+      )!);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw new LaunchError('CONFLICT', `A run with id "${r.id}" already exists`, { hint: 'Run ids are unique; choose another one.' });
     }
-    run(
-      `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?)`,
-      r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config),
-      r.agentId, r.fencingToken, r.leaseExpiresAt, r.now, r.now,
-    );
-    return toRun(runById(r.id)!);
   };
+  /** Why a fenced write on a queue item changed nothing: the item is gone, or the token is stale. */
+  const itemRefused = (itemId: string) =>
+    itemRow(itemId) === undefined ? notFound(`Queued run ${itemId}`) : staleToken(`Queued run ${itemId}`);
+  const runRefused = (runId: string) =>
+    get(`SELECT 1 FROM runs WHERE id = ?`, runId) === undefined ? notFound(`Run ${runId}`) : staleToken(`Run ${runId}`);
 
   const store: Store = {
     async migrate() {
-      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-      const applied = new Set(all<{ version: number }>(`SELECT version FROM schema_migrations`).map((r) => r.version));
-      for (const m of SQLITE_MIGRATIONS) {
-        if (applied.has(m.version)) continue;
-        db.transaction(() => {
-          db.exec(m.sql);
-          run(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, Date.now());
-        })();
-      }
+      gc.flush();
+      // Bookkeeping only (`applied_at`): the one clock read in this adapter.
+      applySqliteMigrations(db, Date.now());
     },
     async close() {
-      db.close();
-    },
-
-    async countApiKeys() {
-      return get<{ n: number }>(`SELECT count(*) AS n FROM api_keys`)!.n;
-    },
-    async createApiKey(k) {
-      run(`INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES (?, ?, ?, ?, ?)`, k.id, k.name, k.hash, k.entity, k.createdAt);
-    },
-    async findApiKeyByHash(hash) {
-      const r = get<{ id: string; name: string; hash: string; entity: string; created_at: number }>(`SELECT * FROM api_keys WHERE hash = ?`, hash);
-      return r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at };
-    },
-    async ensureEntity(name, now) {
-      return run(`INSERT OR IGNORE INTO entities (name, created_at) VALUES (?, ?)`, name, now).changes === 1;
-    },
-    async ensureProject(entity, project, now) {
-      run(`INSERT OR IGNORE INTO projects (entity, name, created_at) VALUES (?, ?, ?)`, entity, project, now);
-    },
-
-    async createQueue(q) {
+      if (!db.open) return;
       try {
-        run(
-          `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          q.id, q.entity, q.name, q.resource, j(q.config), j(q.templateVariables), q.prioritization ? 1 : 0, q.maxAttempts, q.createdAtMs,
-        );
-      } catch (error) {
-        if (String(error).includes('UNIQUE')) {
-          throw new LaunchError('CONFLICT', `Queue "${q.name}" already exists for entity "${q.entity}"`, { hint: 'Pick another name, or use the existing queue.' });
-        }
-        throw error;
+        gc.flush();
+      } finally {
+        db.close();
       }
-      return toQueue(get<QueueRow>(`SELECT * FROM queues WHERE id = ?`, q.id)!);
-    },
-    async getQueue(entity, name) {
-      const r = get<QueueRow>(`SELECT * FROM queues WHERE entity = ? AND name = ?`, entity, name);
-      return r && toQueue(r);
-    },
-    async getQueueById(id) {
-      const r = get<QueueRow>(`SELECT * FROM queues WHERE id = ?`, id);
-      return r && toQueue(r);
-    },
-    async listQueues(entity) {
-      return all<QueueRow>(`SELECT * FROM queues WHERE entity = ? ORDER BY name`, entity).map(toQueue);
     },
 
-    async findJobVersionByDigest(e, p, n, digest) {
-      return jobVersion(get<JobRow>(`SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND digest=? ORDER BY version DESC LIMIT 1`, e, p, n, digest));
-    },
-    async getJobVersion(e, p, n, alias) {
-      const m = /^v(\d+)$/.exec(alias);
-      const version = m ? Number(m[1]) : get<{ version: number }>(`SELECT version FROM job_aliases WHERE entity=? AND project=? AND name=? AND alias=?`, e, p, n, alias)?.version;
-      if (version === undefined) return undefined;
-      return jobVersion(get<JobRow>(`SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND version=?`, e, p, n, version));
-    },
-    async createJobVersion(v) {
-      return db.transaction(() => {
+    countApiKeys: () => read(() => get<{ n: number }>(`SELECT count(*) AS n FROM api_keys`)!.n),
+    createApiKey: (k) =>
+      write(() => {
+        try {
+          run(`INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES (?, ?, ?, ?, ?)`, k.id, k.name, k.hash, k.entity, k.createdAt);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new LaunchError('CONFLICT', `API key "${k.name}" (${k.id}) already exists`);
+        }
+      }),
+    findApiKeyByHash: (hash) =>
+      read(() => {
+        const r = get<{ id: string; name: string; hash: string; entity: string; created_at: number }>(`SELECT * FROM api_keys WHERE hash = ?`, hash);
+        return r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at };
+      }),
+    ensureEntity: (name, now) => write(() => run(`INSERT OR IGNORE INTO entities (name, created_at) VALUES (?, ?)`, name, now).changes === 1),
+    ensureProject: (entity, project, now) =>
+      write(() => void run(`INSERT OR IGNORE INTO projects (entity, name, created_at) VALUES (?, ?, ?)`, entity, project, now)),
+
+    createQueue: (q) =>
+      write(() => {
+        try {
+          return toQueue(get<QueueRow>(
+            `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+            q.id, q.entity, q.name, q.resource, j(q.config), j(q.templateVariables), q.prioritization ? 1 : 0, q.maxAttempts, q.createdAtMs,
+          )!);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new LaunchError('CONFLICT', `Queue "${q.name}" already exists for entity "${q.entity}"`, {
+            hint: 'Pick another name, or use the existing queue.',
+          });
+        }
+      }),
+    getQueue: (entity, name) =>
+      read(() => {
+        const r = get<QueueRow>(`SELECT * FROM queues WHERE entity = ? AND name = ?`, entity, name);
+        return r && toQueue(r);
+      }),
+    getQueueById: (id) =>
+      read(() => {
+        const r = get<QueueRow>(`SELECT * FROM queues WHERE id = ?`, id);
+        return r && toQueue(r);
+      }),
+    listQueues: (entity) => read(() => all<QueueRow>(`SELECT * FROM queues WHERE entity = ? ORDER BY name`, entity).map(toQueue)),
+
+    findJobVersionByDigest: (e, p, n, digest) =>
+      read(() => jobVersion(get<JobRow>(
+        `SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND digest=? ORDER BY version DESC LIMIT 1`, e, p, n, digest,
+      ))),
+    getJobVersion: (e, p, n, alias) =>
+      read(() => {
+        const m = /^v(\d+)$/.exec(alias);
+        const version = m
+          ? Number(m[1])
+          : get<{ version: number }>(`SELECT version FROM job_aliases WHERE entity=? AND project=? AND name=? AND alias=?`, e, p, n, alias)?.version;
+        return version === undefined ? undefined : jobVersion(versionRow(e, p, n, version));
+      }),
+    createJobVersion: (v) =>
+      write(() => {
         const last = get<{ v: number | null }>(`SELECT max(version) AS v FROM job_versions WHERE entity=? AND project=? AND name=?`, v.entity, v.project, v.name)!.v;
         const version = last === null ? 0 : last + 1;
         run(`INSERT INTO job_versions (entity, project, name, version, source, digest, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           v.entity, v.project, v.name, version, j(v.source), v.digest, v.description, v.now);
+        // An alias names one version: giving it again moves it (as `latest` moves on every version).
         for (const alias of new Set(['latest', ...v.aliases])) {
           run(`INSERT INTO job_aliases (entity, project, name, alias, version) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (entity, project, name, alias) DO UPDATE SET version = excluded.version`, v.entity, v.project, v.name, alias, version);
         }
-        const job = jobVersion(get<JobRow>(`SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND version=?`, v.entity, v.project, v.name, version))!;
-        return { job, jobCreated: version === 0 };
-      })();
-    },
-    async listJobs(entity, project) {
-      const rows = all<JobRow & { versions: number }>(
-        `SELECT v.*, c.versions FROM job_versions v JOIN (SELECT entity, project, name, max(version) AS top, count(*) AS versions FROM job_versions
-           WHERE entity = ? AND (? IS NULL OR project = ?) GROUP BY entity, project, name) c
-         ON c.entity = v.entity AND c.project = v.project AND c.name = v.name AND c.top = v.version ORDER BY v.project, v.name`,
-        entity, project ?? null, project ?? null,
-      );
-      return rows.map((r): JobSummary => {
-        const aliases = all<{ alias: string; version: number }>(`SELECT alias, version FROM job_aliases WHERE entity=? AND project=? AND name=?`, r.entity, r.project, r.name);
-        return {
-          entity: r.entity, project: r.project, name: r.name, versions: r.versions, latest: jobVersion(r)!,
-          aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])),
-        };
-      });
-    },
+        return { job: jobVersion(versionRow(v.entity, v.project, v.name, version))!, jobCreated: version === 0 };
+      }),
+    listJobs: (entity, project) =>
+      read(() => {
+        const rows = all<JobRow & { versions: number }>(
+          `SELECT v.*, c.versions FROM job_versions v JOIN (SELECT entity, project, name, max(version) AS top, count(*) AS versions
+             FROM job_versions WHERE entity = ? AND (? IS NULL OR project = ?) GROUP BY entity, project, name) c
+           ON c.entity = v.entity AND c.project = v.project AND c.name = v.name AND c.top = v.version ORDER BY v.project, v.name`,
+          entity, project ?? null, project ?? null,
+        );
+        return rows.map((r): JobSummary => {
+          const aliases = all<{ alias: string; version: number }>(
+            `SELECT alias, version FROM job_aliases WHERE entity=? AND project=? AND name=? ORDER BY alias`, r.entity, r.project, r.name);
+          return {
+            entity: r.entity, project: r.project, name: r.name, versions: r.versions, latest: jobVersion(r)!,
+            aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])),
+          };
+        });
+      }),
 
-    async enqueue(i) {
-      if (i.idempotencyKey !== null) {
-        const existing = get<ItemRow>(`${ITEM_SELECT} WHERE i.idempotency_key = ?`, i.idempotencyKey);
-        if (existing !== undefined) return { item: toItem(existing), existed: true };
-      }
-      run(`INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
-           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
-        i.id, i.queueId, i.priority, j(i.spec), j(i.templateVariables), i.projectQueue, i.idempotencyKey, j(i.warnings), i.now);
-      return { item: toItem(itemById(i.id)!), existed: false };
-    },
-    async getQueueItem(id) {
-      const r = itemById(id);
-      return r && toItem(r);
-    },
-    async deleteQueueItem(id) {
-      if (run(`DELETE FROM queue_items WHERE id = ? AND state = 'pending'`, id).changes === 1) return 'deleted';
-      return get(`SELECT 1 FROM queue_items WHERE id = ?`, id) === undefined ? 'not_found' : 'not_pending';
-    },
-    async claim(c) {
-      const r = get<{ id: string }>(
-        `UPDATE queue_items SET state = 'leased', agent_id = ?, fencing_token = ?, lease_expires_at = ?
-         WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = ? AND state = 'pending' ORDER BY priority, seq LIMIT 1)
-         RETURNING id`,
-        c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId,
-      );
-      return r && toItem(itemById(r.id)!);
-    },
-    async ackItem(itemId, token, newRun) {
-      return db.transaction(() => {
-        const item = get<{ agent_id: string | null; run_id: string | null }>(`SELECT agent_id, run_id FROM queue_items WHERE id = ? AND state = 'leased' AND fencing_token = ?`, itemId, token);
-        if (item === undefined) throw staleToken(`Queued run ${itemId}`);
-        if (item.run_id !== null) {
-          // A retry: the next attempt of the same run (its attempt number was raised when it was re-queued).
-          if (item.run_id !== newRun.id) throw new LaunchError('CONFLICT', `Queued run ${itemId} is a retry of run ${item.run_id}; acknowledge it with that run id`);
-          run(`UPDATE runs SET state = ?, fencing_token = ?, agent_id = ?, lease_expires_at = ?, acked_at = ?, exit_code = NULL, failure = NULL, started_at = NULL WHERE id = ?`,
-            newRun.state, token, item.agent_id, newRun.leaseExpiresAt, newRun.now, item.run_id);
-          run(`UPDATE queue_items SET state = 'claimed' WHERE id = ?`, itemId);
-          return toRun(runById(item.run_id)!);
+    enqueue: (i) =>
+      write(() => {
+        if (i.idempotencyKey !== null) {
+          const existing = get<BareItemRow>(`SELECT * FROM queue_items WHERE idempotency_key = ?`, i.idempotencyKey);
+          if (existing !== undefined) return { item: item(existing), existed: true };
         }
-        const created = insertRun({ ...newRun, agentId: newRun.agentId ?? item.agent_id });
+        let row: BareItemRow | undefined;
+        try {
+          // INSERT … SELECT FROM queues: an unknown queue inserts nothing (the schema has no foreign keys).
+          row = get<BareItemRow>(
+            `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
+             SELECT ?, id, 'pending', ?, ?, ?, ?, ?, ?, ? FROM queues WHERE id = ? RETURNING *`,
+            i.id, i.priority, j(i.spec), j(i.templateVariables), i.projectQueue, i.idempotencyKey, j(i.warnings), i.now, i.queueId,
+          );
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new LaunchError('CONFLICT', `A queued run with id "${i.id}" already exists`);
+        }
+        if (row === undefined) throw notFound(`Queue ${i.queueId}`, 'It may have been created on another server; list queues with `tminus queue list`.');
+        return { item: item(row), existed: false };
+      }),
+    getQueueItem: (id) =>
+      read(() => {
+        const r = itemRow(id);
+        return r && item(r);
+      }),
+    deleteQueueItem: (id) =>
+      write(() => {
+        if (run(`DELETE FROM queue_items WHERE id = ? AND state = 'pending'`, id).changes === 1) return 'deleted' as const;
+        return itemRow(id) === undefined ? ('not_found' as const) : ('not_pending' as const);
+      }),
+    claim: (c) =>
+      write(() => {
+        // One statement picks and leases the head of the queue (partial index queue_items_claim).
+        const r = get<BareItemRow>(
+          `UPDATE queue_items SET state = 'leased', agent_id = ?, fencing_token = ?, lease_expires_at = ?
+           WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = ? AND state = 'pending' ORDER BY priority, seq LIMIT 1)
+           RETURNING *`,
+          c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId,
+        );
+        return r && item(r);
+      }),
+    ackItem: (itemId, token, newRun) =>
+      write(() => {
+        const leased = get<{ agent_id: string | null; run_id: string | null; state: string }>(
+          `SELECT agent_id, run_id, state FROM queue_items WHERE id = ? AND state IN ('leased', 'claimed') AND fencing_token = ?`, itemId, token);
+        if (leased === undefined) throw itemRefused(itemId);
+        if (leased.state === 'claimed') {
+          // The same ack again (its answer was lost with a replica or a restart): answer it again,
+          // as long as this token still owns the run.
+          const owned = leased.run_id === newRun.id ? get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, newRun.id, token) : undefined;
+          if (owned === undefined) throw staleToken(`Queued run ${itemId}`);
+          return runOf(runRow(newRun.id)!);
+        }
+        if (leased.run_id !== null) {
+          // A retry: the next attempt of the same run (its attempt number was raised when it was re-queued).
+          if (leased.run_id !== newRun.id) {
+            throw new LaunchError('CONFLICT', `Queued run ${itemId} is a retry of run ${leased.run_id}; acknowledge it with that run id`);
+          }
+          const retried = get<BareRunRow>(
+            `UPDATE runs SET state = ?, fencing_token = ?, agent_id = ?, lease_expires_at = ?, acked_at = ?, exit_code = NULL, failure = NULL,
+               started_at = NULL, finished_at = NULL WHERE id = ? RETURNING *`,
+            newRun.state, token, leased.agent_id, newRun.leaseExpiresAt, newRun.now, leased.run_id)!;
+          run(`UPDATE queue_items SET state = 'claimed' WHERE id = ?`, itemId);
+          return runOf(retried);
+        }
+        const created = insertRun({ ...newRun, agentId: newRun.agentId ?? leased.agent_id });
         run(`UPDATE queue_items SET state = 'claimed', run_id = ? WHERE id = ?`, newRun.id, itemId);
         return created;
-      })();
-    },
-    async failItem(itemId, token, failure) {
-      const changed = run(`UPDATE queue_items SET state = 'failed', error = ? WHERE id = ? AND state = 'leased' AND fencing_token = ?`, j(failure), itemId, token);
-      if (changed.changes === 0) throw staleToken(`Queued run ${itemId}`);
-      return toItem(itemById(itemId)!);
-    },
-    async countPendingAhead(itemId) {
-      const r = get<{ n: number }>(
+      }),
+    failItem: (itemId, token, failure) =>
+      write(() => {
+        const r = get<BareItemRow>(
+          `UPDATE queue_items SET state = 'failed', error = ? WHERE id = ? AND state = 'leased' AND fencing_token = ? RETURNING *`,
+          j({ stage: failure.stage, message: failure.message }), itemId, token);
+        if (r === undefined) throw itemRefused(itemId);
+        return item(r);
+      }),
+    countPendingAhead: (itemId) =>
+      read(() => get<{ n: number }>(
         `SELECT count(*) AS n FROM queue_items o, queue_items i WHERE i.id = ? AND o.queue_id = i.queue_id AND o.state = 'pending'
-           AND (o.priority < i.priority OR (o.priority = i.priority AND o.seq < i.seq))`, itemId);
-      return r?.n ?? 0;
-    },
+           AND (o.priority < i.priority OR (o.priority = i.priority AND o.seq < i.seq))`, itemId)?.n ?? 0),
+    listQueueItems: (queueId, state, limit) =>
+      read(() => all<BareItemRow>(`SELECT * FROM queue_items WHERE queue_id = ? AND (? IS NULL OR state = ?) ORDER BY seq LIMIT ?`,
+        queueId, state ?? null, state ?? null, limit).map(item)),
+    ...leaseSweeps(sql, write),
+    agentRunIds: (agentId, state) =>
+      read(() => all<{ id: string }>(`SELECT id FROM runs WHERE agent_id = ? AND state = ? ORDER BY seq`, agentId, state).map((r) => r.id)),
 
-    async listQueueItems(queueId, state, limit) {
-      return all<ItemRow>(`${ITEM_SELECT} WHERE i.queue_id = ? AND (? IS NULL OR i.state = ?) ORDER BY i.seq LIMIT ?`, queueId, state ?? null, state ?? null, limit).map(toItem);
-    },
-    async requeueExpiredLeases(now) {
-      return all<{ queue_id: string }>(
-        `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
-         WHERE state = 'leased' AND lease_expires_at < ? RETURNING queue_id`, now,
-      ).map((r) => r.queue_id);
-    },
-    async expireRunLeases(now, newToken) {
-      const expired = all<{ id: string; agent_id: string | null; attempt: number; state: string; queue_item_id: string | null; queue_id: string | null; max_attempts: number | null; lease_expires_at: number }>(
-        `SELECT r.id, r.agent_id, r.attempt, r.state, r.queue_item_id, r.queue_id, r.lease_expires_at, q.max_attempts FROM runs r LEFT JOIN queues q ON q.id = r.queue_id
-         WHERE r.state IN ('starting', 'running', 'stopping') AND r.lease_expires_at < ?`, now);
-      const out: ExpiredRun[] = [];
-      for (const r of expired) {
-        db.transaction(() => {
-          const token = newToken();
-          const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry = r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
-          const changed = retry
-            ? run(`UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL WHERE id = ? AND lease_expires_at = ? AND state = ?`, token, r.id, r.lease_expires_at, r.state)
-            : run(`UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND lease_expires_at = ? AND state = ?`,
-                j({ stage: 'agent', reason: 'agent_lost', message: lost }), now, token, r.id, r.lease_expires_at, r.state);
-          if (changed.changes === 0) return; // Another sweeper (or the agent's heartbeat) got there first.
-          if (retry) run(`UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`, r.queue_item_id);
-          const next = (get<{ n: number | null }>(`SELECT max(seq) AS n FROM run_logs WHERE run_id = ?`, r.id)!.n ?? -1) + 1;
-          run(`INSERT INTO run_logs (run_id, seq, stream, text, ts) VALUES (?, ?, 'system', ?, ?)`, r.id, next,
-            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`, now);
-          out.push({ runId: r.id, agentId: r.agent_id, outcome: retry ? 'retried' : 'crashed', queueItemId: r.queue_item_id, queueId: r.queue_id });
-        })();
-      }
-      return out;
-    },
-    async failStartTimeouts(startedBefore, now, message, newToken) {
-      return all<{ id: string }>(
-        `SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`, startedBefore,
-      ).filter((r) => run(`UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND state = 'starting'`,
-        j({ stage: 'agent', reason: 'start_timeout', message }), now, newToken(), r.id).changes === 1).map((r) => r.id);
-    },
-    async agentRunIds(agentId, state) {
-      return all<{ id: string }>(`SELECT id FROM runs WHERE agent_id = ? AND state = ?`, agentId, state).map((r) => r.id);
-    },
-
-    async createRun(r) {
-      return insertRun(r);
-    },
-    async getRun(id) {
-      const r = runById(id);
-      return r && toRun(r);
-    },
-    async listRuns(f) {
-      const cursor = f.cursor === undefined ? null : Number(f.cursor);
-      const rows = all<RunRow>(
-        `${RUN_SELECT} WHERE (? IS NULL OR r.entity = ?) AND (? IS NULL OR r.project = ?) AND (? IS NULL OR r.queue_id = ?)
-           AND (? IS NULL OR r.state = ?) AND (? IS NULL OR r.seq < ?) ORDER BY r.seq DESC LIMIT ?`,
-        f.entity ?? null, f.entity ?? null, f.project ?? null, f.project ?? null, f.queueId ?? null, f.queueId ?? null,
-        f.state ?? null, f.state ?? null, cursor, cursor, f.limit + 1,
-      );
-      const more = rows.length > f.limit;
-      const page = rows.slice(0, f.limit);
-      return { items: page.map(toRun), nextCursor: more ? String(page.at(-1)!.seq) : null };
-    },
-    async updateRun(id, token, p) {
-      const changed = run(
-        `UPDATE runs SET state = coalesce(?, state), exit_code = coalesce(?, exit_code), failure = coalesce(?, failure),
-           source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(?, started_at),
-           finished_at = coalesce(?, finished_at) WHERE id = ? AND fencing_token = ?`,
-        p.state ?? null, p.exitCode ?? null, p.failure ? j(p.failure) : null, p.sourceCommit ?? null,
-        p.config ? j(p.config) : null, p.startedAt ?? null, p.finishedAt ?? null, id, token,
-      );
-      if (changed.changes === 0) {
-        if (runById(id) === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
-        throw staleToken(`Run ${id}`);
-      }
-      return toRun(runById(id)!);
-    },
-    async transitionRun(id, from, p) {
-      const marks = from.map(() => '?').join(',');
-      const changed = run(
-        `UPDATE runs SET state = coalesce(?, state), failure = coalesce(?, failure), finished_at = coalesce(?, finished_at)
-         WHERE id = ? AND state IN (${marks})`,
-        p.state ?? null, p.failure ? j(p.failure) : null, p.finishedAt ?? null, id, ...from,
-      );
-      return changed.changes === 0 ? undefined : toRun(runById(id)!);
-    },
-    async getRunsByIds(ids) {
-      return ids.map((id) => runById(id)).filter((r): r is RunRow => r !== undefined).map(toRun);
-    },
-    async extendRunLeases(runs, leaseExpiresAt) {
-      return db.transaction(() =>
-        runs.filter((r) => run(`UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?`, leaseExpiresAt, r.runId, r.fencingToken).changes === 1).map((r) => r.runId),
-      )();
-    },
-
-    async appendLogs(runId, token, lines, now) {
-      return db.transaction(() => {
-        if (get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, runId, token) === undefined) {
-          if (runById(runId) === undefined) throw new LaunchError('NOT_FOUND', `Run ${runId} not found`);
-          throw staleToken(`Run ${runId}`);
+    createRun: (r) => write(() => insertRun(r)),
+    getRun: (id) =>
+      read(() => {
+        const r = runRow(id);
+        return r && runOf(r);
+      }),
+    listRuns: (f) =>
+      read(() => {
+        if (f.cursor !== undefined && !/^\d+$/.test(f.cursor)) {
+          throw new LaunchError('INVALID_ARGUMENT', `"${f.cursor}" is not a cursor from a previous page of runs`, {
+            hint: 'Pass the nextCursor of the previous page unchanged, or omit it to start from the newest run.',
+          });
         }
-        let next = (get<{ n: number | null }>(`SELECT max(seq) AS n FROM run_logs WHERE run_id = ?`, runId)!.n ?? -1) + 1;
-        for (const line of lines) run(`INSERT INTO run_logs (run_id, seq, stream, text, ts) VALUES (?, ?, ?, ?, ?)`, runId, next++, line.stream, line.text, now);
-        return next;
-      })();
-    },
-    async readLogs(runId, after, limit) {
-      return all<{ seq: number; stream: LogLine['stream']; text: string; ts: number }>(
-        `SELECT seq, stream, text, ts FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`, runId, after, limit,
-      ).map((r) => ({ seq: r.seq, stream: r.stream, text: r.text, ts: new Date(r.ts).toISOString() }));
-    },
+        // The cursor is the seq of the last run returned; pages go on strictly below it.
+        const cursor = f.cursor === undefined ? null : Number(f.cursor);
+        const rows = all<BareRunRow>(
+          `SELECT * FROM runs WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR project = ?) AND (? IS NULL OR queue_id = ?)
+             AND (? IS NULL OR state = ?) AND (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?`,
+          f.entity ?? null, f.entity ?? null, f.project ?? null, f.project ?? null, f.queueId ?? null, f.queueId ?? null,
+          f.state ?? null, f.state ?? null, cursor, cursor, f.limit + 1,
+        );
+        const page = rows.slice(0, f.limit);
+        return { items: page.map(runOf), nextCursor: rows.length > f.limit ? String(page.at(-1)!.seq) : null };
+      }),
+    updateRun: (id, token, p) =>
+      write(() => {
+        const r = get<BareRunRow>(`UPDATE runs SET ${PATCH_SET} WHERE id = ? AND fencing_token = ? RETURNING *`, ...patchArgs(p), id, token);
+        if (r === undefined) throw runRefused(id);
+        return runOf(r);
+      }),
+    transitionRun: (id, from, p) =>
+      write(() => {
+        const r = get<BareRunRow>(
+          `UPDATE runs SET ${PATCH_SET} WHERE id = ? AND state IN (SELECT value FROM json_each(?)) RETURNING *`, ...patchArgs(p), id, j(from));
+        return r && runOf(r);
+      }),
+    getRunsByIds: (ids) =>
+      read(() => all<BareRunRow>(`SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`, j(ids)).map(runOf)),
+    extendRunLeases: (runs, leaseExpiresAt) =>
+      write(() => runs
+        .filter((r) => run(`UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?`, leaseExpiresAt, r.runId, r.fencingToken).changes === 1)
+        .map((r) => r.runId)),
 
-    async createAgent(a) {
-      run(`INSERT INTO agents (id, entity, queues, hostname, status, max_jobs, running, version, config, last_heartbeat_at, created_at)
-           VALUES (?, ?, ?, ?, 'polling', ?, 0, ?, ?, ?, ?)`, a.id, a.entity, j(a.queues), a.hostname, a.maxJobs, a.version, j(a.config), a.now, a.now);
-      return toAgent(get<AgentRow>(`SELECT * FROM agents WHERE id = ?`, a.id)!);
-    },
-    async getAgent(id) {
-      const r = get<AgentRow>(`SELECT * FROM agents WHERE id = ?`, id);
-      return r && toAgent(r);
-    },
-    async listAgents(entity) {
-      return all<AgentRow>(`SELECT * FROM agents WHERE entity = ? ORDER BY created_at`, entity).map(toAgent);
-    },
-    async heartbeatAgent(id, status, running, now) {
-      run(`UPDATE agents SET status = ?, running = ?, last_heartbeat_at = ? WHERE id = ?`, status, running, now, id);
-    },
+    appendLogs: (runId, token, lines, now) =>
+      write(() => {
+        if (get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, runId, token) === undefined) throw runRefused(runId);
+        let next = nextLogSeq(sql, runId);
+        for (const line of lines) insertLog(sql, runId, next++, line.stream, line.text, now);
+        return next;
+      }),
+    readLogs: (runId, after, limit) =>
+      read(() => all<{ seq: number; stream: LogLine['stream']; text: string; ts: number }>(
+        `SELECT seq, stream, text, ts FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`, runId, after, limit,
+      ).map((r): LogLine => ({ seq: r.seq, stream: r.stream, text: r.text, ts: new Date(r.ts).toISOString() }))),
+
+    createAgent: (a) =>
+      write(() => {
+        try {
+          return toAgent(get<AgentRow>(
+            `INSERT INTO agents (id, entity, queues, hostname, status, max_jobs, running, version, config, last_heartbeat_at, created_at)
+             VALUES (?, ?, ?, ?, 'polling', ?, 0, ?, ?, ?, ?) RETURNING *`,
+            a.id, a.entity, j(a.queues), a.hostname, a.maxJobs, a.version, j(a.config), a.now, a.now)!);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new LaunchError('CONFLICT', `Agent ${a.id} is already registered`);
+        }
+      }),
+    getAgent: (id) =>
+      read(() => {
+        const r = get<AgentRow>(`SELECT * FROM agents WHERE id = ?`, id);
+        return r && toAgent(r);
+      }),
+    listAgents: (entity) => read(() => all<AgentRow>(`SELECT * FROM agents WHERE entity = ? ORDER BY created_at, id`, entity).map(toAgent)),
+    heartbeatAgent: (id, status, running, now) =>
+      write(() => {
+        if (run(`UPDATE agents SET status = ?, running = ?, last_heartbeat_at = ? WHERE id = ?`, status, running, now, id).changes === 0) {
+          throw notFound(`Agent ${id}`, 'Restart the agent; it registers again.');
+        }
+      }),
   };
   return store;
 }

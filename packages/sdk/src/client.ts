@@ -6,9 +6,10 @@ import { ErrorBody, type ErrorCode, HTTP_STATUS_BY_CODE } from './protocol/error
 import { type RouteInput, type RouteName, type RouteOutput, routes } from './protocol/routes.js';
 import { type Credentials, resolveCredentials } from './credentials.js';
 import { LaunchError } from './errors.js';
+import { fetchTransport, type HttpRequest, type HttpResponse, newDefaultTransport, type Transport } from './transport.js';
 
 export interface ApiOptions extends Credentials {
-  /** Replace `fetch` (tests, custom agents). */
+  /** Send requests with this `fetch` (proxies, tests) instead of the default transport. */
   readonly fetch?: typeof fetch;
 }
 
@@ -25,13 +26,13 @@ const CODE_BY_STATUS = new Map<number, ErrorCode>(
 export class Api {
   readonly baseUrl: string;
   readonly #apiKey: string | undefined;
-  readonly #fetch: typeof fetch;
+  readonly #transport: Transport;
 
   constructor(options: ApiOptions = {}) {
     const { baseUrl, apiKey } = resolveCredentials(options);
     this.baseUrl = baseUrl;
     this.#apiKey = apiKey;
-    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#transport = options.fetch === undefined ? newDefaultTransport() : fetchTransport(options.fetch);
   }
 
   /** Calls one route of the route table. */
@@ -41,19 +42,15 @@ export class Api {
     options: RequestOptions = {},
   ): Promise<RouteOutput<N>> {
     const route = routes[name];
-    const { url, init } = this.#prepare(route, input as Partial<AnyInput>, options);
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await this.#fetch(url, init);
+      response = await this.#transport(this.#prepare(route, input as Partial<AnyInput>, options));
     } catch (error) {
       throw toTransportError(error, this.baseUrl, options.signal);
     }
-    if (!response.ok) throw await toLaunchError(response);
-    if (name === 'downloadBlob') {
-      return new Uint8Array(await response.arrayBuffer()) as RouteOutput<N>;
-    }
-    const json: unknown = await response.json();
-    const parsed = route.response.safeParse(json);
+    if (response.status < 200 || response.status > 299) throw toLaunchError(response);
+    if (name === 'downloadBlob') return response.body as RouteOutput<N>;
+    const parsed = route.response.safeParse(parseJson(response.body));
     if (!parsed.success) {
       throw new LaunchError('INTERNAL', `The server sent an unexpected response to ${route.method} ${route.path}`, {
         details: { issues: parsed.error.issues },
@@ -63,11 +60,7 @@ export class Api {
     return parsed.data as RouteOutput<N>;
   }
 
-  #prepare(
-    route: (typeof routes)[RouteName],
-    input: Partial<AnyInput>,
-    options: RequestOptions,
-  ): { url: string; init: RequestInit } {
+  #prepare(route: (typeof routes)[RouteName], input: Partial<AnyInput>, options: RequestOptions): HttpRequest {
     let path: string = route.path;
     for (const [key, value] of Object.entries(input.params ?? {})) {
       path = path.replace(`:${key}`, encodeURIComponent(scalar(value)));
@@ -79,22 +72,20 @@ export class Api {
     const qs = search.size > 0 ? `?${search.toString()}` : '';
     const headers: Record<string, string> = { ...options.headers };
     if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
-    let body: BodyInit | undefined;
+    let body: string | Uint8Array | undefined;
     if (input.raw !== undefined) {
       headers['content-type'] = 'application/octet-stream';
-      body = input.raw as BodyInit;
+      body = input.raw;
     } else if (input.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(input.body);
     }
     return {
+      method: route.method,
       url: `${this.baseUrl}/api/v1${path}${qs}`,
-      init: {
-        method: route.method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      },
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
   }
 }
@@ -106,15 +97,18 @@ interface AnyInput {
   raw: Uint8Array;
 }
 
-async function toLaunchError(response: Response): Promise<LaunchError> {
-  const text = await response.text();
-  let json: unknown;
+const decoder = new TextDecoder();
+
+function parseJson(body: Uint8Array): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(decoder.decode(body));
   } catch {
-    json = undefined;
+    return undefined;
   }
-  const parsed = ErrorBody.safeParse(json);
+}
+
+function toLaunchError(response: HttpResponse): LaunchError {
+  const parsed = ErrorBody.safeParse(parseJson(response.body));
   if (parsed.success) {
     const { code, message, hint, details } = parsed.data.error;
     return new LaunchError(code, message, {
@@ -123,7 +117,7 @@ async function toLaunchError(response: Response): Promise<LaunchError> {
     });
   }
   const code = CODE_BY_STATUS.get(response.status) ?? 'INTERNAL';
-  return new LaunchError(code, `HTTP ${response.status}: ${text.slice(0, 200)}`);
+  return new LaunchError(code, `HTTP ${response.status}: ${decoder.decode(response.body).slice(0, 200)}`);
 }
 
 function toTransportError(error: unknown, baseUrl: string, signal?: AbortSignal): LaunchError {

@@ -1,9 +1,10 @@
 /**
- * @module `launchAdd`: W&B's `launch_add` in TypeScript: build a launch spec and push it onto a queue.
+ * @module `launchAdd`: W&B's `launch_add` in TypeScript: build a launch spec and push it onto a queue;
+ * `launchAddBatch`: many at once.
  */
 import { Api } from './client.js';
 import { invalidArgument, LaunchError } from './errors.js';
-import type { JsonObject } from './protocol/common.js';
+import { type EnqueueRequest, MAX_BATCH_ITEMS } from './protocol/queue.js';
 import { buildLaunchSpec, type SpecOptions } from './launch-spec-builder.js';
 import { QueuedRun } from './queued-run.js';
 
@@ -35,6 +36,53 @@ const RETRY_DELAYS_MS = [100, 400, 1600];
  */
 export async function launchAdd(options: LaunchAddOptions = {}): Promise<QueuedRun> {
   const api = options.api ?? new Api();
+  const body = enqueueRequest(options);
+  const headers = { 'idempotency-key': options.idempotencyKey ?? crypto.randomUUID() };
+  const item = await retryWhileUnavailable(() => api.request('enqueue', { body }, { headers }));
+  return QueuedRun.fromItem(api, item);
+}
+
+/** One run of a batch: `launchAdd`'s options without the client and key, which the batch has. */
+export type LaunchAddBatchItem = Omit<LaunchAddOptions, 'api' | 'idempotencyKey'>;
+
+export interface LaunchAddBatchOptions {
+  /** Client to use. @default new Api() */
+  readonly api?: Api;
+  /** Sent as `Idempotency-Key`; a retried batch returns the same queued runs. @default a random UUID */
+  readonly idempotencyKey?: string;
+}
+
+/**
+ * Enqueues many runs in few requests (up to 10,000 per request, all or none per request) and returns
+ * their `QueuedRun` handles in order. For sweeps and backfills: one request instead of thousands.
+ * Every item is checked before anything is sent; an invalid item fails the whole call.
+ *
+ * @example
+ * const runs = await launchAddBatch([0.1, 0.01, 0.001].map((lr) => ({ job: 'alice/mnist/train:latest', config: { overrides: { run_config: { lr } } } })));
+ */
+export async function launchAddBatch(items: readonly LaunchAddBatchItem[], options: LaunchAddBatchOptions = {}): Promise<QueuedRun[]> {
+  const api = options.api ?? new Api();
+  const bodies = items.map((item, index) => {
+    try {
+      return enqueueRequest(item);
+    } catch (error) {
+      if (error instanceof LaunchError) throw new LaunchError(error.code, `items[${index}]: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), details: { ...error.details, index } });
+      throw error;
+    }
+  });
+  const key = options.idempotencyKey ?? crypto.randomUUID();
+  const queued: QueuedRun[] = [];
+  for (let start = 0; start < bodies.length; start += MAX_BATCH_ITEMS) {
+    const chunk = bodies.slice(start, start + MAX_BATCH_ITEMS);
+    const headers = { 'idempotency-key': start === 0 ? key : `${key}:${start}` };
+    const { items: stored } = await retryWhileUnavailable(() => api.request('enqueueBatch', { body: { items: chunk } }, { headers }));
+    queued.push(...stored.map((item) => QueuedRun.fromItem(api, item)));
+  }
+  return queued;
+}
+
+/** The enqueue request for one run, checked on this side first. */
+function enqueueRequest(options: LaunchAddBatchItem): EnqueueRequest {
   const spec = buildLaunchSpec(options);
   if (options.build) {
     if ((spec.resource ?? 'local-process') === 'local-process') {
@@ -49,22 +97,23 @@ export async function launchAdd(options: LaunchAddOptions = {}): Promise<QueuedR
       `priority must be an integer from 0 (critical) to 3 (low), got ${String(options.priority)}`,
     );
   }
-  const body = {
+  return {
     queue: options.queueName ?? 'default',
     spec,
     ...(options.projectQueue === undefined ? {} : { projectQueue: options.projectQueue }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
     ...(options.templateVariables === undefined
       ? {}
-      : { templateVariables: { ...options.templateVariables } as JsonObject }),
+      : { templateVariables: { ...options.templateVariables } }),
   };
-  const headers = { 'idempotency-key': options.idempotencyKey ?? crypto.randomUUID() };
+}
+
+/** Retries while the server is unreachable: safe, because the idempotency key makes it return the first result. */
+async function retryWhileUnavailable<T>(send: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const item = await api.request('enqueue', { body }, { headers });
-      return QueuedRun.fromItem(api, item);
+      return await send();
     } catch (error) {
-      // Safe to retry: the idempotency key makes the server return the first item.
       const delay = RETRY_DELAYS_MS[attempt];
       if (!(error instanceof LaunchError && error.code === 'UNAVAILABLE') || delay === undefined) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -90,6 +90,15 @@ export const EnqueueRequest = z.object({
 });
 export type EnqueueRequest = z.infer<typeof EnqueueRequest>;
 
+/** Most items one batch enqueue takes; the SDK splits longer lists. */
+export const MAX_BATCH_ITEMS = 10_000;
+
+/** Several enqueues in one request, all or none (`launchAddBatch`). */
+export const EnqueueBatchRequest = z.object({
+  items: z.array(EnqueueRequest).min(1).max(MAX_BATCH_ITEMS),
+});
+export type EnqueueBatchRequest = z.infer<typeof EnqueueBatchRequest>;
+
 /** Why a queued run is still pending (W&B users' most frequent question). */
 export const PendingExplanation = z.object({
   state: QueueItemState,

@@ -20,7 +20,7 @@ import {
 } from './agent.js';
 import { page } from './common.js';
 import { CreateJobRequest, CreateJobResponse, JobSummary, JobVersion, UploadBlobResponse } from './job.js';
-import { CreateQueueRequest, EnqueueRequest, PendingExplanation, Queue, QueueItem, QueueItemState } from './queue.js';
+import { CreateQueueRequest, EnqueueBatchRequest, EnqueueRequest, PendingExplanation, Queue, QueueItem, QueueItemState } from './queue.js';
 import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -130,6 +130,13 @@ export const routes = {
     summary: 'Push a launch spec onto a queue (launchAdd); honours the Idempotency-Key header',
     body: EnqueueRequest,
     response: QueueItem,
+  },
+  enqueueBatch: {
+    method: 'POST',
+    path: '/queue-items/batch',
+    summary: 'Push many launch specs in one request, all or none (launchAddBatch); item i of a retried batch with the same Idempotency-Key returns the first item i',
+    body: EnqueueBatchRequest,
+    response: z.object({ items: z.array(QueueItem) }),
   },
   getQueueItem: {
     method: 'GET',

@@ -2,18 +2,17 @@
  * @module The server's composition root: data dir → store → services → HTTP.
  */
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-
-import { serve } from '@hono/node-server';
 
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { Authenticator } from './auth.js';
 import { createFsBlobStore } from './blobs/fs-blob-store.js';
-import { createApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
 import { startLeaseSweeper } from './lease-sweeper.js';
 import { Notifier } from './notifier.js';
@@ -75,13 +74,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if ((await store.countApiKeys()) === 0) throw error;
     }
   }
-  const app = createApp(createHandlers(services), auth, SERVER_VERSION, log);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = createServer(
+    createRequestListener({
+      handlers: createHandlers(services),
+      auth,
+      version: SERVER_VERSION,
+      log,
+      ...(store.durable === undefined ? {} : { durable: () => store.durable!() }),
+    }),
+  );
   // Long-polls hold requests for up to 60 s; keep idle keep-alive sockets a little longer than that.
-  (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
   const address = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -96,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await unsubscribe?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
       });
       await store.close();
     },

@@ -3,6 +3,8 @@
  */
 import type { Agent, JobSource, JobVersion, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
 
+import type { NewQueueItem } from './store.js';
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 const json = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
@@ -29,6 +31,15 @@ export function toItem(r: ItemRow): QueueItem {
     id: r.id, queueId: r.queue_id, queue: r.queue_name, entity: r.queue_entity, projectQueue: r.project_queue,
     state: r.state, priority: r.priority, spec: json(r.spec, {}), templateVariables: json(r.template_variables, {}),
     runId: r.run_id, error: json(r.error, null), warnings: json(r.warnings, []), createdAt: iso(r.created_at),
+  };
+}
+
+/** The wire item of a just-enqueued row, built from what was inserted (no read-back, no JSON re-parse). */
+export function pendingItem(i: NewQueueItem, queue: { readonly name: string; readonly entity: string }): QueueItem {
+  return {
+    id: i.id, queueId: i.queueId, queue: queue.name, entity: queue.entity, projectQueue: i.projectQueue, state: 'pending',
+    priority: i.priority, spec: i.spec, templateVariables: i.templateVariables, runId: null, error: null, warnings: [...i.warnings],
+    createdAt: iso(i.now),
   };
 }
 

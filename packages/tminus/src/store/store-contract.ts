@@ -121,6 +121,27 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.listJobs('other')).toEqual([]);
     });
 
+    it('enqueueMany stores all in order, or none; a repeated key returns the first item', async () => {
+      await queue();
+      const batch = await store.enqueueMany([item('b1', 2, { idempotencyKey: 'k:0' }), item('b2', 1, { idempotencyKey: 'k:1' }), item('b3', 2)]);
+      expect(batch.map((r) => [r.item.id, r.existed])).toEqual([['b1', false], ['b2', false], ['b3', false]]);
+      for (const r of batch) wire(QueueItem, r.item);
+      expect(batch[1]!.item).toEqual(await store.getQueueItem('b2'));
+      // The same batch again (a retry): the keyed items exist; the unkeyed one is new.
+      const again = await store.enqueueMany([item('x1', 2, { idempotencyKey: 'k:0' }), item('x2', 1, { idempotencyKey: 'k:1' }), item('x3', 2)]);
+      expect(again.map((r) => [r.item.id, r.existed])).toEqual([['b1', true], ['b2', true], ['x3', false]]);
+      expect(again[0]!.item).toEqual(batch[0]!.item);
+      // One bad item (a duplicate id) and nothing of the batch is stored.
+      await expect(store.enqueueMany([item('y1'), item('b3'), item('y2')])).rejects.toBeDefined();
+      expect(await store.getQueueItem('y1')).toBeUndefined();
+      expect(await store.getQueueItem('y2')).toBeUndefined();
+      expect(await store.enqueueMany([])).toEqual([]);
+      // Claim order: priority, then the order within and across batches.
+      const order: string[] = [];
+      for (let c = await claim(); c !== undefined; c = await claim()) order.push(c.id);
+      expect(order).toEqual(['b2', 'b1', 'b3', 'x3']);
+    });
+
     it('enqueue is idempotent per key', async () => {
       await queue();
       const first = await store.enqueue(item('i1', 2, { idempotencyKey: 'k' }));
@@ -328,6 +349,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         lastHeartbeatAt: new Date(1_000).toISOString(), createdAt: new Date(1_000).toISOString() });
       await store.heartbeatAgent('ag', 'running', 1, 5_000);
       expect(await store.getAgent('ag')).toMatchObject({ status: 'running', running: 1, lastHeartbeatAt: new Date(5_000).toISOString(), queues: ['q', 'gpu'], createdAt: new Date(1_000).toISOString() });
+      // A touch (a claim) moves only the time, and never back.
+      await store.touchAgent('ag', 6_000);
+      await store.touchAgent('ag', 5_500);
+      expect(await store.getAgent('ag')).toMatchObject({ status: 'running', running: 1, lastHeartbeatAt: new Date(6_000).toISOString() });
       await store.createAgent({ id: 'ag2', entity: 'e', queues: ['q'], hostname: 'h2', maxJobs: -1, version: '1', config: {}, now: 2_000 });
       await store.createAgent({ id: 'ag3', entity: 'f', queues: ['q'], hostname: 'h3', maxJobs: 1, version: '1', config: {}, now: 3_000 });
       expect((await store.listAgents('e')).map((a) => a.id).sort()).toEqual(['ag', 'ag2']);

@@ -143,6 +143,12 @@ export interface Store {
   readonly changes?: ChangeFeed;
   /** Present when the store keeps blobs itself (so every replica reaches them). */
   readonly blobs?: BlobStore;
+  /**
+   * Resolves once every write committed so far is on disk. A store whose reads may see committed
+   * writes before they are durable (SQLite's group commit) has it; the server awaits it before
+   * answering a read-only request. Writes themselves resolve only once durable, in every store.
+   */
+  durable?(): Promise<void>;
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -186,6 +192,8 @@ export interface Store {
   // queue items
   /** Durable before it resolves. With an idempotency key seen before, returns that item, `existed`. */
   enqueue(item: NewQueueItem): Promise<{ item: QueueItem; existed: boolean }>;
+  /** `enqueue` of each, in order, in one transaction: all stored or none (the first error is thrown). */
+  enqueueMany(items: readonly NewQueueItem[]): Promise<{ item: QueueItem; existed: boolean }[]>;
   getQueueItem(id: string): Promise<QueueItem | undefined>;
   /** Removes the item only if it is `pending`. */
   deleteQueueItem(id: string): Promise<DeleteItemResult>;
@@ -251,4 +259,6 @@ export interface Store {
   getAgent(id: string): Promise<Agent | undefined>;
   listAgents(entity: string): Promise<Agent[]>;
   heartbeatAgent(id: string, status: AgentStatus, running: number, now: number): Promise<void>;
+  /** Records a sign of life (a claim) without changing status or run count. */
+  touchAgent(id: string, now: number): Promise<void>;
 }

@@ -1,65 +1,157 @@
 /**
- * @module The HTTP app: every route of the route table under `/api/v1`, each request authenticated
- * and validated before its handler runs.
+ * @module The HTTP app on `node:http`: every route of the route table under `/api/v1`, each request
+ * authenticated and validated before its handler runs, every error answered in the one error shape.
+ * No framework: the route table already names methods, paths and schemas, and going through Web
+ * `Request` objects cost more CPU per call than the handlers themselves (docs/decisions/0010).
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
 import { LaunchError } from '@tminus/sdk';
 import { type RouteDef, type RouteName, routes } from '@tminus/sdk/protocol';
-import { Hono } from 'hono';
 
 import type { Authenticator } from '../auth.js';
 import { parsePart, toErrorResponse } from './errors.js';
 import type { Handlers, RequestContext } from './handler-types.js';
 import { buildOpenApi } from './openapi.js';
+import { Router } from './router.js';
 
 type AnyHandler = (input: unknown, ctx: RequestContext) => Promise<unknown>;
 
-export function createApp(handlers: Handlers, auth: Authenticator, version: string, log: (line: string) => void): Hono {
-  const app = new Hono();
-  const openapi = buildOpenApi(version);
-
-  app.get('/api/v1/openapi.json', async (c) => {
-    await auth.authenticate(c.req.header('authorization'));
-    return c.json(openapi);
-  });
-
-  for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
-    const handler = handlers[name] as AnyHandler;
-    app.on(route.method, `/api/v1${route.path}`, async (c) => {
-      const context: RequestContext = {
-        auth: await auth.authenticate(c.req.header('authorization')),
-        signal: c.req.raw.signal,
-        idempotencyKey: c.req.header('idempotency-key'),
-      };
-      const input = {
-        params: route.params ? parsePart(route.params, c.req.param(), 'path') : undefined,
-        query: route.query ? parsePart(route.query, c.req.query(), 'query') : undefined,
-        body: route.body ? parsePart(route.body, await readJson(c.req.raw), 'body') : undefined,
-        raw: route.rawBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined,
-      };
-      const result = await handler(input, context);
-      if (result instanceof Uint8Array) {
-        return c.body(result as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream' });
-      }
-      return c.json(result as object);
-    });
-  }
-
-  app.notFound((c) =>
-    c.json({ error: { code: 'NOT_FOUND', message: `No route ${c.req.method} ${new URL(c.req.url).pathname}`, hint: 'See /api/v1/openapi.json.' } }, 404),
-  );
-  app.onError((error, c) => {
-    const { status, body } = toErrorResponse(error, log);
-    return c.json(body, status as 400);
-  });
-  return app;
+interface Endpoint {
+  readonly route: RouteDef | undefined;
+  readonly handle: AnyHandler;
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text === '') return undefined;
+/** Largest request bodies: code snapshots (raw) and JSON documents (a batch of log lines, of enqueues). */
+const MAX_RAW_BYTES = 1024 ** 3;
+const MAX_JSON_BYTES = 64 * 1024 ** 2;
+
+export interface ListenerOptions {
+  readonly handlers: Handlers;
+  readonly auth: Authenticator;
+  readonly version: string;
+  readonly log: (line: string) => void;
+  /**
+   * Awaited before answering a read-only (GET) request: the store's reads may see writes whose fsync
+   * is still running, and what a GET hands out must already be on disk. A write request needs no
+   * barrier: its own write resolves only once synced, and that sync covers what it read before.
+   */
+  readonly durable?: () => Promise<void>;
+}
+
+export function createRequestListener({ handlers, auth, version, log, durable }: ListenerOptions): RequestListener {
+  const router = new Router<Endpoint>();
+  const openapi = buildOpenApi(version);
+  router.add('GET', '/api/v1/openapi.json', { route: undefined, handle: () => Promise.resolve(openapi) });
+  for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
+    router.add(route.method, `/api/v1${route.path}`, { route, handle: handlers[name] as AnyHandler });
+  }
+  return (req, res) => {
+    respond(router, auth, durable, req, res).catch((error: unknown) => {
+      const { status, body } = toErrorResponse(error, log);
+      send(res, status, body);
+    });
+  };
+}
+
+async function respond(
+  router: Router<Endpoint>,
+  auth: Authenticator,
+  durable: (() => Promise<void>) | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const target = req.url ?? '/';
+  const q = target.indexOf('?');
+  const pathname = q === -1 ? target : target.slice(0, q);
+  let match;
   try {
-    return JSON.parse(text) as unknown;
+    match = router.match(req.method ?? 'GET', pathname);
+  } catch {
+    throw new LaunchError('INVALID_ARGUMENT', `Malformed percent-encoding in ${pathname}`);
+  }
+  if (match === undefined) {
+    req.resume();
+    throw new LaunchError('NOT_FOUND', `No route ${req.method ?? ''} ${pathname}`, { hint: 'See /api/v1/openapi.json.' });
+  }
+  const { route, handle } = match.value;
+  const context = requestContext(await auth.authenticate(req.headers.authorization), req, res);
+  const bytes = await readBody(req, route?.rawBody ? MAX_RAW_BYTES : MAX_JSON_BYTES);
+  const input = route && {
+    params: route.params ? parsePart(route.params, match.params, 'path') : undefined,
+    query: route.query ? parsePart(route.query, Object.fromEntries(new URLSearchParams(q === -1 ? '' : target.slice(q + 1))), 'query') : undefined,
+    body: route.body ? parsePart(route.body, parseJson(bytes), 'body') : undefined,
+    raw: route.rawBody ? new Uint8Array(bytes) : undefined,
+  };
+  const result = await handle(input, context);
+  if (req.method === 'GET' && durable !== undefined) await durable();
+  if (result instanceof Uint8Array) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.byteLength });
+    res.end(result);
+    return;
+  }
+  send(res, 200, result);
+}
+
+/** The signal (aborted when the client goes away, which ends a long-poll early) is made only when a handler asks. */
+function requestContext(authContext: RequestContext['auth'], req: IncomingMessage, res: ServerResponse): RequestContext {
+  let controller: AbortController | undefined;
+  let gone = false;
+  res.once('close', () => {
+    gone = !res.writableFinished;
+    if (gone) controller?.abort();
+  });
+  return {
+    auth: authContext,
+    idempotencyKey: header(req, 'idempotency-key'),
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (gone) controller.abort();
+      }
+      return controller.signal;
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        req.destroy();
+        reject(new LaunchError('INVALID_ARGUMENT', `Request body is larger than ${Math.round(limit / 1024 ** 2)} MiB`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  if (bytes.byteLength === 0) return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
     throw new LaunchError('INVALID_ARGUMENT', 'Request body is not valid JSON', { hint: 'Send a JSON document with content-type application/json.' });
   }
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

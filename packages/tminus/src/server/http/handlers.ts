@@ -30,6 +30,7 @@ export function createHandlers(s: Services): Handlers {
     },
     explainQueueItem: ({ params }) => s.items.explain(params.id),
     enqueue: ({ body }, { auth, idempotencyKey }) => s.enqueue.enqueue(auth, body, idempotencyKey),
+    enqueueBatch: async ({ body }, { auth, idempotencyKey }) => ({ items: await s.enqueue.enqueueMany(auth, body.items, idempotencyKey) }),
     getQueueItem: ({ params, query }, { signal }) =>
       query.waitFor === undefined || query.waitMs === 0 ? s.items.get(params.id) : s.items.waitStarted(params.id, query.waitMs, signal),
     deleteQueueItem: async ({ params }) => ({ deleted: await s.items.delete(params.id) }),

@@ -19,6 +19,9 @@ import type { QueueService } from './queues.js';
 
 /** Agents: registration, the long-poll claim, and heartbeats. */
 export class AgentService {
+  readonly #registered = new Map<string, Agent>();
+  readonly #aliveWritten = new Map<string, number>();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly queues: QueueService,
@@ -65,11 +68,11 @@ export class AgentService {
   /** Also returns at once with the agent's runs to cancel, so a stop request reaches an idle agent immediately. */
   async claim(agentId: string, input: ClaimRequest, signal?: AbortSignal): Promise<{ lease: Lease | null; cancel: string[] }> {
     const request = ClaimRequestSchema.parse(input);
-    const agent = await this.get(agentId);
+    const agent = await this.#registration(agentId);
     const names = request.queues ?? agent.queues;
     const queues: Queue[] = [];
     for (const name of names) queues.push(await this.queues.get(agent.entity, name));
-    await this.ctx.store.heartbeatAgent(agentId, agent.status, agent.running, this.ctx.now());
+    await this.#markAlive(agent);
     const result = await this.ctx.notifier.waitFor(
       [...queues.map((q) => topics.queue(q.id)), topics.agent(agentId)],
       request.waitMs,
@@ -83,6 +86,28 @@ export class AgentService {
       signal,
     );
     return result ?? { lease: null, cancel: [] };
+  }
+
+  /** An agent's entity and queues never change after registration, so this replica reads them once. */
+  async #registration(agentId: string): Promise<Agent> {
+    let agent = this.#registered.get(agentId);
+    if (agent === undefined) {
+      agent = await this.get(agentId);
+      this.#registered.set(agentId, agent);
+    }
+    return agent;
+  }
+
+  /**
+   * A claim counts as a sign of life ("why pending" lists agents heard from recently), but at most
+   * once a second per agent: a busy agent claims hundreds of times a second, and its heartbeats
+   * (every third of a lease) keep its status and run count current anyway.
+   */
+  async #markAlive(agent: Agent): Promise<void> {
+    const now = this.ctx.now();
+    if (now - (this.#aliveWritten.get(agent.id) ?? 0) < 1_000) return;
+    this.#aliveWritten.set(agent.id, now);
+    await this.ctx.store.touchAgent(agent.id, now);
   }
 
   async #tryClaim(agentId: string, queues: readonly Queue[]): Promise<Lease | undefined> {
@@ -102,8 +127,9 @@ export class AgentService {
 
   async heartbeat(agentId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
     const now = this.ctx.now();
-    await this.get(agentId);
+    await this.#registration(agentId);
     await this.ctx.store.heartbeatAgent(agentId, request.status, request.runs.length, now);
+    this.#aliveWritten.set(agentId, now);
     const owned = new Set(await this.ctx.store.extendRunLeases(request.runs, now + this.ctx.leaseMs));
     const lost = request.runs.filter((r) => !owned.has(r.runId)).map((r) => r.runId);
     const runs = await this.ctx.store.getRunsByIds([...owned]);

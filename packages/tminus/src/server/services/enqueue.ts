@@ -7,6 +7,7 @@ import { LaunchError } from '@tminus/sdk';
 import {
   DEFAULT_PRIORITY,
   type EnqueueRequest,
+  type JobVersion,
   type JsonObject,
   type LaunchSpec,
   type Queue,
@@ -18,6 +19,7 @@ import { gitSourceForUri, jobNameForUri } from '../../core/uri-job.js';
 import { resolveTemplateValues, substituteTemplate } from '../../core/template-variables.js';
 import { newId } from '../ids.js';
 import { topics } from '../notifier.js';
+import type { NewQueueItem } from '../../store/store.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
 import type { EntityService } from './entities.js';
@@ -25,6 +27,22 @@ import type { JobService } from './jobs.js';
 import type { QueueService } from './queues.js';
 
 const PRIORITY_NAMES = ['critical', 'high', 'medium', 'low'];
+
+/** Lookups the items of one request share: a batch of 10,000 resolves its queue and job once. */
+interface Lookups {
+  readonly queues: Map<string, Promise<Queue>>;
+  readonly jobs: Map<string, Promise<JobVersion>>;
+}
+const newLookups = (): Lookups => ({ queues: new Map(), jobs: new Map() });
+
+function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = load()));
+  return value;
+}
+
+/** Idempotency keys are scoped to the API key that sent them. */
+const scopeKey = (auth: AuthContext, key: string | undefined) => (key === undefined ? null : `${auth.keyId}:${key}`);
 
 export class EnqueueService {
   constructor(
@@ -35,16 +53,46 @@ export class EnqueueService {
   ) {}
 
   async enqueue(auth: AuthContext, request: EnqueueRequest, idempotencyKey: string | undefined): Promise<QueueItem> {
+    const prepared = await this.#prepare(auth, request, scopeKey(auth, idempotencyKey), newLookups());
+    const { item } = await this.ctx.store.enqueue(prepared);
+    this.ctx.notifier.notify(topics.queue(item.queueId));
+    return item;
+  }
+
+  /**
+   * Every item checked first, then all stored in one transaction: a batch is enqueued whole or not at
+   * all, and an error names the item (`items[3]: …`). Item i of a retried batch (same idempotency
+   * key) returns the first batch's item i.
+   */
+  async enqueueMany(auth: AuthContext, requests: readonly EnqueueRequest[], idempotencyKey: string | undefined): Promise<QueueItem[]> {
+    const lookups = newLookups();
+    const key = scopeKey(auth, idempotencyKey);
+    const prepared: NewQueueItem[] = [];
+    for (const [index, request] of requests.entries()) {
+      try {
+        prepared.push(await this.#prepare(auth, request, key === null ? null : `${key}:${index}`, lookups));
+      } catch (error) {
+        throw error instanceof LaunchError
+          ? new LaunchError(error.code, `items[${index}]: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), details: { ...error.details, index } })
+          : error;
+      }
+    }
+    const results = await this.ctx.store.enqueueMany(prepared);
+    for (const queueId of new Set(prepared.map((p) => p.queueId))) this.ctx.notifier.notify(topics.queue(queueId));
+    return results.map((r) => r.item);
+  }
+
+  async #prepare(auth: AuthContext, request: EnqueueRequest, idempotencyKey: string | null, lookups: Lookups): Promise<NewQueueItem> {
     const spec: LaunchSpec = structuredClone(request.spec);
     spec.entity ??= auth.entity;
     const queueEntity = request.queueEntity ?? (spec.queue_entity as string | undefined) ?? spec.entity;
-    const queue = await this.queues.get(queueEntity, request.queue);
+    const queue = await memo(lookups.queues, `${queueEntity}/${request.queue}`, () => this.queues.get(queueEntity, request.queue));
     const warnings: string[] = [];
     const priority = this.#priority(queue, request.priority);
-    await this.prepareSpec(auth, spec);
+    await this.prepareSpec(auth, spec, lookups);
     this.#applyQueueDefaults(queue, spec, request.templateVariables ?? spec.template_variables ?? {}, warnings);
     delete spec.template_variables;
-    const { item } = await this.ctx.store.enqueue({
+    return {
       id: newId('qi'),
       queueId: queue.id,
       priority,
@@ -52,18 +100,16 @@ export class EnqueueService {
       templateVariables: request.templateVariables ?? {},
       projectQueue: request.projectQueue ?? 'model-registry',
       warnings,
-      idempotencyKey: idempotencyKey === undefined ? null : `${auth.keyId}:${idempotencyKey}`,
+      idempotencyKey,
       now: this.ctx.now(),
-    });
-    this.ctx.notifier.notify(topics.queue(queue.id));
-    return item;
+    };
   }
 
   /**
    * Source steps shared by enqueue and direct launches: a `uri` becomes a git job version, a job
    * reference is resolved and pinned to `:vN`, the project defaults to the job's.
    */
-  async prepareSpec(auth: AuthContext, spec: LaunchSpec): Promise<void> {
+  async prepareSpec(auth: AuthContext, spec: LaunchSpec, lookups: Lookups = newLookups()): Promise<void> {
     spec.entity ??= auth.entity;
     if (spec.run_id !== undefined) {
       const valid = RunId.safeParse(spec.run_id);
@@ -85,7 +131,8 @@ export class EnqueueService {
       delete spec.uri;
     }
     if (spec.job !== undefined) {
-      const job = await this.jobs.resolve(auth, spec.job);
+      const ref = spec.job;
+      const job = await memo(lookups.jobs, ref, () => this.jobs.resolve(auth, ref));
       spec.job = job.ref;
       spec.project ||= job.project;
     }

@@ -9,6 +9,9 @@ import type { EntityService } from './entities.js';
 export class QueueService {
   readonly #ctx: ServiceContext;
   readonly #entities: EntityService;
+  // Queues are never changed or deleted (the API has no such call), so a queue once found is cached:
+  // every enqueue and every claim looks its queues up.
+  readonly #found = new Map<string, Queue>();
 
   constructor(ctx: ServiceContext, entities: EntityService) {
     this.#ctx = ctx;
@@ -42,9 +45,15 @@ export class QueueService {
 
   /** The queue, or a NOT_FOUND that lists the entity's queues. */
   async get(entity: string, name: string): Promise<Queue> {
+    const key = `${entity}/${name}`;
+    const cached = this.#found.get(key);
+    if (cached !== undefined) return cached;
     await this.#entities.ensure(entity);
     const queue = await this.#ctx.store.getQueue(entity, name);
-    if (queue !== undefined) return queue;
+    if (queue !== undefined) {
+      this.#found.set(key, queue);
+      return queue;
+    }
     const names = (await this.#ctx.store.listQueues(entity)).map((q) => q.name);
     throw new LaunchError('NOT_FOUND', `Queue "${name}" not found for entity "${entity}"`, {
       hint: `Create it with \`tminus queue create ${name} -e ${entity}\`${names.length ? `, or use one of: ${names.join(', ')}` : ''}.`,

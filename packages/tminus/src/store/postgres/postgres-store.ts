@@ -7,8 +7,8 @@ import { LaunchError } from '@tminus/sdk';
 import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
 import pg from 'pg';
 
-import { type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow, toAgent, toItem, toJobVersion, toQueue, toRun } from '../rows.js';
-import type { ChangeFeed, ExpiredRun, NewRun, Store } from '../store.js';
+import { type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow, pendingItem, toAgent, toItem, toJobVersion, toQueue, toRun } from '../rows.js';
+import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../store.js';
 import { createPgBlobStore } from './pg-blob-store.js';
 import { staleToken } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
@@ -75,6 +75,41 @@ export async function openPostgresStore(options: { connectionString: string; sch
   };
   const appendLog = async (db: Db, runId: string, stream: string, text: string, now: number) => {
     await db.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`, [runId, stream, text, now]);
+  };
+
+  /**
+   * All items in one statement (atomic without a transaction): rows in input order (so `seq` keeps
+   * FIFO), an idempotency key seen before inserts nothing and returns the first item instead.
+   */
+  const enqueueMany = async (items: readonly NewQueueItem[]) => {
+    if (items.length === 0) return [];
+    // Queues are never deleted: checked first, so an unknown one stores nothing.
+    const queues = new Map<string, { name: string; entity: string }>();
+    for (const queueId of new Set(items.map((i) => i.queueId))) {
+      const q = await one<{ name: string; entity: string }>(pool, `SELECT name, entity FROM queues WHERE id = $1`, [queueId]);
+      if (q === undefined) throw new LaunchError('NOT_FOUND', `Queue ${queueId} not found`, { hint: 'List queues with `tminus queue list`.' });
+      queues.set(queueId, q);
+    }
+    const column = (f: (i: NewQueueItem) => unknown) => items.map(f);
+    const inserted = await rows<{ id: string }>(pool,
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+           WITH ORDINALITY AS t(id, queue_id, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at, ord)),
+       ins AS (
+         INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
+         SELECT id, queue_id, 'pending', priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at FROM input ORDER BY ord
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING *)
+       SELECT ins.id FROM ins`,
+      [column((i) => i.id), column((i) => i.queueId), column((i) => i.priority), column((i) => j(i.spec)), column((i) => j(i.templateVariables)),
+        column((i) => i.projectQueue), column((i) => i.idempotencyKey), column((i) => j(i.warnings)), column((i) => i.now)]);
+    const fresh = new Set(inserted.map((r) => r.id));
+    const repeatedKeys = items.filter((i) => !fresh.has(i.id)).map((i) => i.idempotencyKey);
+    const earlier = repeatedKeys.length === 0 ? []
+      : await rows<ItemRow & { idempotency_key: string }>(pool, `${ITEM_SELECT} WHERE i.idempotency_key = ANY($1::text[])`, [repeatedKeys]);
+    const byKey = new Map(earlier.map((r) => [r.idempotency_key, r]));
+    return items.map((i) => fresh.has(i.id)
+      ? { item: pendingItem(i, queues.get(i.queueId)!), existed: false }
+      : { item: toItem(byKey.get(i.idempotencyKey ?? '')!), existed: true });
   };
 
   const changes: ChangeFeed = {
@@ -187,13 +222,9 @@ export async function openPostgresStore(options: { connectionString: string; sch
     },
 
     async enqueue(i) {
-      const inserted = await count(pool,
-        `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
-         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [i.id, i.queueId, i.priority, j(i.spec), j(i.templateVariables), i.projectQueue, i.idempotencyKey, j(i.warnings), i.now]);
-      if (inserted === 0) return { item: toItem((await one<ItemRow>(pool, `${ITEM_SELECT} WHERE i.idempotency_key = $1`, [i.idempotencyKey]))!), existed: true };
-      return { item: toItem((await itemById(pool, i.id))!), existed: false };
+      return (await enqueueMany([i]))[0]!;
     },
+    enqueueMany,
     async getQueueItem(id) {
       const r = await itemById(pool, id);
       return r && toItem(r);
@@ -363,6 +394,10 @@ export async function openPostgresStore(options: { connectionString: string; sch
     },
     async heartbeatAgent(id, status, running, now) {
       await pool.query(`UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3 WHERE id = $4`, [status, running, now, id]);
+    },
+    async touchAgent(id, now) {
+      // Never moves the time back (another replica may have written a later beat).
+      await pool.query(`UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`, [now, id]);
     },
   };
 }

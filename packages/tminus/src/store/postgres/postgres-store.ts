@@ -25,17 +25,26 @@ function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string
 }
 
 export async function openPostgresStore(options: { connectionString: string; schema?: string; max?: number }): Promise<Store> {
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.max ?? 10,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-    // Timestamps and sequence numbers are BIGINT; they fit in a JS number.
-    types: { getTypeParser: bigintAsNumber as typeof pg.types.getTypeParser },
-  });
+  const newPool = (settings: string[], max: number) => {
+    const all = [...(options.schema ? [`-c search_path=${options.schema}`] : []), ...settings];
+    return new pg.Pool({
+      connectionString: options.connectionString,
+      max,
+      ...(all.length > 0 ? { options: all.join(' ') } : {}),
+      // Timestamps and sequence numbers are BIGINT; they fit in a JS number.
+      types: { getTypeParser: bigintAsNumber as typeof pg.types.getTypeParser },
+    });
+  };
+  const pool = newPool([], options.max ?? 10);
+  // Writes whose loss in a crash is harmless commit without waiting for the WAL flush: claims (a lost
+  // lease leaves the item pending, and the agent's durable, fenced ack is refused), signs of life, and
+  // notifications. Everything else commits synchronously on `pool`.
+  const lazy = newPool(['-c synchronous_commit=off'], 4);
   try {
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end();
+    await lazy.end();
     throw new LaunchError('UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, {
       hint: 'Check the --database / TMINUS_DATABASE_URL connection string and that the server is running.',
     });
@@ -65,16 +74,34 @@ export async function openPostgresStore(options: { connectionString: string; sch
     const aliases = await rows<{ alias: string }>(db, `SELECT alias FROM job_aliases WHERE entity=$1 AND project=$2 AND name=$3 AND version=$4 ORDER BY alias`, [r.entity, r.project, r.name, r.version]);
     return toJobVersion(r, aliases.map((a) => a.alias));
   };
+  /** A statement that returns `runs` rows as `changed`, answered as wire runs (queue name joined). */
+  const runsOf = async (db: Db, changing: string, params: unknown[], before = '') =>
+    (await rows<RunRow>(db, `WITH ${before}changed AS (${changing} RETURNING *) SELECT changed.*, q.name AS queue_name FROM changed LEFT JOIN queues q ON q.id = changed.queue_id`, params)).map(toRun);
+  const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
+  const RUN_INSERT = `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)`;
+  const runConflict = (id: string) => new LaunchError('CONFLICT', `A run with id "${id}" exists already`, { hint: 'Choose another run id.' });
   const insertRun = async (db: Db, r: NewRun) => {
-    const inserted = await count(db,
-      `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14) ON CONFLICT (id) DO NOTHING`,
-      [r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config), r.agentId, r.fencingToken, r.leaseExpiresAt, r.now]);
-    if (inserted === 0) throw new LaunchError('CONFLICT', `A run with id "${r.id}" exists already`, { hint: 'Choose another run id.' });
-    return toRun((await runById(db, r.id))!);
+    try {
+      return (await runsOf(db, `${RUN_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14)`,
+        [r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config), r.agentId, r.fencingToken, r.leaseExpiresAt, r.now]))[0]!;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw runConflict(r.id);
+      throw error;
+    }
   };
   const appendLog = async (db: Db, runId: string, stream: string, text: string, now: number) => {
     await db.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`, [runId, stream, text, now]);
+  };
+
+  // Queues are never renamed or deleted (the port has no such method): their names can be cached.
+  const queueNames = new Map<string, { name: string; entity: string }>();
+  const queueRef = async (id: string) => {
+    let ref = queueNames.get(id);
+    if (ref === undefined) {
+      ref = await one<{ name: string; entity: string }>(pool, `SELECT name, entity FROM queues WHERE id = $1`, [id]);
+      if (ref !== undefined) queueNames.set(id, ref);
+    }
+    return ref;
   };
 
   /**
@@ -83,12 +110,9 @@ export async function openPostgresStore(options: { connectionString: string; sch
    */
   const enqueueMany = async (items: readonly NewQueueItem[]) => {
     if (items.length === 0) return [];
-    // Queues are never deleted: checked first, so an unknown one stores nothing.
-    const queues = new Map<string, { name: string; entity: string }>();
+    // Checked first, so an unknown queue stores nothing.
     for (const queueId of new Set(items.map((i) => i.queueId))) {
-      const q = await one<{ name: string; entity: string }>(pool, `SELECT name, entity FROM queues WHERE id = $1`, [queueId]);
-      if (q === undefined) throw new LaunchError('NOT_FOUND', `Queue ${queueId} not found`, { hint: 'List queues with `tminus queue list`.' });
-      queues.set(queueId, q);
+      if ((await queueRef(queueId)) === undefined) throw new LaunchError('NOT_FOUND', `Queue ${queueId} not found`, { hint: 'List queues with `tminus queue list`.' });
     }
     const column = (f: (i: NewQueueItem) => unknown) => items.map(f);
     const inserted = await rows<{ id: string }>(pool,
@@ -108,14 +132,23 @@ export async function openPostgresStore(options: { connectionString: string; sch
       : await rows<ItemRow & { idempotency_key: string }>(pool, `${ITEM_SELECT} WHERE i.idempotency_key = ANY($1::text[])`, [repeatedKeys]);
     const byKey = new Map(earlier.map((r) => [r.idempotency_key, r]));
     return items.map((i) => fresh.has(i.id)
-      ? { item: pendingItem(i, queues.get(i.queueId)!), existed: false }
+      ? { item: pendingItem(i, queueNames.get(i.queueId)!), existed: false }
       : { item: toItem(byKey.get(i.idempotencyKey ?? '')!), existed: true });
   };
 
+  const outgoing = new Set<string>();
   const changes: ChangeFeed = {
     backstopMs: 2_000,
     publish(topic) {
-      pool.query('SELECT pg_notify($1, $2)', [CHANNEL, topic]).catch(() => undefined);
+      // Topics published in one turn of the event loop go out in one statement (one commit).
+      if (outgoing.size === 0) {
+        setImmediate(() => {
+          const topics = [...outgoing];
+          outgoing.clear();
+          lazy.query('SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t', [CHANNEL, topics]).catch(() => undefined);
+        });
+      }
+      outgoing.add(topic);
     },
     async subscribe(onTopic) {
       const client = new pg.Client({ connectionString: options.connectionString });
@@ -146,7 +179,7 @@ export async function openPostgresStore(options: { connectionString: string; sch
       });
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), lazy.end()]);
     },
 
     async countApiKeys() {
@@ -189,10 +222,15 @@ export async function openPostgresStore(options: { connectionString: string; sch
       return jobVersion(pool, await one<JobRow>(pool, `SELECT * FROM job_versions WHERE entity=$1 AND project=$2 AND name=$3 AND digest=$4 ORDER BY version DESC LIMIT 1`, [e, p, n, digest]));
     },
     async getJobVersion(e, p, n, alias) {
+      // One round trip (every enqueue resolves its job): `vN` or an alias, and the version's aliases.
       const m = /^v(\d+)$/.exec(alias);
-      const version = m ? Number(m[1]) : (await one<{ version: number }>(pool, `SELECT version FROM job_aliases WHERE entity=$1 AND project=$2 AND name=$3 AND alias=$4`, [e, p, n, alias]))?.version;
-      if (version === undefined) return undefined;
-      return jobVersion(pool, await one<JobRow>(pool, `SELECT * FROM job_versions WHERE entity=$1 AND project=$2 AND name=$3 AND version=$4`, [e, p, n, version]));
+      const r = await one<JobRow & { aliases: string[] }>(pool,
+        `SELECT v.*, coalesce((SELECT array_agg(a.alias ORDER BY a.alias) FROM job_aliases a
+             WHERE a.entity = v.entity AND a.project = v.project AND a.name = v.name AND a.version = v.version), '{}') AS aliases
+         FROM job_versions v WHERE v.entity = $1 AND v.project = $2 AND v.name = $3
+           AND v.version = coalesce($4::bigint, (SELECT version FROM job_aliases WHERE entity = $1 AND project = $2 AND name = $3 AND alias = $5))`,
+        [e, p, n, m ? Number(m[1]) : null, alias]);
+      return r && toJobVersion(r, r.aliases);
     },
     async createJobVersion(v) {
       return tx(async (c) => {
@@ -234,13 +272,28 @@ export async function openPostgresStore(options: { connectionString: string; sch
       return (await one(pool, `SELECT 1 FROM queue_items WHERE id = $1`, [id])) === undefined ? 'not_found' : 'not_pending';
     },
     async claim(c) {
-      const r = await one<{ id: string }>(pool,
-        `UPDATE queue_items SET state = 'leased', agent_id = $1, fencing_token = $2, lease_expires_at = $3
-         WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = $4 AND state = 'pending' ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING id`, [c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId]);
-      return r && toItem((await itemById(pool, r.id))!);
+      const r = await one<ItemRow>(lazy,
+        `WITH leased AS (UPDATE queue_items SET state = 'leased', agent_id = $1, fencing_token = $2, lease_expires_at = $3
+           WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = $4 AND state = 'pending' ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING *)
+         SELECT leased.*, q.name AS queue_name, q.entity AS queue_entity FROM leased JOIN queues q ON q.id = leased.queue_id`,
+        [c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId]);
+      return r && toItem(r);
     },
     async ackItem(itemId, token, newRun) {
+      // The common case — a first ack of a fresh item — in one statement; the rest (a retry's next
+      // attempt, a repeated ack, refusals) below.
+      try {
+        const [created] = await runsOf(pool,
+          `${RUN_INSERT} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', coalesce($11, item.agent_id), $12, $13, $14, $14 FROM item`,
+          [newRun.id, newRun.entity, newRun.project, newRun.name, newRun.state, newRun.queueItemId, newRun.queueId, newRun.job, j(newRun.spec), j(newRun.config),
+            newRun.agentId, token, newRun.leaseExpiresAt, newRun.now, itemId],
+          `item AS (UPDATE queue_items SET state = 'claimed', run_id = $1 WHERE id = $15 AND state = 'leased' AND fencing_token = $12 AND run_id IS NULL RETURNING agent_id), `);
+        if (created !== undefined) return created;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw runConflict(newRun.id);
+        throw error;
+      }
       return tx(async (c) => {
         const item = await one<{ agent_id: string | null; run_id: string | null; state: string }>(c,
           `SELECT agent_id, run_id, state FROM queue_items WHERE id = $1 AND state IN ('leased', 'claimed') AND fencing_token = $2 FOR UPDATE`, [itemId, token]);
@@ -332,15 +385,13 @@ export async function openPostgresStore(options: { connectionString: string; sch
       return { items: page.map(toRun), nextCursor: list.length > f.limit ? String(page.at(-1)!.seq) : null };
     },
     async updateRun(id, token, p) {
-      const changed = await count(pool,
+      const [run] = await runsOf(pool,
         `UPDATE runs SET state = coalesce($1, state), exit_code = coalesce($2, exit_code), failure = coalesce($3, failure), source_commit = coalesce($4, source_commit),
            config = coalesce($5, config), started_at = coalesce($6, started_at), finished_at = coalesce($7, finished_at) WHERE id = $8 AND fencing_token = $9`,
         [p.state ?? null, p.exitCode ?? null, p.failure ? j(p.failure) : null, p.sourceCommit ?? null, p.config ? j(p.config) : null, p.startedAt ?? null, p.finishedAt ?? null, id, token]);
-      if (changed === 0) {
-        if ((await runById(pool, id)) === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
-        throw staleToken(`Run ${id}`);
-      }
-      return toRun((await runById(pool, id))!);
+      if (run !== undefined) return run;
+      if ((await runById(pool, id)) === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+      throw staleToken(`Run ${id}`);
     },
     async transitionRun(id, from, p) {
       const changed = await count(pool,
@@ -352,11 +403,12 @@ export async function openPostgresStore(options: { connectionString: string; sch
       return (await rows<RunRow>(pool, `${RUN_SELECT} WHERE r.id = ANY($1::text[])`, [[...ids]])).map(toRun);
     },
     async extendRunLeases(runs, leaseExpiresAt) {
-      const owned: string[] = [];
-      for (const r of runs) {
-        if ((await count(pool, `UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND fencing_token = $3`, [leaseExpiresAt, r.runId, r.fencingToken])) === 1) owned.push(r.runId);
-      }
-      return owned;
+      if (runs.length === 0) return [];
+      const owned = new Set((await rows<{ id: string }>(pool,
+        `UPDATE runs SET lease_expires_at = $1 FROM unnest($2::text[], $3::text[]) AS mine(id, token)
+         WHERE runs.id = mine.id AND runs.fencing_token = mine.token RETURNING runs.id`,
+        [leaseExpiresAt, runs.map((r) => r.runId), runs.map((r) => r.fencingToken)])).map((r) => r.id));
+      return runs.filter((r) => owned.has(r.runId)).map((r) => r.runId);
     },
 
     async appendLogs(runId, token, lines, now) {
@@ -397,7 +449,7 @@ export async function openPostgresStore(options: { connectionString: string; sch
     },
     async touchAgent(id, now) {
       // Never moves the time back (another replica may have written a later beat).
-      await pool.query(`UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`, [now, id]);
+      await lazy.query(`UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`, [now, id]);
     },
   };
 }

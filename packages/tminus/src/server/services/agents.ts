@@ -4,12 +4,14 @@ import type {
   ClaimRequest,
   HeartbeatRequest,
   HeartbeatResponse,
+  JobVersion,
   Lease,
   Queue,
   RegisterAgentRequest,
 } from '@tminus/sdk/protocol';
 import { ClaimRequest as ClaimRequestSchema } from '@tminus/sdk/protocol';
 
+import { BoundedMap } from '../bounded-map.js';
 import { newFencingToken, newId } from '../ids.js';
 import { topics } from '../notifier.js';
 import type { AuthContext } from '../auth.js';
@@ -19,8 +21,9 @@ import type { QueueService } from './queues.js';
 
 /** Agents: registration, the long-poll claim, and heartbeats. */
 export class AgentService {
-  readonly #registered = new Map<string, Agent>();
-  readonly #aliveWritten = new Map<string, number>();
+  readonly #registered = new BoundedMap<string, Agent>(10_000);
+  readonly #aliveWritten = new BoundedMap<string, number>(10_000);
+  readonly #leaseJobs = new BoundedMap<string, { job: JobVersion | null; at: number }>(1_000);
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -110,6 +113,21 @@ export class AgentService {
     await this.ctx.store.touchAgent(agent.id, now);
   }
 
+  /**
+   * The job of a lease. Specs hold a pinned `:vN` (resolved at enqueue), whose source never changes,
+   * so a busy queue looks each job up at most once a second; only its `aliases` may lag by that long
+   * (the agent uses the source and the ref).
+   */
+  async #leaseJob(entity: string, ref: string): Promise<JobVersion | null> {
+    const now = this.ctx.now();
+    const cached = this.#leaseJobs.get(ref);
+    if (cached !== undefined && now - cached.at < 1_000) return cached.job;
+    const auth: AuthContext = { keyId: '', keyName: '', entity };
+    const job = await this.jobs.resolve(auth, ref).catch(() => null);
+    this.#leaseJobs.set(ref, { job, at: now });
+    return job;
+  }
+
   async #tryClaim(agentId: string, queues: readonly Queue[]): Promise<Lease | undefined> {
     for (const queue of queues) {
       const now = this.ctx.now();
@@ -117,9 +135,8 @@ export class AgentService {
       const leaseExpiresAt = now + this.ctx.leaseMs;
       const item = await this.ctx.store.claim({ queueId: queue.id, agentId, fencingToken, now, leaseExpiresAt });
       if (item === undefined) continue;
-      this.ctx.notifier.notify(topics.item(item.id));
-      const auth: AuthContext = { keyId: '', keyName: '', entity: item.entity };
-      const job = item.spec.job === undefined ? null : await this.jobs.resolve(auth, item.spec.job).catch(() => null);
+      // No notification: nobody waits for `leased` (waiters want the run, which the ack creates).
+      const job = item.spec.job === undefined ? null : await this.#leaseJob(item.entity, item.spec.job);
       return { item, fencingToken, leaseExpiresAt: new Date(leaseExpiresAt).toISOString(), job };
     }
     return undefined;

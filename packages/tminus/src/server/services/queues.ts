@@ -1,6 +1,7 @@
 import { LaunchError } from '@tminus/sdk';
 import { CreateQueueRequest, type Queue } from '@tminus/sdk/protocol';
 
+import { BoundedMap } from '../bounded-map.js';
 import { newId } from '../ids.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
@@ -11,7 +12,7 @@ export class QueueService {
   readonly #entities: EntityService;
   // Queues are never changed or deleted (the API has no such call), so a queue once found is cached:
   // every enqueue and every claim looks its queues up.
-  readonly #found = new Map<string, Queue>();
+  readonly #found = new BoundedMap<string, Queue>(10_000);
 
   constructor(ctx: ServiceContext, entities: EntityService) {
     this.#ctx = ctx;

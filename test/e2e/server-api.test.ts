@@ -146,3 +146,20 @@ describe('enqueue', () => {
     expect(error.message).toContain('Value for gpus must be at most 4');
   });
 });
+
+describe('run reports', () => {
+  it('a status report may carry the run’s last log lines: appended in order before the state changes; fenced like both', async () => {
+    const { run, fencingToken } = await stack.api.request('createDirectRun', { body: { spec: { project: 'p', name: 'reported' } } });
+    await stack.api.request('appendLogs', { params: { id: run.id }, body: { fencingToken, lines: [{ stream: 'stdout', text: 'one' }] } });
+    const lines = [{ stream: 'stdout' as const, text: 'two' }, { stream: 'stderr' as const, text: 'three' }];
+    const ended = await stack.api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'failed', exitCode: 1, lines } });
+    expect(ended).toMatchObject({ state: 'failed', exitCode: 1 });
+    const page = await stack.api.request('getLogs', { params: { id: run.id } });
+    expect(page.lines.map((l) => [l.seq, l.stream, l.text])).toEqual([[0, 'stdout', 'one'], [1, 'stdout', 'two'], [2, 'stderr', 'three']]);
+    expect(page.done).toBe(true);
+    await expect(
+      stack.api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken: 'stale', state: 'failed', lines: [{ stream: 'stdout', text: 'x' }] } }),
+    ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+    expect((await stack.api.request('getLogs', { params: { id: run.id } })).lines).toHaveLength(3);
+  });
+});

@@ -64,8 +64,13 @@ export const FailItemRequest = z.object({
   message: z.string(),
 });
 
+/** Log lines as an agent sends them (one request holds at most 10,000). */
+export const LogLines = z.array(z.object({ stream: LogStream, text: z.string() })).max(10_000);
+
 export const RunStatusUpdate = z.object({
   fencingToken: z.string(),
+  /** Log lines appended before the state changes: a run's last lines travel with its end. */
+  lines: LogLines.optional(),
   state: RunState,
   exitCode: z.number().int().optional(),
   failure: RunFailure.optional(),
@@ -77,7 +82,7 @@ export type RunStatusUpdate = z.infer<typeof RunStatusUpdate>;
 
 export const LogAppendRequest = z.object({
   fencingToken: z.string(),
-  lines: z.array(z.object({ stream: LogStream, text: z.string() })).max(10_000),
+  lines: LogLines,
 });
 export type LogAppendRequest = z.infer<typeof LogAppendRequest>;
 

@@ -38,12 +38,14 @@ class RecordingReporter implements RunReporter {
   readonly lines: ReportedLine[] = [];
   failStatus?: (state: string) => Error | undefined;
   failLogs?: () => Error | undefined;
-  gate?: Promise<void>;
+  /** How many log lines arrived with each status report. */
+  readonly linesWithStatus: number[] = [];
 
-  async status(update: Parameters<RunReporter['status']>[0]): Promise<void> {
-    if (update.state === 'starting' && this.gate) await this.gate;
+  async status(update: Parameters<RunReporter['status']>[0], lines: readonly ReportedLine[] = []): Promise<void> {
     const error = this.failStatus?.(update.state);
     if (error) throw error;
+    this.lines.push(...lines);
+    this.linesWithStatus.push(lines.length);
     this.statuses.push(update);
   }
   async logs(lines: readonly ReportedLine[]): Promise<void> {
@@ -102,9 +104,9 @@ describe('executing a run', () => {
     try {
       const { reporter, execution } = start({ overrides: { run_config: { lr: 0.1 }, args: ['--epochs', '2'] } });
       expect(await execution.done).toEqual({ state: 'finished', exitCode: 0 });
-      expect(reporter.states).toEqual(['starting', 'running', 'finished']);
-      expect(reporter.statuses[1]).toEqual({ state: 'running', config: { lr: 0.1 }, sourceCommit: commit });
-      expect(reporter.statuses[2]).toEqual({ state: 'finished', exitCode: 0 });
+      expect(reporter.states).toEqual(['running', 'finished']);
+      expect(reporter.statuses[0]).toEqual({ state: 'running', config: { lr: 0.1 }, sourceCommit: commit });
+      expect(reporter.statuses[1]).toEqual({ state: 'finished', exitCode: 0 });
       expect(reporter.stdout).toEqual([
         'config={"lr": 0.1}', 'file={"lr":0.1}', 'args=["--epochs", "2"]',
         'TMINUS_RUN_ID=abcd1234', 'WANDB_RUN_ID=abcd1234', 'WANDB_LAUNCH=True', 'WANDB_PROJECT=p', 'WANDB_ENTITY=e', 'WANDB_NAME=nice',
@@ -144,8 +146,8 @@ describe('executing a run', () => {
   ])('fails at stage agent on %s, saying what to fix', async (_name, spec, theJob, reason, message) => {
     const { reporter, execution } = start(spec, theJob === undefined ? {} : { job: theJob() });
     expect(await execution.done).toEqual({ state: 'failed', exitCode: null });
-    expect(reporter.states).toEqual(['starting', 'failed']);
-    const { failure } = reporter.statuses[1]!;
+    expect(reporter.states).toEqual(['failed']);
+    const { failure } = reporter.statuses[0]!;
     expect(failure).toMatchObject({ stage: 'agent', reason });
     expect(failure!.message).toMatch(message);
     expect(reporter.lines.at(-1)).toEqual({ stream: 'system', text: `tminus: ${failure!.message}` });
@@ -169,14 +171,10 @@ describe('executing a run', () => {
 
   it('a cancel while the source is prepared ends the run stopped without starting it', async () => {
     const reporter = new RecordingReporter();
-    let open!: () => void;
-    reporter.gate = new Promise((resolve) => (open = resolve));
     const { execution } = start({}, { reporter });
-    const cancelled = execution.cancel();
-    open();
-    await cancelled;
+    await execution.cancel(); // the source is still being prepared
     expect(await execution.done).toEqual({ state: 'stopped', exitCode: null });
-    expect(reporter.states).toEqual(['starting', 'stopped']);
+    expect(reporter.states).toEqual(['stopped']);
     expect(reporter.stdout).toEqual([]);
   });
 
@@ -187,15 +185,15 @@ describe('executing a run', () => {
     const began = Date.now();
     expect((await execution.done).state).toBe('crashed');
     expect(Date.now() - began).toBeLessThan(20_000);
-    expect(reporter.states).toEqual(['starting']);
+    expect(reporter.states).toEqual([]);
   });
 
   it('a stale token on a log write kills the process and reports nothing more', async () => {
     const reporter = new RecordingReporter();
-    reporter.failLogs = () => (reporter.statuses.length >= 2 ? new LaunchError('STALE_TOKEN', 'stale') : undefined);
+    reporter.failLogs = () => (reporter.statuses.length >= 1 ? new LaunchError('STALE_TOKEN', 'stale') : undefined);
     const { execution } = start({ overrides: { run_config: { sleep: 60 } } }, { reporter });
     expect((await execution.done).state).toBe('crashed');
-    expect(reporter.states).toEqual(['starting', 'running']);
+    expect(reporter.states).toEqual(['running']);
   });
 
   it('abandon kills the process and reports nothing more', async () => {
@@ -203,6 +201,6 @@ describe('executing a run', () => {
     await reporter.waitFor('sleeping');
     await execution.abandon();
     expect((await execution.done).state).toBe('crashed');
-    expect(reporter.states).toEqual(['starting', 'running']);
+    expect(reporter.states).toEqual(['running']);
   });
 });

@@ -17,7 +17,7 @@ import type { JobVersion, JsonObject, LaunchSpec, Run, RunState } from '@tminus/
 import { type LocalProcess, type ProcessExit, startLocalProcess } from '../runners/local-process/runner.js';
 import { buildProcessSpec } from '../runners/local-process/spec.js';
 import { checkEntrypoint, checkRunnable, describeSource, prepareSource } from './prepare-source.js';
-import { isOwnershipLost, LogShipper, type RunReporter } from './run-reporter.js';
+import { isOwnershipLost, LogShipper, type ReportedLine, type RunReporter } from './run-reporter.js';
 import { PrepareError } from './source/prepare-error.js';
 
 export interface ExecuteRunInput {
@@ -81,7 +81,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   const system = (text: string) => shipper.push('system', text);
 
   const start = async (dir: string): Promise<Started | undefined> => {
-    await reporter.status({ state: 'starting' });
+    // No `starting` report: the ack created the run in `starting`.
     const job = checkRunnable(spec, input.job);
     const src = join(dir, 'src');
     const download = async (digest: string) => (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
@@ -118,18 +118,23 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     // A cancel (or loss) that arrived while the process was being started.
     if (stopping !== undefined) void child.stop(stopping === 'cancel' ? input.stopGraceMs : 0);
     const exit = await child.exited;
-    await shipper.flush().catch((error: unknown) => {
-      if (!isOwnershipLost(error)) log(`run ${run.id}: some log lines could not be sent (${(error as Error).message})`);
-    });
+    const last = await lastLines();
     if (stopping === 'abandon') return { state: 'crashed', exitCode: exit.exitCode };
     const update = terminalUpdate(exit, stopping === 'cancel');
-    await report(update);
+    await report(update, last);
     return { state: update.state, exitCode: update.exitCode };
   };
 
+  /** The lines not sent yet, to go with the terminal report (one request instead of two). */
+  const lastLines = () =>
+    shipper.takeLast().catch((error: unknown): ReportedLine[] => {
+      if (!isOwnershipLost(error)) log(`run ${run.id}: some log lines could not be sent (${(error as Error).message})`);
+      return [];
+    });
+
   /** A terminal report: if it cannot be delivered the outcome stands; the server's lease sweeper settles it. */
-  const report = async (update: StatusUpdate) => {
-    await reporter.status(update).catch((error: unknown) => {
+  const report = async (update: StatusUpdate, lines: readonly ReportedLine[] = []) => {
+    await reporter.status(update, lines).catch((error: unknown) => {
       if (!isOwnershipLost(error)) log(`run ${run.id}: could not report it ${update.state} (${(error as Error).message})`);
     });
   };
@@ -145,8 +150,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     const reason = error instanceof PrepareError ? error.reason : 'agent_error';
     log(`run ${run.id} failed before it started: ${message}`);
     system(`tminus: ${message}`);
-    await shipper.flush().catch(() => undefined);
-    await report({ state: 'failed', failure: { stage: 'agent', reason, message } });
+    await report({ state: 'failed', failure: { stage: 'agent', reason, message } }, await lastLines());
     return { state: 'failed', exitCode: null };
   };
 

@@ -51,6 +51,22 @@ describe('log shipping', () => {
     expect(Math.max(...sent)).toBeLessThanOrEqual(5_000);
   });
 
+  it('takeLast waits for the request in flight, sends all but the last batch, and returns the rest in order', async () => {
+    const { reporter, batches, release } = gatedReporter();
+    const shipper = new LogShipper(reporter);
+    shipper.push('stdout', 'first');
+    for (let i = 0; i < 7_000; i++) shipper.push('stdout', `l${i}`);
+    const last = shipper.takeLast();
+    await release(); // 'first'
+    await release(); // a full batch of the backlog
+    const rest = await last;
+    expect(batches.map((b) => b.length)).toEqual([1, 5_000]);
+    expect(rest).toHaveLength(2_000);
+    expect([...batches.flat(), ...rest].map((l) => l.text)).toEqual(['first', ...Array.from({ length: 7_000 }, (_, i) => `l${i}`)]);
+    // Nothing buffered: the last report carries no lines and no request is made.
+    expect(await new LogShipper(reporter).takeLast()).toEqual([]);
+  });
+
   it('stops and says so once the server refuses the run’s token', async () => {
     let calls = 0;
     const lost: unknown[] = [];

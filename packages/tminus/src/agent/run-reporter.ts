@@ -12,7 +12,8 @@ export interface ReportedLine {
 }
 
 export interface RunReporter {
-  status(update: Omit<RunStatusUpdate, 'fencingToken'>): Promise<void>;
+  /** A state change; `lines`, if any, are appended first, in the same request. */
+  status(update: Omit<RunStatusUpdate, 'fencingToken' | 'lines'>, lines?: readonly ReportedLine[]): Promise<void>;
   logs(lines: readonly ReportedLine[]): Promise<void>;
 }
 
@@ -44,9 +45,10 @@ export async function withRetries<T>(work: () => Promise<T>, forMs = 60_000): Pr
 
 export function createApiReporter(api: Api, runId: string, fencingToken: string): RunReporter {
   return {
-    async status(update) {
+    async status(update, lines = []) {
       // Repeating a state is allowed by the server, so a retried write is harmless.
-      await withRetries(() => api.request('updateRunStatus', { params: { id: runId }, body: { ...update, fencingToken } }));
+      const body = { ...update, fencingToken, ...(lines.length > 0 ? { lines: [...lines] } : {}) };
+      await withRetries(() => api.request('updateRunStatus', { params: { id: runId }, body }));
     },
     async logs(lines) {
       await withRetries(() => api.request('appendLogs', { params: { id: runId }, body: { fencingToken, lines: [...lines] } }));
@@ -66,6 +68,7 @@ export class LogShipper {
   #buffer: ReportedLine[] = [];
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
+  #closing = false;
 
   /** `onLost` is called once if the server refuses our writes (see `isOwnershipLost`). */
   constructor(
@@ -85,6 +88,31 @@ export class LogShipper {
     if (this.#failed !== undefined) throw this.#failed;
   }
 
+  /**
+   * For the last report of a run (the process has exited, nothing more will be pushed): sends all
+   * but one request's worth of lines and hands back the rest, to travel with the final state.
+   */
+  async takeLast(): Promise<ReportedLine[]> {
+    this.#closing = true; // the request in flight stops the drain once the rest fits one batch
+    await this.flush();
+    while (!this.#fitsOneBatch()) {
+      try {
+        await this.reporter.logs(this.#nextBatch());
+      } catch (error) {
+        this.#fail(error);
+        throw error;
+      }
+    }
+    return this.#buffer.splice(0);
+  }
+
+  #fitsOneBatch(): boolean {
+    if (this.#buffer.length > MAX_BATCH_LINES) return false;
+    let chars = 0;
+    for (const line of this.#buffer) chars += line.text.length;
+    return this.#buffer.length <= 1 || chars <= MAX_BATCH_CHARS;
+  }
+
   #nextBatch(): ReportedLine[] {
     let chars = 0;
     let count = 0;
@@ -98,13 +126,17 @@ export class LogShipper {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#buffer.length > 0) await this.reporter.logs(this.#nextBatch());
+      while (this.#buffer.length > 0 && !(this.#closing && this.#fitsOneBatch())) await this.reporter.logs(this.#nextBatch());
     } catch (error) {
-      this.#failed = error instanceof Error ? error : new Error(String(error));
-      this.#buffer = [];
-      if (isOwnershipLost(error)) this.onLost(error);
+      this.#fail(error);
     } finally {
       this.#inFlight = undefined;
     }
+  }
+
+  #fail(error: unknown): void {
+    this.#failed = error instanceof Error ? error : new Error(String(error));
+    this.#buffer = [];
+    if (isOwnershipLost(error)) this.onLost(error);
   }
 }

@@ -56,6 +56,10 @@ export class RunService {
       throw new LaunchError('CONFLICT', `Run ${id} is ${current.state}; it cannot become ${state}`, { details: { from: current.state, to: state } });
     }
     const now = this.ctx.now();
+    if (update.lines !== undefined && update.lines.length > 0) {
+      await this.ctx.store.appendLogs(id, update.fencingToken, update.lines, now);
+      this.ctx.notifier.notify(topics.logs(id));
+    }
     const patch: RunPatch = {
       state,
       ...(update.exitCode === undefined ? {} : { exitCode: update.exitCode }),

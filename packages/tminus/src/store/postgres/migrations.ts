@@ -53,4 +53,10 @@ CREATE TABLE agents (
     // Code snapshots live in the database so that every replica can serve them.
     sql: `CREATE TABLE blobs (digest TEXT PRIMARY KEY, bytes BYTEA NOT NULL, created_at BIGINT NOT NULL);`,
   },
+  {
+    version: 3,
+    name: 'runs-starting-index',
+    // The lease sweeper's query for runs stuck in `starting`, every second on every replica.
+    sql: `CREATE INDEX runs_starting ON runs (acked_at) WHERE state = 'starting';`,
+  },
 ];

@@ -54,6 +54,13 @@ CREATE TABLE agents (
   last_heartbeat_at INTEGER NOT NULL, created_at INTEGER NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'runs-starting-index',
+    // The lease sweeper looks for runs stuck in `starting` every second; without this it scanned
+    // every run ever recorded (171 ms at 1,000,000 runs).
+    sql: `CREATE INDEX runs_starting ON runs (acked_at) WHERE state = 'starting';`,
+  },
 ];
 
 /**

@@ -55,6 +55,19 @@ describe('sqlite file store', () => {
     raw.close();
   });
 
+  it('the queries that run every second or on every claim use an index, not a scan', async () => {
+    const path = freshPath();
+    const a = await openSqliteStore({ path });
+    await a.migrate();
+    await a.close();
+    const raw = new Database(path, { readonly: true });
+    const plan = (sql: string) => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan(`SELECT id FROM runs WHERE state = 'starting' AND acked_at < 1`)).toMatch(/USING (COVERING )?INDEX runs_starting/);
+    expect(plan(`SELECT seq FROM queue_items WHERE queue_id = 'q' AND state = 'pending' ORDER BY priority, seq LIMIT 1`)).toMatch(/INDEX queue_items_claim/);
+    expect(plan(`SELECT id FROM runs WHERE agent_id = 'a' AND state = 'stopping'`)).toMatch(/INDEX runs_agent/);
+    raw.close();
+  });
+
   it('refuses a database written by a newer tminus', async () => {
     const path = freshPath();
     const a = await openSqliteStore({ path });

@@ -87,6 +87,8 @@ export class AgentService {
         return lease === undefined ? undefined : { lease, cancel };
       },
       signal,
+      // A lease uses up the wake its queue sent (other wakes are passed on to other agents).
+      (answer) => (answer.lease === null ? undefined : topics.queue(answer.lease.item.queueId)),
     );
     return result ?? { lease: null, cancel: [] };
   }

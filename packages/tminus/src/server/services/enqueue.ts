@@ -54,8 +54,8 @@ export class EnqueueService {
 
   async enqueue(auth: AuthContext, request: EnqueueRequest, idempotencyKey: string | undefined): Promise<QueueItem> {
     const prepared = await this.#prepare(auth, request, scopeKey(auth, idempotencyKey), newLookups());
-    const { item } = await this.ctx.store.enqueue(prepared);
-    this.ctx.notifier.notify(topics.queue(item.queueId));
+    const { item, existed } = await this.ctx.store.enqueue(prepared);
+    if (!existed) this.ctx.notifier.notifyEach(topics.queue(item.queueId));
     return item;
   }
 
@@ -78,7 +78,9 @@ export class EnqueueService {
       }
     }
     const results = await this.ctx.store.enqueueMany(prepared);
-    for (const queueId of new Set(prepared.map((p) => p.queueId))) this.ctx.notifier.notify(topics.queue(queueId));
+    const fresh = new Map<string, number>();
+    for (const r of results) if (!r.existed) fresh.set(r.item.queueId, (fresh.get(r.item.queueId) ?? 0) + 1);
+    for (const [queueId, count] of fresh) this.ctx.notifier.notifyEach(topics.queue(queueId), count);
     return results.map((r) => r.item);
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { create } from 'tar';
@@ -22,6 +22,10 @@ async function snapshot(files: Record<string, string>): Promise<{ bytes: Uint8Ar
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), content);
   }
+  return pack(dir);
+}
+
+async function pack(dir: string): Promise<{ bytes: Uint8Array; source: CodeSource; hex: string }> {
   const chunks: Buffer[] = [];
   for await (const chunk of create({ gzip: true, cwd: dir, portable: true }, ['.']) as AsyncIterable<Buffer>) chunks.push(chunk);
   const bytes = new Uint8Array(Buffer.concat(chunks));
@@ -47,6 +51,33 @@ describe('code snapshot preparation', () => {
       expect(readFileSync(join(tmp.path, run, 'main.py'), 'utf8')).toBe('print(1)\n');
       expect(readFileSync(join(tmp.path, run, 'pkg/util.py'), 'utf8')).toBe('X = 2\n');
     }
+  });
+
+  it('keeps directories and executable bits; every run gets its own copy', async () => {
+    const dir = join(tmp.path, 'exec');
+    mkdirSync(join(dir, 'a/b'), { recursive: true });
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'a/b/c.txt'), 'deep\n');
+    const { bytes, source } = await pack(dir);
+    const cache = join(tmp.path, 'cache');
+    const { download } = downloader(bytes);
+    for (const run of ['run1', 'run2']) await prepareCodeSnapshot(source, download, cache, join(tmp.path, run));
+    expect(statSync(join(tmp.path, 'run2', 'run.sh')).mode & 0o111).not.toBe(0);
+    expect(statSync(join(tmp.path, 'run2', 'a/b/c.txt')).mode & 0o111).toBe(0);
+    writeFileSync(join(tmp.path, 'run1', 'a/b/c.txt'), 'changed by run 1');
+    await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run3'));
+    for (const run of ['run2', 'run3']) expect(readFileSync(join(tmp.path, run, 'a/b/c.txt'), 'utf8')).toBe('deep\n');
+  });
+
+  it('unpacks a snapshot holding a symbolic link with node-tar, which keeps it inside the run directory', async () => {
+    const dir = join(tmp.path, 'linked');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.py'), 'print(1)\n');
+    symlinkSync('main.py', join(dir, 'alias.py'));
+    const { bytes, source } = await pack(dir);
+    await prepareCodeSnapshot(source, downloader(bytes).download, join(tmp.path, 'cache'), join(tmp.path, 'run'));
+    expect(lstatSync(join(tmp.path, 'run', 'alias.py')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(tmp.path, 'run', 'alias.py'), 'utf8')).toBe('print(1)\n');
   });
 
   it('downloads a snapshot only once when runs of it start together', async () => {

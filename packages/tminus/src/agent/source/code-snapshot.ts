@@ -1,6 +1,7 @@
 /**
  * @module Code sources: the uploaded snapshot (a gzipped tar) is downloaded once per digest into
- * `<cacheDir>/code/<hex>.tgz`, checked against its digest, and extracted into each run's directory.
+ * `<cacheDir>/code/<hex>.tgz`, checked against its digest, and written into each run's directory
+ * (small ones from memory, the rest unpacked by node-tar).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,14 +11,18 @@ import { join } from 'node:path';
 import type { CodeSource } from '@tminus/sdk/protocol';
 import { extract } from 'tar';
 
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { PrepareError } from './prepare-error.js';
+import { readSnapshotFiles, type SnapshotFiles, writeSnapshotFiles } from './snapshot-files.js';
 
 /** Fetches a blob's bytes by content address (the agent passes `api.request('downloadBlob', …)`). */
 export type BlobDownloader = (digest: string) => Promise<Uint8Array>;
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 const downloads = new KeyedMutex();
+/** Small snapshots' files in memory, by cache file (see snapshot-files.ts); 'unpack' for those that go through tar. */
+const inMemorySnapshots = new BoundedMap<string, SnapshotFiles | 'unpack'>(64);
 
 export function codeSnapshotPath(cacheDir: string, hex: string): string {
   return join(cacheDir, 'code', `${hex}.tgz`);
@@ -52,12 +57,19 @@ export async function prepareCodeSnapshot(source: CodeSource, download: BlobDown
   if (hex === undefined) throw new PrepareError(`The job's code digest "${source.digest}" is not sha256:<64 hex digits>`, 'code_digest');
   const file = codeSnapshotPath(cacheDir, hex);
   const downloaded = await ensureCached(source, download, file, hex);
-  await mkdir(dir, { recursive: true });
   try {
-    // node-tar strips absolute paths and `..` entries: a snapshot cannot write outside `dir`.
-    await extract({ file, cwd: dir, strict: true });
+    let inMemory = inMemorySnapshots.get(file);
+    if (inMemory === undefined) inMemorySnapshots.set(file, (inMemory = (await readSnapshotFiles(file)) ?? 'unpack'));
+    if (inMemory === 'unpack') {
+      await mkdir(dir, { recursive: true });
+      // node-tar strips absolute paths and `..` entries and refuses links out: a snapshot cannot write outside `dir`.
+      await extract({ file, cwd: dir, strict: true });
+    } else {
+      await writeSnapshotFiles(inMemory, dir);
+    }
   } catch (error) {
     // A damaged cache file would fail every later run too: drop it so the next run downloads again.
+    inMemorySnapshots.delete(file);
     await rm(file, { force: true });
     throw new PrepareError(`Could not unpack the job's code snapshot ${source.digest}: ${(error as Error).message}`, 'code_extract');
   }

@@ -11,7 +11,7 @@ import type {
 } from '@tminus/sdk/protocol';
 import { ClaimRequest as ClaimRequestSchema } from '@tminus/sdk/protocol';
 
-import { BoundedMap } from '../bounded-map.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { newFencingToken, newId } from '../ids.js';
 import { topics } from '../notifier.js';
 import type { AuthContext } from '../auth.js';

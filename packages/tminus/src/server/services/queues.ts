@@ -1,7 +1,7 @@
 import { LaunchError } from '@tminus/sdk';
 import { CreateQueueRequest, type Queue } from '@tminus/sdk/protocol';
 
-import { BoundedMap } from '../bounded-map.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { newId } from '../ids.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';

@@ -7,6 +7,7 @@ import type {
   JobVersion,
   Lease,
   Queue,
+  QueueItem,
   RegisterAgentRequest,
 } from '@tminus/sdk/protocol';
 import { ClaimRequest as ClaimRequestSchema } from '@tminus/sdk/protocol';
@@ -29,6 +30,7 @@ export class AgentService {
     private readonly ctx: ServiceContext,
     private readonly queues: QueueService,
     private readonly jobs: JobService,
+    private readonly leased: Map<string, QueueItem>,
   ) {}
 
   async register(auth: AuthContext, request: RegisterAgentRequest): Promise<Agent> {
@@ -138,6 +140,7 @@ export class AgentService {
       const item = await this.ctx.store.claim({ queueId: queue.id, agentId, fencingToken, now, leaseExpiresAt });
       if (item === undefined) continue;
       // No notification: nobody waits for `leased` (waiters want the run, which the ack creates).
+      this.leased.set(item.id, item);
       const job = item.spec.job === undefined ? null : await this.#leaseJob(item.entity, item.spec.job);
       return { item, fencingToken, leaseExpiresAt: new Date(leaseExpiresAt).toISOString(), job };
     }

@@ -1,3 +1,6 @@
+import type { QueueItem } from '@tminus/sdk/protocol';
+
+import { BoundedMap } from '../../lib/bounded-map.js';
 import type { Store } from '../../store/store.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import { AgentService } from './agents.js';
@@ -26,6 +29,9 @@ export function createServices(ctx: ServiceContext): Services {
   const jobs = new JobService(ctx, entities);
   const queues = new QueueService(ctx, entities);
   const enqueue = new EnqueueService(ctx, entities, queues, jobs);
+  // Items this replica just leased, by id: the ack that follows needs the item, which cannot have
+  // changed since (spec, entity and queue are fixed at enqueue), so it is not read again.
+  const leased = new BoundedMap<string, QueueItem>(10_000);
   return {
     store: ctx.store,
     blobs: ctx.blobs,
@@ -33,8 +39,8 @@ export function createServices(ctx: ServiceContext): Services {
     jobs,
     queues,
     enqueue,
-    items: new ItemService(ctx),
+    items: new ItemService(ctx, leased),
     runs: new RunService(ctx, enqueue, jobs),
-    agents: new AgentService(ctx, queues, jobs),
+    agents: new AgentService(ctx, queues, jobs, leased),
   };
 }

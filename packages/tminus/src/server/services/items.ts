@@ -6,7 +6,11 @@ import type { ServiceContext } from './context.js';
 
 /** Queue items after enqueue: reading (with long-poll), deleting, acknowledging and failing. */
 export class ItemService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** Items this replica leased, as they were leased (see services/index.ts). */
+    private readonly leased: Map<string, QueueItem> = new Map(),
+  ) {}
 
   async get(id: string): Promise<QueueItem> {
     const item = await this.ctx.store.getQueueItem(id);
@@ -63,7 +67,8 @@ export class ItemService {
   }
 
   async ack(itemId: string, fencingToken: string, runId: string): Promise<Run> {
-    const item = await this.get(itemId);
+    // The store checks the token and the state; the cached item only supplies what never changes.
+    const item = this.leased.get(itemId) ?? (await this.get(itemId));
     const spec = item.spec;
     const now = this.ctx.now();
     const run = await this.ctx.store.ackItem(itemId, fencingToken, {
@@ -82,6 +87,7 @@ export class ItemService {
       leaseExpiresAt: now + this.ctx.leaseMs,
       now,
     });
+    this.leased.delete(itemId);
     this.ctx.notifier.notify(topics.item(itemId));
     this.ctx.notifier.notify(topics.run(runId));
     return run;

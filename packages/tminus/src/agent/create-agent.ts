@@ -2,12 +2,13 @@
  * @module The agent: registers, long-polls its queues for work (no fixed sleep), runs each claimed
  * item concurrently up to `maxJobs`, heartbeats all its runs in one call, and obeys cancel.
  */
+import { rm } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 
 import { type Api, LaunchError } from '@tminus/sdk';
 import type { Lease } from '@tminus/sdk/protocol';
 
-import { executeRun, type RunExecution } from './execute-run.js';
+import { executeRun, type RunExecution, stageSource } from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
 import { createApiReporter, withRetries } from './run-reporter.js';
 import { killOrphan, RunJournal } from './run-journal.js';
@@ -123,6 +124,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     if (stopController.signal.aborted) return;
     // A retried item keeps its run id (attempt N+1 of the same run).
     const runId = item.runId ?? item.spec.run_id ?? newRunId();
+    // The source is prepared while the ack travels; the process starts only once the ack is in.
+    const staged = stageSource({ api, job, spec: item.spec, cacheDir: options.cacheDir, workDir: options.workDir }, runId);
     let run;
     try {
       // Retried while the server is unreachable, for as long as the lease lasts: a repeated ack is
@@ -137,12 +140,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       if (error instanceof LaunchError && error.code === 'CONFLICT') {
         await api.request('failItem', { params: { id: item.id }, body: { fencingToken, stage: 'agent', message: error.message } }).catch(() => undefined);
       }
+      await staged.ready.catch(() => undefined);
+      await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
       return;
     }
     log(`run ${run.id} (${item.id}) starting`);
     const execution = executeRun({
       api, reporter: createApiReporter(api, run.id, fencingToken), run, fencingToken, job, spec: item.spec,
-      cacheDir: options.cacheDir, workDir: options.workDir, stopGraceMs: options.stopGraceMs, log,
+      cacheDir: options.cacheDir, workDir: options.workDir, stopGraceMs: options.stopGraceMs, log, staged,
       onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),
     });
     active.set(run.id, { runId: run.id, fencingToken, execution });

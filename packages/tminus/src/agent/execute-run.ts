@@ -2,7 +2,7 @@
  * @module Executing one run on this machine: prepare the source, start the process, ship its logs,
  * report its states. Used by the agent and by `launch()` (tminus/direct).
  *
- * States reported: `starting` → `running` → `finished` | `failed` | `stopped`. A failure before the
+ * States reported (the run is `starting` from its ack): `running` → `finished` | `failed` | `stopped`. A failure before the
  * program starts is `failed` at stage `agent` with a message saying what to fix. When the server
  * refuses our writes (another attempt owns the run, or it already ended) the process is killed and
  * nothing more is reported.
@@ -35,6 +35,31 @@ export interface ExecuteRunInput {
   readonly log?: (line: string) => void;
   /** Called once the process has started (the agent journals its process group). */
   readonly onStarted?: (pid: number) => void;
+  /** The source, already being prepared (the agent starts it while its ack is on the way). */
+  readonly staged?: StagedSource;
+}
+
+/** A run's directory and its source being prepared into `<dir>/src`. */
+export interface StagedSource {
+  readonly dir: string;
+  readonly ready: Promise<{ readonly job: JobVersion; readonly commit: string | undefined }>;
+}
+
+/**
+ * Starts preparing a run's source in a fresh directory `<workDir>/<runId>-<random>`. The agent calls
+ * it before its ack is answered, so that unpacking or fetching overlaps the round trip; whoever
+ * calls it removes `dir` if the run never executes.
+ */
+export function stageSource(input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir'>, runId: string): StagedSource {
+  const dir = join(input.workDir, `${runId}-${randomBytes(4).toString('hex')}`);
+  const ready = (async () => {
+    const job = checkRunnable(input.spec, input.job);
+    const download = async (digest: string) => (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
+    const { commit } = await prepareSource({ job, spec: input.spec, cacheDir: input.cacheDir, download }, join(dir, 'src'));
+    return { job, commit };
+  })();
+  ready.catch(() => undefined); // awaited by executeRun, or dropped with the directory
+  return { dir, ready };
 }
 
 export interface RunOutcome {
@@ -80,12 +105,10 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   const shipper = new LogShipper(reporter, lose);
   const system = (text: string) => shipper.push('system', text);
 
-  const start = async (dir: string): Promise<Started | undefined> => {
+  const start = async ({ dir, ready }: StagedSource): Promise<Started | undefined> => {
     // No `starting` report: the ack created the run in `starting`.
-    const job = checkRunnable(spec, input.job);
     const src = join(dir, 'src');
-    const download = async (digest: string) => (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
-    const { commit } = await prepareSource({ job, spec, cacheDir: input.cacheDir, download }, src);
+    const { job, commit } = await ready;
     if (stopping !== undefined) return undefined;
     const config = spec.overrides?.run_config ?? {};
     // Outside the source tree, so the program's own files are exactly the job's.
@@ -155,11 +178,11 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   };
 
   const done = (async (): Promise<RunOutcome> => {
-    const dir = join(input.workDir, `${run.id}-${randomBytes(4).toString('hex')}`);
+    const staged = input.staged ?? stageSource(input, run.id);
     try {
       let started: Started | undefined;
       try {
-        started = await start(dir);
+        started = await start(staged);
       } catch (error) {
         return await failBeforeStart(error);
       }
@@ -169,7 +192,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       await report({ state: 'stopped' });
       return { state: 'stopped', exitCode: null };
     } finally {
-      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
     }
   })();
 

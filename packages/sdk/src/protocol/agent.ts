@@ -39,6 +39,8 @@ export const ClaimRequest = z.object({
   waitMs: z.number().int().min(0).max(60_000).default(25_000),
   /** Runs the agent is already stopping: not reported again as `cancel`. */
   cancelling: z.array(z.string()).default([]),
+  /** How many runs the agent has going. 0: it has nothing to cancel, so the server skips that lookup. */
+  active: z.number().int().min(0).optional(),
 });
 export type ClaimRequest = z.input<typeof ClaimRequest>;
 

@@ -168,7 +168,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       try {
         const { lease, cancel } = await api.request(
           'claim',
-          { params: { id: agent.id }, body: { queues, waitMs: 25_000, cancelling: [...cancelling] } },
+          { params: { id: agent.id }, body: { queues, waitMs: 25_000, cancelling: [...cancelling], active: leases.size } },
           { signal: stopController.signal },
         );
         backoff = 500;

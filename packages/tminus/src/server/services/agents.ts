@@ -83,7 +83,7 @@ export class AgentService {
       request.waitMs,
       async () => {
         const known = new Set(request.cancelling);
-        const cancel = (await this.ctx.store.agentRunIds(agentId, 'stopping')).filter((id) => !known.has(id));
+        const cancel = request.active === 0 ? [] : (await this.ctx.store.agentRunIds(agentId, 'stopping')).filter((id) => !known.has(id));
         if (cancel.length > 0) return { lease: null, cancel };
         const lease = await this.#tryClaim(agentId, queues);
         return lease === undefined ? undefined : { lease, cancel };

@@ -3,12 +3,11 @@
  * (the program's last timestamp → waitUntilFinished resolved), against spawning the same program
  * bare from Node, with a real server process and a real agent process.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type Api, launchAdd } from '@tminus/sdk';
-import { create } from 'tar';
 
+import { codeJob } from './code-job.js';
 import { bareSpawnLatencyMs } from './processes.js';
 import { percentile, round, wallNs } from './stats.js';
 
@@ -16,16 +15,6 @@ export const PROGRAMS = {
   python: ['/usr/bin/python3', '-S', '-c', 'import time;print(time.time_ns(),flush=True);print(time.time_ns(),flush=True)'],
   date: ['/bin/date', '+%s%N'],
 } as const;
-
-async function codeJob(api: Api, dir: string, name: string, argv: readonly string[], salt: string): Promise<string> {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'salt.txt'), salt);
-  const chunks: Buffer[] = [];
-  for await (const c of create({ gzip: true, cwd: dir, portable: true }, ['.']) as AsyncIterable<Buffer>) chunks.push(c);
-  const { digest } = await api.request('uploadBlob', { raw: new Uint8Array(Buffer.concat(chunks)) });
-  const created = await api.request('createJob', { body: { project: 'bench', name, source: { type: 'code', digest, entrypoint: [...argv] } } });
-  return created.job.ref;
-}
 
 async function launchOnce(api: Api, job: string, queue: string) {
   const queued = await launchAdd({ api, job, queueName: queue });
@@ -56,7 +45,7 @@ export interface DispatchResult {
 
 export async function measureDispatch(api: Api, scratch: string, queue: string, program: keyof typeof PROGRAMS, samples: number, coldSamples: number): Promise<DispatchResult> {
   const argv = PROGRAMS[program];
-  const warm = await codeJob(api, join(scratch, program), `dispatch-${program}`, argv, 'warm');
+  const warm = await codeJob(api, join(scratch, program), `dispatch-${program}`, argv, { 'salt.txt': 'warm' });
   await launchOnce(api, warm, queue); // fills the agent's cache
   const spawn: number[] = [];
   const dispatch: number[] = [];
@@ -70,7 +59,7 @@ export async function measureDispatch(api: Api, scratch: string, queue: string, 
   }
   const cold: number[] = [];
   for (let i = 0; i < coldSamples; i++) {
-    const fresh = await codeJob(api, join(scratch, `${program}-cold`), `dispatch-${program}-cold`, argv, `cold-${i}-${Date.now()}`);
+    const fresh = await codeJob(api, join(scratch, `${program}-cold`), `dispatch-${program}-cold`, argv, { 'salt.txt': `cold-${i}-${Date.now()}` });
     cold.push((await launchOnce(api, fresh, queue)).dispatchMs);
   }
   const p = (xs: number[], q: number) => round(percentile(xs, q));

@@ -11,8 +11,9 @@ function throughputLines(label: string, t: ThroughputResult | { skipped: string 
   if ('skipped' in t) return [`  ${label}: skipped (${t.skipped})`];
   const lifecycles = Object.entries(t.lifecycles_per_s).map(([agents, rate]) => `${n(rate)} (${agents} agent${agents === '1' ? '' : 's'})`);
   return [
-    `  ${label}: enqueues/s ${n(t.enqueue_per_s_1_client)} (1 client), ${n(t.enqueue_per_s_16_clients)} (16 clients), ` +
-      `${n(t.enqueue_batched_per_s)} batched (${n(t.batch_size)} per request, ${t.batch_clients} in flight)`,
+    `  ${label}: enqueues/s ${n(t.enqueue_per_s_1_client)} (1 client), ${n(t.enqueue_per_s_16_clients)} (16 clients), batched ` +
+      t.batched.map((b) => `${n(b.per_s)} (${n(b.size)} per request, ${b.clients} in flight)`).join(', ') +
+      (t.repeat > 1 ? `   [each the median of ${t.repeat} runs]` : ''),
     `  ${label}: lifecycles/s (claim → ack → finished) ${lifecycles.join(', ')}`,
     ...('baseline_commits_per_s_8_clients' in t
       ? [`  ${label}: baseline, raw single-row INSERT commits/s with 8 connections: ${n(t.baseline_commits_per_s_8_clients as number)} (a lifecycle needs two)`]

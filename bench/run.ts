@@ -21,9 +21,9 @@ import { measureThroughput, type ThroughputResult } from './throughput.js';
 export type BenchMode = 'smoke' | 'quick' | 'full';
 
 const SIZES = {
-  smoke: { dispatch: 3, cold: 1, throughput: { enqueue: 50, batched: 200, lifecycle: 50 }, agents: [1, 4], pgAgents: [4] },
-  quick: { dispatch: 40, cold: 3, throughput: { enqueue: 2_000, batched: 40_000, lifecycle: 2_000 }, agents: [1, 4, 16], pgAgents: [8] },
-  full: { dispatch: 250, cold: 10, throughput: { enqueue: 10_000, batched: 100_000, lifecycle: 10_000 }, agents: [1, 4, 16], pgAgents: [1, 4, 8, 16] },
+  smoke: { dispatch: 3, cold: 1, throughput: { enqueue: 50, batched: 200, lifecycle: 50, repeat: 1 }, agents: [1, 4], pgAgents: [4] },
+  quick: { dispatch: 40, cold: 3, throughput: { enqueue: 2_000, batched: 40_000, lifecycle: 2_000, repeat: 1 }, agents: [1, 4, 16], pgAgents: [8] },
+  full: { dispatch: 250, cold: 10, throughput: { enqueue: 10_000, batched: 100_000, lifecycle: 10_000, repeat: 3 }, agents: [1, 4, 16], pgAgents: [1, 4, 8, 16] },
 } as const;
 
 export interface BenchResult {

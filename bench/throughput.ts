@@ -4,56 +4,77 @@
  * with N concurrent no-op agents speaking the real HTTP protocol. No process is spawned.
  */
 import { type Api, launchAdd, launchAddBatch } from '@tminus/sdk';
+import { MAX_BATCH_ITEMS } from '@tminus/sdk/protocol';
 
 import { mapPool } from './pool.js';
-import { round } from './stats.js';
+import { percentile, round } from './stats.js';
 
 export interface ThroughputSizes {
   readonly enqueue: number;
   readonly batched: number;
   readonly lifecycle: number;
+  /** Each figure is the median of this many runs (this machine varies by ±20 % from run to run). */
+  readonly repeat: number;
 }
 
 export interface ThroughputResult {
   readonly enqueue_per_s_1_client: number;
   readonly enqueue_per_s_16_clients: number;
-  /** `launchAddBatch` of `batch_size` runs per request, `batch_clients` requests in flight. */
+  /** The better of the batch shapes below. */
   readonly enqueue_batched_per_s: number;
-  readonly batch_size: number;
-  readonly batch_clients: number;
+  /** `launchAddBatch` of `size` runs per request, `clients` requests in flight. */
+  readonly batched: { readonly size: number; readonly clients: number; readonly per_s: number }[];
   /** Keyed by agent count. */
   readonly lifecycles_per_s: Record<string, number>;
+  /** How many runs each figure is the median of. */
+  readonly repeat: number;
 }
 
-export const BATCH = { size: 10_000, clients: 2 } as const;
+/** Large requests, few in flight; and smaller ones, more in flight (what a sweep controller sends). */
+export const BATCH_SHAPES = [{ size: 10_000, clients: 2 }, { size: 1_000, clients: 4 }] as const;
 
 /** `count` workers at once. */
 const pool = <T>(count: number, worker: (index: number) => Promise<T>) => mapPool(count, count, worker);
 
 const perSecond = (count: number, startedMs: number) => round(count / ((performance.now() - startedMs) / 1000), 0);
 
+/** The median of `times` runs of `measure`. */
+async function medianOf(times: number, measure: () => Promise<number>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < times; i++) runs.push(await measure());
+  return percentile(runs, 50);
+}
+
 export async function measureThroughput(api: Api, sizes: ThroughputSizes, agentCounts: readonly number[], label: string): Promise<ThroughputResult> {
   const job = (await api.request('createJob', { body: { project: 'bench', name: 'noop', source: { type: 'image', image: 'noop:1' } } })).job.ref;
-  const queue = async (name: string) => (await api.request('createQueue', { body: { name } })).name;
-  const enq = await queue(`enq-${label}`);
+  let queues = 0;
+  const queue = async (name: string) => (await api.request('createQueue', { body: { name: `${name}-${label}-${queues++}` } })).name;
+  const enq = await queue('enq');
   // Warm-up, untimed: JIT, caches, connection pools.
   await enqueueRate(api, job, enq, Math.min(500, sizes.enqueue), 16);
-  const warm = await queue(`warm-${label}`);
+  const warm = await queue('warm');
   await seed(api, job, warm, 300);
   await lifecycleRate(api, warm, 300, 4);
   const lifecycles: Record<string, number> = {};
   for (const agents of agentCounts) {
-    const name = await queue(`life${agents}-${label}`);
-    await seed(api, job, name, sizes.lifecycle);
-    lifecycles[String(agents)] = await lifecycleRate(api, name, sizes.lifecycle, agents);
+    lifecycles[String(agents)] = await medianOf(sizes.repeat, async () => {
+      const name = await queue(`life${agents}`);
+      await seed(api, job, name, sizes.lifecycle);
+      return lifecycleRate(api, name, sizes.lifecycle, agents);
+    });
+  }
+  const batched = [];
+  for (const shape of BATCH_SHAPES) {
+    const size = Math.min(shape.size, sizes.batched);
+    batched.push({ size, clients: shape.clients, per_s: await medianOf(sizes.repeat, () => batchedRate(api, job, enq, sizes.batched, size, shape.clients)) });
   }
   return {
-    enqueue_per_s_1_client: await enqueueRate(api, job, enq, sizes.enqueue, 1),
-    enqueue_per_s_16_clients: await enqueueRate(api, job, enq, sizes.enqueue, 16),
-    enqueue_batched_per_s: await batchedRate(api, job, enq, sizes.batched),
-    batch_size: Math.min(BATCH.size, sizes.batched),
-    batch_clients: BATCH.clients,
+    enqueue_per_s_1_client: await medianOf(sizes.repeat, () => enqueueRate(api, job, enq, sizes.enqueue, 1)),
+    enqueue_per_s_16_clients: await medianOf(sizes.repeat, () => enqueueRate(api, job, enq, sizes.enqueue, 16)),
+    enqueue_batched_per_s: Math.max(...batched.map((b) => b.per_s)),
+    batched,
     lifecycles_per_s: lifecycles,
+    repeat: sizes.repeat,
   };
 }
 
@@ -67,13 +88,12 @@ export async function enqueueRate(api: Api, job: string, queue: string, total: n
   return perSecond(total, started);
 }
 
-async function batchedRate(api: Api, job: string, queue: string, total: number): Promise<number> {
-  const size = Math.min(BATCH.size, total);
+async function batchedRate(api: Api, job: string, queue: string, total: number, size: number, clients: number): Promise<number> {
   const items = Array.from({ length: size }, () => ({ job, queueName: queue }));
   await launchAddBatch(items, { api }); // warm-up, untimed
   let sent = 0;
   const started = performance.now();
-  await pool(BATCH.clients, async () => {
+  await pool(clients, async () => {
     while (sent < total) {
       sent += size;
       await launchAddBatch(items, { api });
@@ -83,8 +103,8 @@ async function batchedRate(api: Api, job: string, queue: string, total: number):
 }
 
 async function seed(api: Api, job: string, queue: string, total: number): Promise<void> {
-  for (let i = 0; i < total; i += BATCH.size) {
-    await launchAddBatch(Array.from({ length: Math.min(BATCH.size, total - i) }, () => ({ job, queueName: queue })), { api });
+  for (let i = 0; i < total; i += MAX_BATCH_ITEMS) {
+    await launchAddBatch(Array.from({ length: Math.min(MAX_BATCH_ITEMS, total - i) }, () => ({ job, queueName: queue })), { api });
   }
 }
 

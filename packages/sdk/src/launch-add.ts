@@ -76,7 +76,7 @@ export async function launchAddBatch(items: readonly LaunchAddBatchItem[], optio
     const chunk = bodies.slice(start, start + MAX_BATCH_ITEMS);
     const headers = { 'idempotency-key': start === 0 ? key : `${key}:${start}` };
     const { items: stored } = await retryWhileUnavailable(() => api.request('enqueueBatch', { body: { items: chunk } }, { headers }));
-    queued.push(...stored.map((item) => QueuedRun.fromItem(api, item)));
+    queued.push(...stored.map((item) => QueuedRun.fromEnqueued(api, item)));
   }
   return queued;
 }

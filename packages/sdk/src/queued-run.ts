@@ -3,7 +3,7 @@
  */
 import type { Api } from './client.js';
 import { ExecutionError, LaunchError } from './errors.js';
-import type { PendingExplanation, QueueItem, QueueItemState } from './protocol/queue.js';
+import type { EnqueuedItem, PendingExplanation, QueueItem, QueueItemState } from './protocol/queue.js';
 import { isTerminalRunState, type Run } from './protocol/run.js';
 import { longPoll, type WaitOptions } from './wait.js';
 
@@ -42,6 +42,13 @@ export class QueuedRun {
   static async get(api: Api, id: string): Promise<QueuedRun> {
     const item = await api.request('getQueueItem', { params: { id } });
     return QueuedRun.fromItem(api, item);
+  }
+
+  /** @internal A run of a batch enqueue. */
+  static fromEnqueued(api: Api, item: EnqueuedItem): QueuedRun {
+    return new QueuedRun(api, {
+      id: item.id, entity: item.entity, project: item.project, queueName: item.queue, projectQueue: item.projectQueue, priority: item.priority,
+    });
   }
 
   /** @internal */

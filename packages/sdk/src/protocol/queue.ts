@@ -99,6 +99,26 @@ export const EnqueueBatchRequest = z.object({
 });
 export type EnqueueBatchRequest = z.infer<typeof EnqueueBatchRequest>;
 
+/**
+ * What a batch enqueue answers for each run: where it went and under which id — not the whole item
+ * back (10,000 specs echoed cost more to send and check than to store); `getQueueItem` has the rest.
+ */
+export const EnqueuedItem = z.object({
+  id: z.string(),
+  queue: z.string(),
+  /** Entity that owns the queue. */
+  queueEntity: z.string(),
+  /** The run's entity and project. */
+  entity: z.string(),
+  project: z.string(),
+  projectQueue: z.string(),
+  priority: PriorityValue,
+  /** `pending`, unless a retried batch found the item already taken. */
+  state: QueueItemState,
+  warnings: z.array(z.string()),
+});
+export type EnqueuedItem = z.infer<typeof EnqueuedItem>;
+
 /** Why a queued run is still pending (W&B users' most frequent question). */
 export const PendingExplanation = z.object({
   state: QueueItemState,

@@ -20,7 +20,7 @@ import {
 } from './agent.js';
 import { page } from './common.js';
 import { CreateJobRequest, CreateJobResponse, JobSummary, JobVersion, UploadBlobResponse } from './job.js';
-import { CreateQueueRequest, EnqueueBatchRequest, EnqueueRequest, PendingExplanation, Queue, QueueItem, QueueItemState } from './queue.js';
+import { CreateQueueRequest, EnqueueBatchRequest, EnqueuedItem, EnqueueRequest, PendingExplanation, Queue, QueueItem, QueueItemState } from './queue.js';
 import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -136,7 +136,7 @@ export const routes = {
     path: '/queue-items/batch',
     summary: 'Push many launch specs in one request, all or none (launchAddBatch); item i of a retried batch with the same Idempotency-Key returns the first item i',
     body: EnqueueBatchRequest,
-    response: z.object({ items: z.array(QueueItem) }),
+    response: z.object({ items: z.array(EnqueuedItem) }),
   },
   getQueueItem: {
     method: 'GET',

@@ -30,7 +30,12 @@ export function createHandlers(s: Services): Handlers {
     },
     explainQueueItem: ({ params }) => s.items.explain(params.id),
     enqueue: ({ body }, { auth, idempotencyKey }) => s.enqueue.enqueue(auth, body, idempotencyKey),
-    enqueueBatch: async ({ body }, { auth, idempotencyKey }) => ({ items: await s.enqueue.enqueueMany(auth, body.items, idempotencyKey) }),
+    enqueueBatch: async ({ body }, { auth, idempotencyKey }) => ({
+      items: (await s.enqueue.enqueueMany(auth, body.items, idempotencyKey)).map((i) => ({
+        id: i.id, queue: i.queue, queueEntity: i.entity, entity: i.spec.entity ?? i.entity, project: i.spec.project ?? '',
+        projectQueue: i.projectQueue, priority: i.priority, state: i.state, warnings: i.warnings,
+      })),
+    }),
     getQueueItem: ({ params, query }, { signal }) =>
       query.waitFor === undefined || query.waitMs === 0 ? s.items.get(params.id) : s.items.waitStarted(params.id, query.waitMs, signal),
     deleteQueueItem: async ({ params }) => ({ deleted: await s.items.delete(params.id) }),

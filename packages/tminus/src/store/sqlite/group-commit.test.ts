@@ -2,7 +2,7 @@
  * GroupCommit on a real SQLite file. Power loss cannot be staged here, so the fsync is the one seam:
  * a held fsync (the real one, called when the test releases it) shows what waits for the disk.
  */
-import { fsync, mkdtempSync, rmSync } from 'node:fs';
+import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,8 +30,8 @@ describe('GroupCommit with a held fsync (the disk is the boundary)', () => {
     gc = new GroupCommit(db, {
       fsync: ((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
         syncs++;
-        held.push(() => fsync(fd, done));
-      }) as typeof fsync,
+        held.push(() => fdatasync(fd, done));
+      }) as typeof fdatasync,
     });
   });
   afterEach(() => {

@@ -17,7 +17,7 @@
  * Reads run at once on the same connection, so they may see writes not yet on disk: `durable()` is
  * the barrier to pass before handing such a read out.
  */
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 
 import type Database from 'better-sqlite3';
 
@@ -45,11 +45,14 @@ export class GroupCommit {
   /** Waiters of the fsync in flight, if one is. */
   #syncing: Waiter[] | undefined;
 
-  readonly #fsync: typeof fsync;
+  readonly #fsync: typeof fdatasync;
 
-  /** @param options.fsync the asynchronous fsync (tests slow it down to watch the ordering). */
-  constructor(db: Database.Database, options: { fsync?: typeof fsync } = {}) {
-    this.#fsync = options.fsync ?? fsync;
+  /**
+   * @param options.fsync the asynchronous sync (tests slow it down to watch the ordering). `fdatasync`,
+   * as SQLite itself uses on Linux: the data and the file size, not the timestamps.
+   */
+  constructor(db: Database.Database, options: { fsync?: typeof fdatasync } = {}) {
+    this.#fsync = options.fsync ?? fdatasync;
     this.#db = db;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
@@ -103,7 +106,7 @@ export class GroupCommit {
     this.#committed = [];
     try {
       const fd = this.#wal();
-      if (fd !== undefined) fsyncSync(fd);
+      if (fd !== undefined) fdatasyncSync(fd);
     } catch (error) {
       this.#fail(waiters, error);
       throw error;

@@ -49,6 +49,10 @@ export interface RunRow {
   failure: string | null; summary: string; agent_id: string | null; attempt: number; source_commit: string | null;
   created_at: number; started_at: number | null; finished_at: number | null; seq: number;
 }
+/** Rows as stored, before the queue's name (which both adapters cache) is added. */
+export type BareItemRow = Omit<ItemRow, 'queue_name' | 'queue_entity'>;
+export type BareRunRow = Omit<RunRow, 'queue_name'> & { queue_id: string | null };
+
 export function toRun(r: RunRow): Run {
   return {
     id: r.id, entity: r.entity, project: r.project, name: r.name, state: r.state, queueItemId: r.queue_item_id,

@@ -277,7 +277,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(stopped).toMatchObject({ state: 'stopped', failure: { stage: 'run', message: 'cancelled' }, finishedAt: new Date(9_000).toISOString() });
       expect(await store.transitionRun('nope', ['pending'], { state: 'stopped' })).toBeUndefined();
       // Unfenced, but the owner's token is untouched: the agent can still report.
-      expect((await store.updateRun('a', 'tk', { exitCode: 143 })).exitCode).toBe(143);
+      expect((await store.updateRun('a', 'tk', { exitCode: 143 }))?.exitCode).toBe(143);
     });
 
     it('runs: fenced updates, transitions, newest-first pages', async () => {
@@ -370,6 +370,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await expect(store.ackItem('i', 'old', newRun('r', 'old'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
     });
 
+    it('updateRun with ifState is a compare-and-set on the state; start and finish times are set once', async () => {
+      await store.createRun(newRun('c', 'tk', { state: 'starting' }));
+      // Decided from a stale view (the run is starting, not running): nothing changes.
+      expect(await store.updateRun('c', 'tk', { state: 'finished', exitCode: 0 }, 'running')).toBeUndefined();
+      expect(await store.getRun('c')).toMatchObject({ state: 'starting', exitCode: null });
+      // The fence is checked first: a stale token is refused whatever the state.
+      await expect(store.updateRun('c', 'old', { state: 'running' }, 'starting')).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.updateRun('gone', 'tk', { state: 'running' }, 'starting')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const running = await store.updateRun('c', 'tk', { state: 'running', startedAt: 1_000 }, 'starting');
+      expect(running).toMatchObject({ state: 'running', startedAt: new Date(1_000).toISOString() });
+      const again = await store.updateRun('c', 'tk', { state: 'running', startedAt: 2_000 }, 'running');
+      expect(again?.startedAt).toBe(new Date(1_000).toISOString());
+      const done = await store.updateRun('c', 'tk', { state: 'finished', exitCode: 0, finishedAt: 3_000 }, 'running');
+      expect(done).toMatchObject({ state: 'finished', exitCode: 0, finishedAt: new Date(3_000).toISOString() });
+      expect((await store.updateRun('c', 'tk', { state: 'finished', finishedAt: 4_000 }, 'finished'))?.finishedAt).toBe(new Date(3_000).toISOString());
+    });
+
     const leasedRun = async (maxAttempts: number) => {
       const t = now();
       await store.createQueue({ id: 'q_q', entity: 'e', name: 'q', resource: 'local-process', config: {}, templateVariables: {}, prioritization: true, maxAttempts, createdAt: new Date(t).toISOString(), createdAtMs: t });
@@ -427,6 +444,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       }));
       expect(got.length).toBe(200);
       expect(new Set(got)).toEqual(new Set(Array.from({ length: 200 }, (_, k) => `i${k}`)));
+    });
+
+    it('concurrent claims, acks and reports (which a store may batch) each get their own answer', async () => {
+      await queue();
+      for (let k = 0; k < 30; k++) await store.enqueue(item(`i${k}`, k % 3));
+      const claims = await Promise.all(Array.from({ length: 32 }, (_, k) => claim(`ag${k}`, `tk${k}`)));
+      const leased = claims.filter((c) => c !== undefined);
+      expect(leased.length).toBe(30);
+      expect(new Set(leased.map((c) => c.id)).size).toBe(30);
+      // The first callers got the head of the queue: every priority-0 item went to one of them.
+      const firstTen = new Set(claims.slice(0, 10).map((c) => c?.priority));
+      expect(firstTen).toEqual(new Set([0]));
+      const byItem = new Map(claims.flatMap((c, k) => (c === undefined ? [] : [[c.id, k] as const])));
+      // One ack among them is refused (wrong token) and one names a taken run id: only those fail.
+      await store.createRun(newRun('taken'));
+      const acks = await Promise.allSettled([...byItem].map(([id, k]) =>
+        store.ackItem(id, k === 3 ? 'wrong' : `tk${k}`, newRun(k === 4 ? 'taken' : `r${k}`, `tk${k}`, { queueItemId: id, queueId: 'q_q', state: 'starting' }))));
+      const refused = acks.flatMap((a, i) => (a.status === 'rejected' ? [[[...byItem.values()][i], (a.reason as { code: string }).code]] : []));
+      expect(refused.sort()).toEqual([[3, 'STALE_TOKEN'], [4, 'CONFLICT']]);
+      const runs = acks.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+      expect(runs.map((r) => r.id).sort()).toEqual([...byItem.values()].filter((k) => k !== 3 && k !== 4).map((k) => `r${k}`).sort());
+      for (const r of runs) expect(r).toMatchObject({ state: 'starting', agentId: `ag${r.id.slice(1)}`, queue: 'q' });
+      // Reports: each run gets its own exit code; a stale one changes nothing.
+      const reports = await Promise.all(runs.map((r) => store.updateRun(r.id, `tk${r.id.slice(1)}`, { state: 'finished', exitCode: Number(r.id.slice(1)), finishedAt: 9 }, 'starting')));
+      expect(reports.map((r) => r?.exitCode)).toEqual(runs.map((r) => Number(r.id.slice(1))));
+      const again = await Promise.all(runs.slice(0, 5).map((r) => store.updateRun(r.id, `tk${r.id.slice(1)}`, { state: 'failed' }, 'starting')));
+      expect(again).toEqual([undefined, undefined, undefined, undefined, undefined]);
+      expect((await store.listRuns({ state: 'finished', limit: 100 })).items.length).toBe(runs.length);
     });
   });
 }

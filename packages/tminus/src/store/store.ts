@@ -91,7 +91,9 @@ export interface RunPatch {
   readonly failure?: RunFailure;
   readonly sourceCommit?: string;
   readonly config?: JsonObject;
+  /** Fills a null `startedAt` only: a run's start time, once known, never moves. */
   readonly startedAt?: number;
+  /** Fills a null `finishedAt` only (a terminal state is final). */
   readonly finishedAt?: number;
 }
 
@@ -232,8 +234,12 @@ export interface Store {
   createRun(run: NewRun): Promise<Run>;
   getRun(id: string): Promise<Run | undefined>;
   listRuns(filter: RunListFilter): Promise<{ items: Run[]; nextCursor: string | null }>;
-  /** Fenced update. Throws `STALE_TOKEN` if the token does not own the run. */
-  updateRun(id: string, fencingToken: string, patch: RunPatch): Promise<Run>;
+  /**
+   * Fenced update. Throws `NOT_FOUND`, or `STALE_TOKEN` if the token does not own the run. With
+   * `ifState`, a compare-and-set: changes nothing and resolves `undefined` when the run is in another
+   * state (the caller decided the change from a stale view; it reads the run and decides again).
+   */
+  updateRun(id: string, fencingToken: string, patch: RunPatch, ifState?: RunState): Promise<Run | undefined>;
   /** Unfenced state change for user actions (cancel): only if the run is in one of `from`. */
   transitionRun(id: string, from: readonly RunState[], patch: RunPatch): Promise<Run | undefined>;
   /** Runs of an agent whose token matches, for heartbeat answers. */

@@ -1,4 +1,4 @@
-import type { QueueItem } from '@tminus/sdk/protocol';
+import type { QueueItem, RunState } from '@tminus/sdk/protocol';
 
 import { BoundedMap } from '../../lib/bounded-map.js';
 import type { Store } from '../../store/store.js';
@@ -32,6 +32,10 @@ export function createServices(ctx: ServiceContext): Services {
   // Items this replica just leased, by id: the ack that follows needs the item, which cannot have
   // changed since (spec, entity and queue are fixed at enqueue), so it is not read again.
   const leased = new BoundedMap<string, QueueItem>(10_000);
+  // The state of each run in flight as this replica last wrote it (created by an ack, changed by a
+  // report): an agent's next report is decided from it without reading the run first. Only a
+  // starting point — each write is a compare-and-set on the state it assumed (RunService.updateStatus).
+  const written = new BoundedMap<string, RunState>(10_000);
   return {
     store: ctx.store,
     blobs: ctx.blobs,
@@ -39,8 +43,8 @@ export function createServices(ctx: ServiceContext): Services {
     jobs,
     queues,
     enqueue,
-    items: new ItemService(ctx, leased),
-    runs: new RunService(ctx, enqueue, jobs),
+    items: new ItemService(ctx, leased, written),
+    runs: new RunService(ctx, enqueue, jobs, written),
     agents: new AgentService(ctx, queues, jobs, leased),
   };
 }

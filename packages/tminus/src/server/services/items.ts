@@ -1,5 +1,5 @@
 import { LaunchError } from '@tminus/sdk';
-import type { FailureStage, PendingExplanation, QueueItem, Run } from '@tminus/sdk/protocol';
+import type { FailureStage, PendingExplanation, QueueItem, Run, RunState } from '@tminus/sdk/protocol';
 
 import { topics } from '../notifier.js';
 import type { ServiceContext } from './context.js';
@@ -10,6 +10,8 @@ export class ItemService {
     private readonly ctx: ServiceContext,
     /** Items this replica leased, as they were leased (see services/index.ts). */
     private readonly leased: Map<string, QueueItem> = new Map(),
+    /** The state of each run as this replica last wrote it: the ack records the run it creates. */
+    private readonly written: Map<string, RunState> = new Map(),
   ) {}
 
   async get(id: string): Promise<QueueItem> {
@@ -88,6 +90,7 @@ export class ItemService {
       now,
     });
     this.leased.delete(itemId);
+    this.written.set(run.id, run.state);
     this.ctx.notifier.notify(topics.item(itemId));
     this.ctx.notifier.notify(topics.run(runId));
     return run;

@@ -5,6 +5,7 @@ import {
   type LaunchSpec,
   type LogPage,
   type Run,
+  type RunState,
   type RunStatusUpdate,
 } from '@tminus/sdk/protocol';
 
@@ -23,6 +24,8 @@ export class RunService {
     private readonly ctx: ServiceContext,
     private readonly enqueue: EnqueueService,
     private readonly jobs: JobService,
+    /** The state of each run as this replica last wrote it (see services/index.ts). */
+    private readonly written: Map<string, RunState> = new Map(),
   ) {}
 
   async get(id: string): Promise<Run> {
@@ -47,32 +50,55 @@ export class RunService {
     return this.ctx.store.listRuns(filter);
   }
 
+  /**
+   * An agent's report: the state change is decided from the run as last seen and written as a
+   * compare-and-set on that state, so the common report is one store write (no read first); a run
+   * changed meanwhile (a cancel, another replica) is read and the report decided again.
+   */
   async updateStatus(id: string, update: RunStatusUpdate): Promise<Run> {
-    const current = await this.get(id);
-    let state = update.state;
-    // A run the user is stopping stays `stopping` until the agent reports how it ended.
-    if (current.state === 'stopping' && (state === 'running' || state === 'starting')) state = 'stopping';
-    if (!canTransition(current.state, state)) {
-      throw new LaunchError('CONFLICT', `Run ${id} is ${current.state}; it cannot become ${state}`, { details: { from: current.state, to: state } });
-    }
-    const now = this.ctx.now();
+    let current = this.written.get(id) ?? (await this.get(id)).state;
+    // Refused before anything is written (the lines included).
+    let patch = this.#reportPatch(id, current, update);
     if (update.lines !== undefined && update.lines.length > 0) {
-      await this.ctx.store.appendLogs(id, update.fencingToken, update.lines, now);
+      await this.ctx.store.appendLogs(id, update.fencingToken, update.lines, this.ctx.now());
       this.ctx.notifier.notify(topics.logs(id));
     }
-    const patch: RunPatch = {
+    for (;;) {
+      const run = await this.ctx.store.updateRun(id, update.fencingToken, patch, current);
+      if (run !== undefined) {
+        this.#remember(run);
+        this.ctx.notifier.notify(topics.run(id));
+        if (isTerminalRunState(run.state)) this.ctx.notifier.notify(topics.logs(id));
+        return run;
+      }
+      current = (await this.get(id)).state;
+      patch = this.#reportPatch(id, current, update);
+    }
+  }
+
+  #reportPatch(id: string, current: RunState, update: RunStatusUpdate): RunPatch {
+    let state = update.state;
+    // A run the user is stopping stays `stopping` until the agent reports how it ended.
+    if (current === 'stopping' && (state === 'running' || state === 'starting')) state = 'stopping';
+    if (!canTransition(current, state)) {
+      throw new LaunchError('CONFLICT', `Run ${id} is ${current}; it cannot become ${state}`, { details: { from: current, to: state } });
+    }
+    const now = this.ctx.now();
+    return {
       state,
       ...(update.exitCode === undefined ? {} : { exitCode: update.exitCode }),
       ...(update.failure === undefined ? {} : { failure: update.failure }),
       ...(update.sourceCommit === undefined ? {} : { sourceCommit: update.sourceCommit }),
       ...(update.config === undefined ? {} : { config: update.config }),
-      ...(state === 'running' && current.startedAt === null ? { startedAt: now } : {}),
-      ...(isTerminalRunState(state) && !isTerminalRunState(current.state) ? { finishedAt: now } : {}),
+      ...(state === 'running' ? { startedAt: now } : {}),
+      ...(isTerminalRunState(state) ? { finishedAt: now } : {}),
     };
-    const run = await this.ctx.store.updateRun(id, update.fencingToken, patch);
-    this.ctx.notifier.notify(topics.run(id));
-    if (isTerminalRunState(run.state)) this.ctx.notifier.notify(topics.logs(id));
-    return run;
+  }
+
+  /** Runs in flight are remembered as last written here; finished ones are not reported on again. */
+  #remember(run: Run): void {
+    if (isTerminalRunState(run.state)) this.written.delete(run.id);
+    else this.written.set(run.id, run.state);
   }
 
   /** Idempotent: a pending/starting/running run goes `stopping`; the agent then ends it `stopped`. */

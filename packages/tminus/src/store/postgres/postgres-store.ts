@@ -7,18 +7,20 @@ import { LaunchError } from '@tminus/sdk';
 import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
 import pg from 'pg';
 
-import { type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow, pendingItem, toAgent, toItem, toJobVersion, toQueue, toRun } from '../rows.js';
+import { type AgentRow, type BareItemRow, type BareRunRow, type ItemRow, type JobRow, type QueueRow, type RunRow, pendingItem, toAgent, toItem, toJobVersion, toQueue, toRun } from '../rows.js';
 import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../store.js';
 import { createPgBlobStore } from './pg-blob-store.js';
 import { staleToken } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { Batcher } from '../../lib/batcher.js';
+import { createHotWrites } from './hot-writes.js';
+import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
 const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
 const MIGRATION_LOCK = 7_447_001;
 const CHANNEL = 'tminus_changes';
 
-type Db = pg.Pool | pg.PoolClient;
 
 function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
   return oid === 20 ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown);
@@ -39,20 +41,28 @@ export async function openPostgresStore(options: { connectionString: string; sch
   // Writes whose loss in a crash is harmless commit without waiting for the WAL flush: claims (a lost
   // lease leaves the item pending, and the agent's durable, fenced ack is refused), signs of life, and
   // notifications. Everything else commits synchronously on `pool`.
-  const lazy = newPool(['-c synchronous_commit=off'], 4);
+  // The batched hot writes (hot-writes.ts) read their rows from arrays (`unnest`), whose length the
+  // planner cannot know ahead: left to choose, PostgreSQL re-plans them at every execution (2–4× the
+  // CPU of running them). Their plans do not depend on the values, so their connections always use
+  // the generic plan, made once per connection — possibly while a table is still empty, when a
+  // sequential scan looks cheapest and would then stay for good. Every hot statement is a keyed
+  // lookup, so sequential scans are ruled out there. Other statements (optional filters) keep
+  // per-value plans on `pool`.
+  const generic = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
+  const lazy = newPool(['-c synchronous_commit=off', generic], 4);
+  const hotPool = newPool([generic], 4);
+  const pools = [pool, lazy, hotPool];
   try {
     await pool.query('SELECT 1');
   } catch (error) {
-    await pool.end();
-    await lazy.end();
+    await Promise.all(pools.map((p) => p.end()));
     throw new LaunchError('UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, {
       hint: 'Check the --database / TMINUS_DATABASE_URL connection string and that the server is running.',
     });
   }
-  const rows = async <T>(db: Db, text: string, params: unknown[] = []) => (await db.query(text, params)).rows as T[];
-  const one = async <T>(db: Db, text: string, params: unknown[] = []) => (await rows<T>(db, text, params))[0];
-  const count = async (db: Db, text: string, params: unknown[] = []) => (await db.query(text, params)).rowCount ?? 0;
-  const j = (value: unknown) => JSON.stringify(value ?? null);
+  const queries = createQueries();
+  const { rows, one, count, exec } = queries;
+  const j = jsonText;
   const tx = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
     try {
@@ -77,7 +87,6 @@ export async function openPostgresStore(options: { connectionString: string; sch
   /** A statement that returns `runs` rows as `changed`, answered as wire runs (queue name joined). */
   const runsOf = async (db: Db, changing: string, params: unknown[], before = '') =>
     (await rows<RunRow>(db, `WITH ${before}changed AS (${changing} RETURNING *) SELECT changed.*, q.name AS queue_name FROM changed LEFT JOIN queues q ON q.id = changed.queue_id`, params)).map(toRun);
-  const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
   const RUN_INSERT = `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)`;
   const runConflict = (id: string) => new LaunchError('CONFLICT', `A run with id "${id}" exists already`, { hint: 'Choose another run id.' });
   const insertRun = async (db: Db, r: NewRun) => {
@@ -90,9 +99,10 @@ export async function openPostgresStore(options: { connectionString: string; sch
     }
   };
   const appendLog = async (db: Db, runId: string, stream: string, text: string, now: number) => {
-    await db.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`, [runId, stream, text, now]);
+    await exec(db, `INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`, [runId, stream, text, now]);
   };
 
+  const hot = createHotWrites(hotPool, lazy, queries);
   // Queues are never renamed or deleted (the port has no such method): their names can be cached.
   const queueNames = new Map<string, { name: string; entity: string }>();
   const queueRef = async (id: string) => {
@@ -103,6 +113,12 @@ export async function openPostgresStore(options: { connectionString: string; sch
     }
     return ref;
   };
+
+  const itemOf = async (r: BareItemRow) => {
+    const q = await queueRef(r.queue_id);
+    return toItem({ ...r, queue_name: q?.name ?? '', queue_entity: q?.entity ?? '' });
+  };
+  const runOf = async (r: BareRunRow) => toRun({ ...r, queue_name: r.queue_id === null ? null : ((await queueRef(r.queue_id))?.name ?? null) });
 
   /**
    * All items in one statement (atomic without a transaction): rows in input order (so `seq` keeps
@@ -136,16 +152,21 @@ export async function openPostgresStore(options: { connectionString: string; sch
       : { item: toItem(byKey.get(i.idempotencyKey ?? '')!), existed: true });
   };
 
+  // Topics published in one turn of the event loop go out in one statement (one commit), and while
+  // one such statement is in flight the next turns' topics wait and go out together after it.
   const outgoing = new Set<string>();
+  const notifier = new Batcher<readonly string[], void>(async (batches) => {
+    await exec(lazy, 'SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t', [CHANNEL, batches.flat()]).catch(() => undefined);
+    return batches.map(() => undefined);
+  }, 1);
   const changes: ChangeFeed = {
     backstopMs: 2_000,
     publish(topic) {
-      // Topics published in one turn of the event loop go out in one statement (one commit).
       if (outgoing.size === 0) {
         setImmediate(() => {
           const topics = [...outgoing];
           outgoing.clear();
-          lazy.query('SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t', [CHANNEL, topics]).catch(() => undefined);
+          void notifier.call(topics);
         });
       }
       outgoing.add(topic);
@@ -179,7 +200,7 @@ export async function openPostgresStore(options: { connectionString: string; sch
       });
     },
     async close() {
-      await Promise.all([pool.end(), lazy.end()]);
+      await Promise.all(pools.map((p) => p.end()));
     },
 
     async countApiKeys() {
@@ -272,24 +293,15 @@ export async function openPostgresStore(options: { connectionString: string; sch
       return (await one(pool, `SELECT 1 FROM queue_items WHERE id = $1`, [id])) === undefined ? 'not_found' : 'not_pending';
     },
     async claim(c) {
-      const r = await one<ItemRow>(lazy,
-        `WITH leased AS (UPDATE queue_items SET state = 'leased', agent_id = $1, fencing_token = $2, lease_expires_at = $3
-           WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = $4 AND state = 'pending' ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-           RETURNING *)
-         SELECT leased.*, q.name AS queue_name, q.entity AS queue_entity FROM leased JOIN queues q ON q.id = leased.queue_id`,
-        [c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId]);
-      return r && toItem(r);
+      const r = await hot.claim(c);
+      return r && itemOf(r);
     },
     async ackItem(itemId, token, newRun) {
       // The common case — a first ack of a fresh item — in one statement; the rest (a retry's next
       // attempt, a repeated ack, refusals) below.
       try {
-        const [created] = await runsOf(pool,
-          `${RUN_INSERT} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', coalesce($11, item.agent_id), $12, $13, $14, $14 FROM item`,
-          [newRun.id, newRun.entity, newRun.project, newRun.name, newRun.state, newRun.queueItemId, newRun.queueId, newRun.job, j(newRun.spec), j(newRun.config),
-            newRun.agentId, token, newRun.leaseExpiresAt, newRun.now, itemId],
-          `item AS (UPDATE queue_items SET state = 'claimed', run_id = $1 WHERE id = $15 AND state = 'leased' AND fencing_token = $12 AND run_id IS NULL RETURNING agent_id), `);
-        if (created !== undefined) return created;
+        const created = await hot.firstAck({ itemId, token, run: newRun });
+        if (created !== undefined) return runOf(created);
       } catch (error) {
         if (isUniqueViolation(error)) throw runConflict(newRun.id);
         throw error;
@@ -384,18 +396,17 @@ export async function openPostgresStore(options: { connectionString: string; sch
       const page = list.slice(0, f.limit);
       return { items: page.map(toRun), nextCursor: list.length > f.limit ? String(page.at(-1)!.seq) : null };
     },
-    async updateRun(id, token, p) {
-      const [run] = await runsOf(pool,
-        `UPDATE runs SET state = coalesce($1, state), exit_code = coalesce($2, exit_code), failure = coalesce($3, failure), source_commit = coalesce($4, source_commit),
-           config = coalesce($5, config), started_at = coalesce($6, started_at), finished_at = coalesce($7, finished_at) WHERE id = $8 AND fencing_token = $9`,
-        [p.state ?? null, p.exitCode ?? null, p.failure ? j(p.failure) : null, p.sourceCommit ?? null, p.config ? j(p.config) : null, p.startedAt ?? null, p.finishedAt ?? null, id, token]);
-      if (run !== undefined) return run;
-      if ((await runById(pool, id)) === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
-      throw staleToken(`Run ${id}`);
+    async updateRun(id, token, patch, ifState) {
+      const run = await hot.fencedUpdate({ id, token, patch, ifState });
+      if (run !== undefined) return runOf(run);
+      const current = await one<{ fencing_token: string }>(pool, `SELECT fencing_token FROM runs WHERE id = $1`, [id]);
+      if (current === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+      if (current.fencing_token !== token) throw staleToken(`Run ${id}`);
+      return undefined; // In another state than `ifState`.
     },
     async transitionRun(id, from, p) {
       const changed = await count(pool,
-        `UPDATE runs SET state = coalesce($1, state), failure = coalesce($2, failure), finished_at = coalesce($3, finished_at) WHERE id = $4 AND state = ANY($5::text[])`,
+        `UPDATE runs SET state = coalesce($1, state), failure = coalesce($2, failure), finished_at = coalesce(finished_at, $3) WHERE id = $4 AND state = ANY($5::text[])`,
         [p.state ?? null, p.failure ? j(p.failure) : null, p.finishedAt ?? null, id, [...from]]);
       return changed === 0 ? undefined : toRun((await runById(pool, id))!);
     },
@@ -420,7 +431,7 @@ export async function openPostgresStore(options: { connectionString: string; sch
         }
         const start = (await one<{ n: number | null }>(c, `SELECT max(seq) AS n FROM run_logs WHERE run_id = $1`, [runId]))!.n ?? -1;
         if (lines.length > 0) {
-          await c.query(`INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, $2::bigint + n, s, t, $3 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS x(s, t, n)`,
+          await exec(c, `INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, $2::bigint + n, s, t, $3 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS x(s, t, n)`,
             [runId, start, now, lines.map((l) => l.stream), lines.map((l) => l.text)]);
         }
         return start + 1 + lines.length;
@@ -445,11 +456,11 @@ export async function openPostgresStore(options: { connectionString: string; sch
       return (await rows<AgentRow>(pool, `SELECT * FROM agents WHERE entity = $1 ORDER BY created_at`, [entity])).map(toAgent);
     },
     async heartbeatAgent(id, status, running, now) {
-      await pool.query(`UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3 WHERE id = $4`, [status, running, now, id]);
+      await exec(pool, `UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3 WHERE id = $4`, [status, running, now, id]);
     },
     async touchAgent(id, now) {
       // Never moves the time back (another replica may have written a later beat).
-      await lazy.query(`UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`, [now, id]);
+      await exec(lazy, `UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`, [now, id]);
     },
   };
 }

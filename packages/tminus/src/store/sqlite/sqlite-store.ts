@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 import { staleToken } from '../errors.js';
 import {
-  type AgentRow, type ItemRow, type JobRow, type QueueRow, type RunRow,
+  type AgentRow, type BareItemRow, type BareRunRow, type JobRow, type QueueRow,
   pendingItem, toAgent, toItem, toJobVersion, toQueue, toRun,
 } from '../rows.js';
 import type { NewQueueItem, NewRun, RunPatch, Store } from '../store.js';
@@ -25,13 +25,10 @@ export interface SqliteStoreOptions {
   readonly path: string;
 }
 
-type BareItemRow = Omit<ItemRow, 'queue_name' | 'queue_entity'>;
-type BareRunRow = Omit<RunRow, 'queue_name'> & { queue_id: string | null };
-
 /** `RunPatch` as one SET clause: absent fields keep their value. Shared by fenced and unfenced updates. */
 const PATCH_SET = `state = coalesce(?, state), exit_code = coalesce(?, exit_code), failure = coalesce(?, failure),
-  source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(?, started_at),
-  finished_at = coalesce(?, finished_at)`;
+  source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(started_at, ?),
+  finished_at = coalesce(finished_at, ?)`;
 const j = (value: unknown) => JSON.stringify(value ?? null);
 const patchArgs = (p: RunPatch) => [
   p.state ?? null, p.exitCode ?? null, p.failure === undefined ? null : j(p.failure), p.sourceCommit ?? null,
@@ -324,11 +321,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         const page = rows.slice(0, f.limit);
         return { items: page.map(runOf), nextCursor: rows.length > f.limit ? String(page.at(-1)!.seq) : null };
       }),
-    updateRun: (id, token, p) =>
+    updateRun: (id, token, p, ifState) =>
       write(() => {
-        const r = get<BareRunRow>(`UPDATE runs SET ${PATCH_SET} WHERE id = ? AND fencing_token = ? RETURNING *`, ...patchArgs(p), id, token);
-        if (r === undefined) throw runRefused(id);
-        return runOf(r);
+        const r = get<BareRunRow>(`UPDATE runs SET ${PATCH_SET} WHERE id = ? AND fencing_token = ? AND coalesce(?, state) = state RETURNING *`,
+          ...patchArgs(p), id, token, ifState ?? null);
+        if (r !== undefined) return runOf(r);
+        if (ifState !== undefined && get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, id, token) !== undefined) return undefined;
+        throw runRefused(id);
       }),
     transitionRun: (id, from, p) =>
       write(() => {

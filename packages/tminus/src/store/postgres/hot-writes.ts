@@ -1,0 +1,133 @@
+/**
+ * @module The PostgreSQL adapter's three writes of every run — the claim, the first ack and the
+ * agent's fenced status reports — batched across concurrent requests (lib/batcher.ts): with many
+ * agents one statement and one commit serve several of them, where each used to cost a round trip,
+ * a transaction and (for acks and reports) a WAL flush of its own. A call that the batched statement
+ * does not answer resolves `undefined`, and postgres-store.ts decides it alone (refusals, a retry's
+ * next attempt, a repeated ack).
+ */
+import type pg from 'pg';
+
+import { BoundedMap } from '../../lib/bounded-map.js';
+import { Batcher } from '../../lib/batcher.js';
+import type { BareItemRow, BareRunRow } from '../rows.js';
+import type { ClaimParams, NewRun, RunPatch } from '../store.js';
+import { jsonText as j, type Queries } from './pg-queries.js';
+import type { RunState } from '@tminus/sdk/protocol';
+
+/**
+ * Batches in flight at once, per kind of write (and per queue for claims). One: everything that
+ * arrives meanwhile goes in the next batch. Measured with 8 and 16 agents (docs/benchmarks.md), 1
+ * beat 2, 3, 4 and 8: the database's work per call, not the wait for a turn, limits throughput here.
+ */
+const CONCURRENCY = 1;
+
+const CLAIM = `
+  WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(agent_id, token, lease_expires_at, ord)),
+  picked AS (
+    SELECT seq, row_number() OVER (ORDER BY priority, seq) AS ord FROM (
+      SELECT seq, priority FROM queue_items WHERE queue_id = $4 AND state = 'pending' ORDER BY priority, seq LIMIT $5 FOR UPDATE SKIP LOCKED) s)
+  UPDATE queue_items i SET state = 'leased', agent_id = req.agent_id, fencing_token = req.token, lease_expires_at = req.lease_expires_at
+  FROM picked JOIN req ON req.ord = picked.ord WHERE i.seq = picked.seq
+  RETURNING i.*, req.ord`;
+
+const FIRST_ACK = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                         $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+      WITH ORDINALITY AS t(item_id, token, id, entity, project, name, state, queue_id, job, spec, config, agent_id, lease_expires_at, now, ord)),
+  item AS (
+    UPDATE queue_items q SET state = 'claimed', run_id = input.id FROM input
+    WHERE q.id = input.item_id AND q.state = 'leased' AND q.fencing_token = input.token AND q.run_id IS NULL
+    RETURNING q.id AS item_id, q.agent_id)
+  INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
+  SELECT input.id, input.entity, input.project, input.name, input.state, input.item_id, input.queue_id, input.job, input.spec, input.config, '{}',
+         coalesce(input.agent_id, item.agent_id), input.token, input.lease_expires_at, input.now, input.now
+  FROM input JOIN item USING (item_id) ORDER BY input.ord
+  RETURNING *`;
+
+/** `RunPatch` per row; absent fields keep their value, start and finish times only fill a null. */
+const FENCED_UPDATE = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
+      AS t(id, token, if_state, state, exit_code, failure, source_commit, config, started_at, finished_at))
+  UPDATE runs r SET state = coalesce(input.state, r.state), exit_code = coalesce(input.exit_code, r.exit_code),
+    failure = coalesce(input.failure, r.failure), source_commit = coalesce(input.source_commit, r.source_commit),
+    config = coalesce(input.config, r.config), started_at = coalesce(r.started_at, input.started_at), finished_at = coalesce(r.finished_at, input.finished_at)
+  FROM input WHERE r.id = input.id AND r.fencing_token = input.token AND coalesce(input.if_state, r.state) = r.state
+  RETURNING r.*`;
+
+export interface FirstAck {
+  readonly itemId: string;
+  readonly token: string;
+  readonly run: NewRun;
+}
+
+export interface FencedUpdate {
+  readonly id: string;
+  readonly token: string;
+  readonly patch: RunPatch;
+  readonly ifState: RunState | undefined;
+}
+
+export interface HotWrites {
+  /** Leases the next pending item of the queue; `undefined` when none is pending. */
+  claim(params: ClaimParams): Promise<BareItemRow | undefined>;
+  /** A first ack of a leased item (item claimed, run inserted); `undefined` when the item is not in that state. */
+  firstAck(ack: FirstAck): Promise<BareRunRow | undefined>;
+  /** A fenced update; `undefined` when the token or `ifState` does not match (or no such run). */
+  fencedUpdate(update: FencedUpdate): Promise<BareRunRow | undefined>;
+}
+
+/**
+ * @param pool synchronous commits (acks and reports must be durable before they are answered).
+ * @param lazy asynchronous commits (a lost lease leaves the item pending; see postgres-store.ts).
+ */
+export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWrites {
+  const claimsByQueue = new BoundedMap<string, Batcher<ClaimParams, BareItemRow | undefined>>(1_000);
+  const claimBatch = (queueId: string) => async (claims: readonly ClaimParams[]) => {
+    const leased = await q.rows<BareItemRow & { ord: number }>(lazy, CLAIM,
+      [claims.map((c) => c.agentId), claims.map((c) => c.fencingToken), claims.map((c) => c.leaseExpiresAt), queueId, claims.length]);
+    const byOrd = new Map(leased.map(({ ord, ...row }) => [Number(ord), row]));
+    return claims.map((_, i) => byOrd.get(i + 1));
+  };
+
+  const acks = new Batcher<FirstAck, BareRunRow | undefined>(
+    async (batch) => {
+      const column = (f: (a: FirstAck) => unknown) => batch.map(f);
+      const inserted = await q.rows<BareRunRow>(pool, FIRST_ACK, [
+        column((a) => a.itemId), column((a) => a.token), column((a) => a.run.id), column((a) => a.run.entity), column((a) => a.run.project),
+        column((a) => a.run.name), column((a) => a.run.state), column((a) => a.run.queueId), column((a) => a.run.job), column((a) => j(a.run.spec)),
+        column((a) => j(a.run.config)), column((a) => a.run.agentId), column((a) => a.run.leaseExpiresAt), column((a) => a.run.now),
+      ]);
+      const byItem = new Map(inserted.map((r) => [r.queue_item_id, r]));
+      return batch.map((a) => byItem.get(a.itemId));
+    },
+    CONCURRENCY, 500, (a) => a.itemId,
+  );
+
+  const updates = new Batcher<FencedUpdate, BareRunRow | undefined>(
+    async (batch) => {
+      const column = (f: (u: FencedUpdate) => unknown) => batch.map(f);
+      const changed = await q.rows<BareRunRow>(pool, FENCED_UPDATE, [
+        column((u) => u.id), column((u) => u.token), column((u) => u.ifState ?? null), column((u) => u.patch.state ?? null),
+        column((u) => u.patch.exitCode ?? null), column((u) => (u.patch.failure === undefined ? null : j(u.patch.failure))),
+        column((u) => u.patch.sourceCommit ?? null), column((u) => (u.patch.config === undefined ? null : j(u.patch.config))),
+        column((u) => u.patch.startedAt ?? null), column((u) => u.patch.finishedAt ?? null),
+      ]);
+      const byId = new Map(changed.map((r) => [r.id, r]));
+      return batch.map((u) => byId.get(u.id));
+    },
+    CONCURRENCY, 500, (u) => u.id,
+  );
+
+  return {
+    claim(params) {
+      let claims = claimsByQueue.get(params.queueId);
+      if (claims === undefined) claimsByQueue.set(params.queueId, (claims = new Batcher(claimBatch(params.queueId), CONCURRENCY)));
+      return claims.call(params);
+    },
+    firstAck: (ack) => acks.call(ack),
+    fencedUpdate: (update) => updates.call(update),
+  };
+}

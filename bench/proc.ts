@@ -1,6 +1,6 @@
 /** What Linux /proc says about a process (CPU, RSS) and the machine (busy CPU); null where it is missing. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** CPU seconds a process used itself, and those of its children it has reaped. */
 export interface ProcessCpu {
@@ -50,4 +50,30 @@ export function rssMb(pid: number): number {
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
   if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(kb) / 1024;
+}
+
+/**
+ * CPU seconds used so far by every process named `comm` (e.g. `postgres`: the server's backends and
+ * background workers), or null without /proc. A process that exits between two readings takes its
+ * CPU with it, so compare readings of a phase in which those processes live throughout.
+ */
+export function commCpuSeconds(comm: string, ticksPerS: number): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const cpu = processCpu(Number(pid), ticksPerS);
+      if (cpu !== null) total += cpu.self;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }

@@ -15,6 +15,10 @@ function throughputLines(label: string, t: ThroughputResult | { skipped: string 
       t.batched.map((b) => `${n(b.per_s)} (${n(b.size)} per request, ${b.clients} in flight)`).join(', ') +
       (t.repeat > 1 ? `   [each the median of ${t.repeat} runs]` : ''),
     `  ${label}: lifecycles/s (claim → ack → finished) ${lifecycles.join(', ')}`,
+    `  ${label}: CPU ms per lifecycle, server / database / agents = total → ceiling of this machine: ` +
+      Object.entries(t.lifecycle_cpu)
+        .map(([agents, c]) => `${c.server_ms ?? '—'} / ${c.database_ms ?? '—'} / ${c.agents_ms} = ${c.total_ms ?? '—'} → ${n(c.ceiling_per_s)}/s (${agents})`)
+        .join(', '),
     ...('baseline_commits_per_s_8_clients' in t
       ? [`  ${label}: baseline, raw single-row INSERT commits/s with 8 connections: ${n(t.baseline_commits_per_s_8_clients as number)} (a lifecycle needs two)`]
       : []),

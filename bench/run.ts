@@ -12,11 +12,12 @@ import type { Api } from '@tminus/sdk';
 import { type DispatchResult, measureDispatch } from './dispatch.js';
 import { type EndToEndResult, measureEndToEnd } from './end-to-end.js';
 import { commitRate, createScratchDatabase } from './postgres.js';
+import { clockTicks, commCpuSeconds, processCpu } from './proc.js';
 import { startTminus, stopProcess } from './processes.js';
 import { measureScale, type ScaleResult } from './scale.js';
 import { benchApiKey, startServer } from './server.js';
 import { targetsOf, type TargetCheck } from './targets.js';
-import { measureThroughput, type ThroughputResult } from './throughput.js';
+import { type CpuReading, measureThroughput, type ThroughputResult } from './throughput.js';
 
 export type BenchMode = 'smoke' | 'quick' | 'full';
 
@@ -44,7 +45,7 @@ export async function runBench(mode: BenchMode, progress: (line: string) => void
   const sizes = SIZES[mode];
   const scratch = mkdtempSync(join(tmpdir(), 'tminus-bench-'));
   try {
-    const sqlite = await withServer(scratch, 'sqlite', [], async (api, env) => {
+    const sqlite = await withServer(scratch, 'sqlite', [], async (api, env, serverPid) => {
       await api.request('createQueue', { body: { name: 'dispatch' } });
       const agent = await startTminus(['agent', '-q', 'dispatch', '--max-jobs', '1'], { ...env, TMINUS_DATA_DIR: join(scratch, 'agent') }, /polling on queues/);
       const dispatch: Record<string, DispatchResult> = {};
@@ -57,7 +58,7 @@ export async function runBench(mode: BenchMode, progress: (line: string) => void
         agent.child.kill('SIGTERM');
       }
       progress('throughput on SQLite…');
-      return { dispatch, throughput: await measureThroughput(api, sizes.throughput, sizes.agents, 'sqlite') };
+      return { dispatch, throughput: await measureThroughput(api, sizes.throughput, sizes.agents, 'sqlite', cpuReading(serverPid, false)) };
     });
     progress('throughput on PostgreSQL…');
     const postgres = await postgresThroughput(scratch, sizes.throughput, sizes.pgAgents);
@@ -88,12 +89,25 @@ export async function runBench(mode: BenchMode, progress: (line: string) => void
   }
 }
 
+/**
+ * CPU so far of the server process, of the local PostgreSQL server's processes (`postgres`; only when
+ * the database is one) and of this process. The PostgreSQL figure counts every database on that
+ * server: the bench's is the only busy one.
+ */
+function cpuReading(serverPid: number | undefined, postgres: boolean): CpuReading {
+  const ticks = clockTicks() ?? 100;
+  return () => {
+    const own = process.cpuUsage();
+    return { server: processCpu(serverPid, ticks)?.self ?? null, database: postgres ? commCpuSeconds('postgres', ticks) : null, self: (own.user + own.system) / 1e6 };
+  };
+}
+
 /** A real `tminus server` process for the duration of `work`; on PostgreSQL when `extraArgs` name a database. */
-async function withServer<T>(scratch: string, name: string, extraArgs: string[], work: (api: Api, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+async function withServer<T>(scratch: string, name: string, extraArgs: string[], work: (api: Api, env: NodeJS.ProcessEnv, serverPid: number | undefined) => Promise<T>): Promise<T> {
   const apiKey = benchApiKey();
   const server = await startServer(join(scratch, `data-${name}`), apiKey, [], extraArgs);
   try {
-    return await work(server.api, { TMINUS_BASE_URL: server.baseUrl, TMINUS_API_KEY: apiKey });
+    return await work(server.api, { TMINUS_BASE_URL: server.baseUrl, TMINUS_API_KEY: apiKey }, server.child.pid);
   } finally {
     await stopProcess(server.child);
   }
@@ -107,7 +121,7 @@ async function postgresThroughput(scratch: string, sizes: (typeof SIZES)[BenchMo
   if ('skipped' in db) return db;
   try {
     const baseline = await commitRate(db.url, 8, sizes.lifecycle);
-    const measured = await withServer(scratch, 'postgres', ['--database', db.url], (api) => measureThroughput(api, sizes, agents, 'postgres'));
+    const measured = await withServer(scratch, 'postgres', ['--database', db.url], (api, _env, serverPid) => measureThroughput(api, sizes, agents, 'postgres', cpuReading(serverPid, true)));
     return { ...measured, baseline_commits_per_s_8_clients: baseline };
   } finally {
     await db.drop();

@@ -59,6 +59,18 @@ export function targetsOf(r: Measured): TargetCheck[] {
     bound: 'reported',
     met: null,
   });
+  for (const [label, t] of [['SQLite', sqlite], ['PostgreSQL', pg]] as const) {
+    if (t === undefined) continue;
+    const [agents, rate] = Object.entries(t.lifecycles_per_s).sort((a, b) => b[1] - a[1])[0] ?? [];
+    const ceiling = agents === undefined ? null : t.lifecycle_cpu[agents]?.ceiling_per_s;
+    checks.push({
+      name: `${label}: best lifecycles/s (${agents ?? '?'} agents) ÷ the rate at which their CPU per lifecycle (server, database, agents) fills every core`,
+      measured: rate === undefined || ceiling === undefined || ceiling === null ? null : Math.round((100 * rate) / ceiling) / 100,
+      unit: '×',
+      bound: 'reported',
+      met: null,
+    });
+  }
   const scale = ran(r.scale);
   checks.push(
     atMost('claim p50 at the deepest queue / at 1,000 pending', scale?.claim_growth_ratio, 2, '×'),

@@ -6,6 +6,8 @@
 import { type Api, launchAdd, launchAddBatch } from '@tminus/sdk';
 import { MAX_BATCH_ITEMS } from '@tminus/sdk/protocol';
 
+import { availableParallelism } from 'node:os';
+
 import { mapPool } from './pool.js';
 import { percentile, round } from './stats.js';
 
@@ -26,9 +28,33 @@ export interface ThroughputResult {
   readonly batched: { readonly size: number; readonly clients: number; readonly per_s: number }[];
   /** Keyed by agent count. */
   readonly lifecycles_per_s: Record<string, number>;
+  /** CPU per lifecycle by process, keyed by agent count (null parts where /proc is missing). */
+  readonly lifecycle_cpu: Record<string, LifecycleCpu>;
   /** How many runs each figure is the median of. */
   readonly repeat: number;
 }
+
+/**
+ * Milliseconds of CPU one lifecycle cost the server process, the database server's processes
+ * (PostgreSQL; SQLite runs inside the server) and the fake agents (this process), and the rate at
+ * which that work alone would fill every core of this machine — the ceiling here, whatever the code
+ * waits on. On a 2-core machine the three share the same cores.
+ */
+export interface LifecycleCpu {
+  readonly server_ms: number | null;
+  readonly database_ms: number | null;
+  readonly agents_ms: number;
+  readonly total_ms: number | null;
+  readonly ceiling_per_s: number | null;
+}
+
+/** CPU seconds used so far by the server, the database server (null for an embedded one) and this process. */
+export type CpuReading = () => { readonly server: number | null; readonly database: number | null; readonly self: number };
+
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** Large requests, few in flight; and smaller ones, more in flight (what a sweep controller sends). */
 export const BATCH_SHAPES = [{ size: 10_000, clients: 2 }, { size: 1_000, clients: 4 }] as const;
@@ -45,7 +71,13 @@ async function medianOf(times: number, measure: () => Promise<number>): Promise<
   return percentile(runs, 50);
 }
 
-export async function measureThroughput(api: Api, sizes: ThroughputSizes, agentCounts: readonly number[], label: string): Promise<ThroughputResult> {
+export async function measureThroughput(
+  api: Api,
+  sizes: ThroughputSizes,
+  agentCounts: readonly number[],
+  label: string,
+  cpu: CpuReading = () => ({ server: null, database: null, self: selfCpu() }),
+): Promise<ThroughputResult> {
   const job = (await api.request('createJob', { body: { project: 'bench', name: 'noop', source: { type: 'image', image: 'noop:1' } } })).job.ref;
   let queues = 0;
   const queue = async (name: string) => (await api.request('createQueue', { body: { name: `${name}-${label}-${queues++}` } })).name;
@@ -56,12 +88,22 @@ export async function measureThroughput(api: Api, sizes: ThroughputSizes, agentC
   await seed(api, job, warm, 300);
   await lifecycleRate(api, warm, 300, 4);
   const lifecycles: Record<string, number> = {};
+  const lifecycleCpu: Record<string, LifecycleCpu> = {};
   for (const agents of agentCounts) {
+    const used = { server: 0 as number | null, database: 0 as number | null, self: 0 };
     lifecycles[String(agents)] = await medianOf(sizes.repeat, async () => {
       const name = await queue(`life${agents}`);
       await seed(api, job, name, sizes.lifecycle);
-      return lifecycleRate(api, name, sizes.lifecycle, agents);
+      const before = cpu();
+      const rate = await lifecycleRate(api, name, sizes.lifecycle, agents);
+      const after = cpu();
+      const delta = (a: number | null, b: number | null, sum: number | null) => (a === null || b === null || sum === null ? null : sum + b - a);
+      used.server = delta(before.server, after.server, used.server);
+      used.database = delta(before.database, after.database, used.database);
+      used.self += after.self - before.self;
+      return rate;
     });
+    lifecycleCpu[String(agents)] = cpuPerLifecycle(used, sizes.lifecycle * sizes.repeat);
   }
   const batched = [];
   for (const shape of BATCH_SHAPES) {
@@ -74,7 +116,21 @@ export async function measureThroughput(api: Api, sizes: ThroughputSizes, agentC
     enqueue_batched_per_s: Math.max(...batched.map((b) => b.per_s)),
     batched,
     lifecycles_per_s: lifecycles,
+    lifecycle_cpu: lifecycleCpu,
     repeat: sizes.repeat,
+  };
+}
+
+function cpuPerLifecycle(used: { server: number | null; database: number | null; self: number }, lifecycles: number): LifecycleCpu {
+  const ms = (seconds: number | null) => (seconds === null ? null : round((1000 * seconds) / lifecycles, 3));
+  // An embedded database (SQLite) costs nothing apart: its work is in the server's figure.
+  const total = used.server === null ? null : used.server + (used.database ?? 0) + used.self;
+  return {
+    server_ms: ms(used.server),
+    database_ms: ms(used.database),
+    agents_ms: ms(used.self) ?? 0,
+    total_ms: ms(total),
+    ceiling_per_s: total === null || total === 0 ? null : round((availableParallelism() * lifecycles) / total, 0),
   };
 }
 

@@ -25,9 +25,17 @@ describe('benchmark harness (smoke mode)', () => {
       expect(rate).toBeGreaterThan(0);
     }
     expect(Object.keys(sqlite.lifecycles_per_s)).toEqual(['1', '4']);
+    // CPU per lifecycle: the server's and the fake agents' measured; SQLite has no database process.
+    const sqliteCpu = sqlite.lifecycle_cpu['4']!;
+    expect(sqliteCpu.server_ms).toBeGreaterThan(0);
+    expect(sqliteCpu.database_ms).toBeNull();
+    expect(sqliteCpu.total_ms).toBeCloseTo(sqliteCpu.server_ms! + sqliteCpu.agents_ms, 2);
     const pg = result.throughput.postgres;
     if ('skipped' in pg) expect(pg.skipped).toMatch(/no PostgreSQL/);
-    else expect(pg.lifecycles_per_s['4']).toBeGreaterThan(0);
+    else {
+      expect(pg.lifecycles_per_s['4']).toBeGreaterThan(0);
+      expect(pg.lifecycle_cpu['4']!.database_ms).toBeGreaterThan(0);
+    }
     expect(result.targets).toEqual([]); // smoke sizes say nothing about speed
   });
 });

@@ -8,7 +8,8 @@
  * nothing more is reported.
  */
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Api } from '@tminus/sdk';
@@ -111,9 +112,10 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     const { job, commit } = await ready;
     if (stopping !== undefined) return undefined;
     const config = spec.overrides?.run_config ?? {};
-    // Outside the source tree, so the program's own files are exactly the job's.
+    // Outside the source tree, so the program's own files are exactly the job's. Written
+    // synchronously, like the snapshot's files (see snapshot-files.ts).
     const configPath = join(dir, 'config.json');
-    await writeFile(configPath, JSON.stringify(config));
+    writeFileSync(configPath, JSON.stringify(config));
     const processSpec = buildProcessSpec({
       runId: run.id, entity: run.entity, project: run.project, name: run.name, queue: run.queue, spec,
       jobEntrypoint: job.source.entrypoint, runConfig: config, configPath, apiUrl: input.api.baseUrl,
@@ -123,7 +125,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       throw new PrepareError('The run has no entry point: the job defines none and overrides.entry_point is empty; set -E/--entry-point', 'no_entrypoint');
     }
     const where = describeSource(job, commit);
-    await checkEntrypoint(processSpec.argv, src, where);
+    checkEntrypoint(processSpec.argv, src, where);
     child = await startLocalProcess(processSpec, src, (stream, text) => shipper.push(stream, text)).catch((error: Error) => {
       throw new PrepareError(`Could not start "${processSpec.argv[0]}": ${error.message}; is it installed and on the agent's PATH?`, 'spawn');
     });

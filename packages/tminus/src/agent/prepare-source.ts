@@ -3,7 +3,7 @@
  * resource this agent cannot run, an image job, a bad remote or ref, a missing entry point. Each
  * throws a `PrepareError` whose message says what to change; the run then fails at stage `agent`.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import type { JobVersion, LaunchSpec } from '@tminus/sdk/protocol';
@@ -58,12 +58,12 @@ export async function prepareSource(input: SourceInput, dir: string): Promise<{ 
   }
 }
 
-/** A script the entry point names relative to the source must exist there (checked before spawning). */
-export async function checkEntrypoint(argv: readonly string[], dir: string, where: string): Promise<void> {
+/** A script the entry point names relative to the source must exist there (checked before spawning; one stat, synchronously). */
+export function checkEntrypoint(argv: readonly string[], dir: string, where: string): void {
   const script = scriptOf(argv);
   if (script === undefined) return;
   try {
-    await stat(resolve(dir, script));
+    statSync(resolve(dir, script));
   } catch {
     throw new PrepareError(`Entrypoint "${script}" not found in the job's source (${where}); set -E/--entry-point or fix the job`, 'entrypoint_missing');
   }

@@ -65,7 +65,7 @@ export async function prepareCodeSnapshot(source: CodeSource, download: BlobDown
       // node-tar strips absolute paths and `..` entries and refuses links out: a snapshot cannot write outside `dir`.
       await extract({ file, cwd: dir, strict: true });
     } else {
-      await writeSnapshotFiles(inMemory, dir);
+      writeSnapshotFiles(inMemory, dir);
     }
   } catch (error) {
     // A damaged cache file would fail every later run too: drop it so the next run downloads again.

@@ -5,7 +5,7 @@
  * Only plain files and directories with safe relative paths qualify; anything else (links, devices,
  * absolute or `..` paths) and anything large goes through node-tar's own extraction, with its checks.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 
 import { list } from 'tar';
@@ -15,8 +15,11 @@ export interface SnapshotFiles {
   readonly files: readonly { readonly path: string; readonly mode: number; readonly data: Buffer }[];
 }
 
-/** Snapshots larger than this (unpacked) or with more entries are not kept in memory. */
-const MAX_BYTES = 8 * 1024 * 1024;
+/**
+ * Snapshots larger than this (unpacked) or with more entries are not kept in memory. Small enough to
+ * be written synchronously (below) without holding up the agent's other runs for long (~1 ms a MiB).
+ */
+const MAX_BYTES = 2 * 1024 * 1024;
 const MAX_ENTRIES = 2_000;
 
 function safePath(path: string): string | undefined {
@@ -58,18 +61,24 @@ export async function readSnapshotFiles(tgz: string): Promise<SnapshotFiles | un
   return qualifies && dirs.length + files.length > 0 ? { dirs, files } : undefined;
 }
 
-/** Writes the snapshot under `dir` (which it creates). */
-export async function writeSnapshotFiles(snapshot: SnapshotFiles, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const d of snapshot.dirs) await mkdir(join(dir, d), { recursive: true });
+/**
+ * Writes the snapshot under `dir` (which it creates). Synchronously: each asynchronous call is a round
+ * trip through libuv's thread pool (a futex wake and two context switches), which for a few small
+ * files cost more of the agent's CPU than the writes themselves (~0.5 ms a run, docs/benchmarks.md).
+ */
+export function writeSnapshotFiles(snapshot: SnapshotFiles, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const d of snapshot.dirs) mkdirSync(join(dir, d), { recursive: true });
   for (const f of snapshot.files) {
     const target = join(dir, f.path);
     // Modes as tar extraction leaves them: as packed, masked by the umask. An entry may come before
     // its directory's entry, or have none.
-    await writeFile(target, f.data, { mode: f.mode }).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-      await mkdir(join(target, '..'), { recursive: true });
-      await writeFile(target, f.data, { mode: f.mode });
-    });
+    try {
+      writeFileSync(target, f.data, { mode: f.mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(join(target, '..'), { recursive: true });
+      writeFileSync(target, f.data, { mode: f.mode });
+    }
   }
 }

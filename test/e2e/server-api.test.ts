@@ -123,6 +123,20 @@ describe('enqueue', () => {
     expect(item.spec.resource).toBe('local-process');
   });
 
+  it('resolves an alias at every enqueue (it moves), a pinned version once (it never changes)', async () => {
+    const create = (entrypoint: string) =>
+      stack.api.request('createJob', { body: { project: 'p', name: 'moving', source: gitSource([entrypoint]) } });
+    const pinnedJob = async (job: string) => (await (await launchAdd({ api: stack.api, job, queueName: 'idem' })).item()).spec.job;
+    await create('a.py');
+    expect(await pinnedJob(`${stack.entity}/p/moving:latest`)).toBe(`${stack.entity}/p/moving:v0`);
+    expect(await pinnedJob(`${stack.entity}/p/moving:v0`)).toBe(`${stack.entity}/p/moving:v0`);
+    await create('b.py');
+    expect(await pinnedJob(`${stack.entity}/p/moving:latest`)).toBe(`${stack.entity}/p/moving:v1`);
+    expect(await pinnedJob(`p/moving:v0`)).toBe(`${stack.entity}/p/moving:v0`);
+    const missing = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/moving:v7`, queueName: 'idem' }).catch((e: unknown) => e)) as LaunchError;
+    expect(missing.code).toBe('NOT_FOUND');
+  });
+
   it('a non-default priority on a queue without prioritisation is refused with a fix', async () => {
     await stack.api.request('createQueue', { body: { name: 'flat', prioritization: false } });
     const error = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'flat', priority: 1 }).catch((e: unknown) => e)) as LaunchError;
@@ -161,5 +175,30 @@ describe('run reports', () => {
       stack.api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken: 'stale', state: 'failed', lines: [{ stream: 'stdout', text: 'x' }] } }),
     ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
     expect((await stack.api.request('getLogs', { params: { id: run.id } })).lines).toHaveLength(3);
+  });
+
+  it('a cancel between the ack and the agent’s `running` report wins: the run stays stopping, then ends stopped', async () => {
+    const api = stack.api;
+    const queue = (await api.request('createQueue', { body: { name: `cas-${randomUUID().slice(0, 8)}` } })).name;
+    const job = (await api.request('createJob', { body: { project: 'p', name: 'cas', source: gitSource(['python3', 'main.py']) } })).job.ref;
+    const queued = await launchAdd({ api, job, queueName: queue });
+    const agent = await api.request('registerAgent', { body: { queues: [queue], hostname: 'test', maxJobs: 1, version: 'test' } });
+    const { lease } = await api.request('claim', { params: { id: agent.id }, body: { waitMs: 0, active: 0 } });
+    expect(lease?.item.id).toBe(queued.id);
+    const fencingToken = lease!.fencingToken;
+    // The server remembers the run as `starting` (its ack wrote that); the cancel moves it on unseen by the report.
+    const run = await api.request('ackItem', { params: { id: queued.id }, body: { fencingToken, runId: `cas${randomUUID().slice(0, 8)}` } });
+    expect(run.state).toBe('starting');
+    expect((await api.request('cancelRun', { params: { id: run.id } })).state).toBe('stopping');
+    const reported = await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'running' } });
+    expect(reported.state).toBe('stopping');
+    expect(reported.startedAt).not.toBeNull();
+    // From stopping, `running` again is still not a way back; the agent then says how it ended.
+    expect((await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'running' } })).state).toBe('stopping');
+    const ended = await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'stopped', exitCode: 143 } });
+    expect(ended).toMatchObject({ state: 'stopped', exitCode: 143 });
+    expect(ended.startedAt).toBe(reported.startedAt);
+    expect(ended.finishedAt).not.toBeNull();
+    await expect(api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'running' } })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });

@@ -90,7 +90,8 @@ export class RunService {
       ...(update.failure === undefined ? {} : { failure: update.failure }),
       ...(update.sourceCommit === undefined ? {} : { sourceCommit: update.sourceCommit }),
       ...(update.config === undefined ? {} : { config: update.config }),
-      ...(state === 'running' ? { startedAt: now } : {}),
+      // The process did start, even if the run is being stopped meanwhile: its start time is a fact.
+      ...(update.state === 'running' ? { startedAt: now } : {}),
       ...(isTerminalRunState(state) ? { finishedAt: now } : {}),
     };
   }

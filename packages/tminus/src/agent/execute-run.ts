@@ -63,6 +63,13 @@ export function stageSource(input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' 
   return { dir, ready };
 }
 
+/**
+ * How long a run's first log line after a quiet spell waits for more before it is sent: bursts go in
+ * one request, and a short program's output travels with its final report — one request fewer per run
+ * (docs/benchmarks.md, end to end). Short enough that `tminus run logs -f` still looks live.
+ */
+const LOG_LINGER_MS = 50;
+
 export interface RunOutcome {
   readonly state: RunState;
   readonly exitCode: number | null;
@@ -103,7 +110,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     stopping = 'abandon';
     void child?.stop(0);
   };
-  const shipper = new LogShipper(reporter, lose);
+  const shipper = new LogShipper(reporter, lose, LOG_LINGER_MS);
   const system = (text: string) => shipper.push('system', text);
 
   const start = async ({ dir, ready }: StagedSource): Promise<Started | undefined> => {

@@ -42,6 +42,28 @@ describe('log shipping', () => {
     expect(maxInFlight()).toBe(1);
   });
 
+  it('with a linger, a burst goes in one request, and a run that ends within it sends its lines with the final report', async () => {
+    const sent: string[][] = [];
+    const reporter: RunReporter = { status: () => Promise.resolve(), logs: (lines) => (sent.push(lines.map((l) => l.text)), Promise.resolve()) };
+    const burst = new LogShipper(reporter, () => undefined, 30);
+    burst.push('stdout', 'a');
+    await new Promise((r) => setTimeout(r, 5));
+    burst.push('stdout', 'b');
+    expect(sent).toEqual([]); // still lingering
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent).toEqual([['a', 'b']]);
+    burst.push('stderr', 'c'); // a new quiet spell: lingers again
+    await burst.flush();
+    expect(sent).toEqual([['a', 'b'], ['c']]);
+
+    const short = new LogShipper(reporter, () => undefined, 10_000);
+    short.push('stdout', 'only line');
+    const started = Date.now();
+    expect((await short.takeLast()).map((l) => l.text)).toEqual(['only line']);
+    expect(Date.now() - started).toBeLessThan(1_000); // the end of the run cut the linger short
+    expect(sent).toHaveLength(2);
+  });
+
   it('splits a large backlog into bounded requests', async () => {
     const sent: number[] = [];
     const shipper = new LogShipper({ status: () => Promise.resolve(), logs: (lines) => (sent.push(lines.length), Promise.resolve()) });

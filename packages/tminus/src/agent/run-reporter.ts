@@ -63,23 +63,38 @@ const MAX_BATCH_CHARS = 1024 * 1024;
 /**
  * Ships log lines in order with one request in flight at a time; lines that arrive meanwhile go
  * out together in the next request, so a chatty program costs few requests and order is kept.
+ * With `lingerMs`, the first line after a quiet spell waits that long for company: a burst of lines
+ * goes in one request, and the lines of a program that ends within it travel with its final report.
  */
 export class LogShipper {
   #buffer: ReportedLine[] = [];
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
   #closing = false;
+  #lingering: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
 
   /** `onLost` is called once if the server refuses our writes (see `isOwnershipLost`). */
   constructor(
     private readonly reporter: RunReporter,
     private readonly onLost: (error: unknown) => void = () => undefined,
+    private readonly lingerMs = 0,
   ) {}
 
   push(stream: LogStream, text: string): void {
     if (this.#failed !== undefined) return;
     this.#buffer.push({ stream, text });
-    this.#inFlight ??= this.#drain();
+    this.#inFlight ??= this.lingerMs > 0 && !this.#closing ? this.#linger().then(() => this.#drain()) : this.#drain();
+  }
+
+  /** Waits `lingerMs`, or less if the run ends meanwhile (`takeLast` cuts it short). */
+  #linger(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#lingering = undefined;
+        resolve();
+      }, this.lingerMs);
+      this.#lingering = { timer, resolve };
+    });
   }
 
   /** Resolves once every pushed line has been sent; rejects with the error that stopped shipping. */
@@ -94,6 +109,11 @@ export class LogShipper {
    */
   async takeLast(): Promise<ReportedLine[]> {
     this.#closing = true; // the request in flight stops the drain once the rest fits one batch
+    if (this.#lingering !== undefined) {
+      clearTimeout(this.#lingering.timer);
+      this.#lingering.resolve();
+      this.#lingering = undefined;
+    }
     await this.flush();
     while (!this.#fitsOneBatch()) {
       try {

@@ -62,14 +62,18 @@ export class Api {
 
   #prepare(route: (typeof routes)[RouteName], input: Partial<AnyInput>, options: RequestOptions): HttpRequest {
     let path: string = route.path;
-    for (const [key, value] of Object.entries(input.params ?? {})) {
-      path = path.replace(`:${key}`, encodeURIComponent(scalar(value)));
+    if (input.params !== undefined) {
+      for (const [key, value] of Object.entries(input.params)) path = path.replace(`:${key}`, encodeURIComponent(scalar(value)));
     }
-    const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(input.query ?? {})) {
-      if (value !== undefined && value !== null) search.set(key, scalar(value));
+    // Most calls (every enqueue) have no query: no URLSearchParams for them.
+    let qs = '';
+    if (input.query !== undefined) {
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(input.query)) {
+        if (value !== undefined && value !== null) search.set(key, scalar(value));
+      }
+      if (search.size > 0) qs = `?${search.toString()}`;
     }
-    const qs = search.size > 0 ? `?${search.toString()}` : '';
     const headers: Record<string, string> = { ...options.headers };
     if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
     let body: string | Uint8Array | undefined;

@@ -4,6 +4,7 @@
  */
 import { Api } from './client.js';
 import { invalidArgument, LaunchError } from './errors.js';
+import { newIdempotencyKey } from './idempotency-key.js';
 import { type EnqueueRequest, MAX_BATCH_ITEMS } from './protocol/queue.js';
 import { buildLaunchSpec, type SpecOptions } from './launch-spec-builder.js';
 import { QueuedRun } from './queued-run.js';
@@ -21,7 +22,7 @@ export interface LaunchAddOptions extends SpecOptions {
   readonly priority?: number;
   /** Client to use. @default new Api() (TMINUS_BASE_URL / TMINUS_API_KEY / CLI config) */
   readonly api?: Api;
-  /** Sent as `Idempotency-Key`; a retried request returns the same queued run. @default a random UUID */
+  /** Sent as `Idempotency-Key`; a retried request returns the same queued run. @default a new UUIDv7 (time-ordered, random) */
   readonly idempotencyKey?: string;
 }
 
@@ -37,7 +38,7 @@ const RETRY_DELAYS_MS = [100, 400, 1600];
 export async function launchAdd(options: LaunchAddOptions = {}): Promise<QueuedRun> {
   const api = options.api ?? new Api();
   const body = enqueueRequest(options);
-  const headers = { 'idempotency-key': options.idempotencyKey ?? crypto.randomUUID() };
+  const headers = { 'idempotency-key': options.idempotencyKey ?? newIdempotencyKey() };
   const item = await retryWhileUnavailable(() => api.request('enqueue', { body }, { headers }));
   return QueuedRun.fromItem(api, item);
 }
@@ -48,7 +49,7 @@ export type LaunchAddBatchItem = Omit<LaunchAddOptions, 'api' | 'idempotencyKey'
 export interface LaunchAddBatchOptions {
   /** Client to use. @default new Api() */
   readonly api?: Api;
-  /** Sent as `Idempotency-Key`; a retried batch returns the same queued runs. @default a random UUID */
+  /** Sent as `Idempotency-Key`; a retried batch returns the same queued runs. @default a new UUIDv7 (time-ordered, random) */
   readonly idempotencyKey?: string;
 }
 
@@ -70,7 +71,7 @@ export async function launchAddBatch(items: readonly LaunchAddBatchItem[], optio
       throw error;
     }
   });
-  const key = options.idempotencyKey ?? crypto.randomUUID();
+  const key = options.idempotencyKey ?? newIdempotencyKey();
   const queued: QueuedRun[] = [];
   for (let start = 0; start < bodies.length; start += MAX_BATCH_ITEMS) {
     const chunk = bodies.slice(start, start + MAX_BATCH_ITEMS);

@@ -61,7 +61,7 @@ export function buildLaunchSpec(options: SpecOptions): LaunchSpec {
   if (options.config !== undefined && !isObject(options.config)) {
     throw invalidArgument('config must be an object (the base launch spec)');
   }
-  const spec: JsonObject = structuredClone({ ...(options.config ?? {}) });
+  const spec: JsonObject = options.config === undefined ? {} : structuredClone({ ...options.config });
   if (options.uri !== undefined) spec.uri = options.uri;
   if (options.job !== undefined) spec.job = options.job;
   const project = options.project ?? (spec.project as string | undefined) ?? deriveProject(spec);

@@ -7,7 +7,6 @@ import { LaunchError } from '@tminus/sdk';
 import {
   DEFAULT_PRIORITY,
   type EnqueueRequest,
-  type JobVersion,
   type JsonObject,
   type LaunchSpec,
   type Queue,
@@ -23,7 +22,7 @@ import type { NewQueueItem } from '../../store/store.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
 import type { EntityService } from './entities.js';
-import type { JobService } from './jobs.js';
+import type { JobService, PinnedJob } from './jobs.js';
 import type { QueueService } from './queues.js';
 
 const PRIORITY_NAMES = ['critical', 'high', 'medium', 'low'];
@@ -31,7 +30,7 @@ const PRIORITY_NAMES = ['critical', 'high', 'medium', 'low'];
 /** Lookups the items of one request share: a batch of 10,000 resolves its queue and job once. */
 interface Lookups {
   readonly queues: Map<string, Promise<Queue>>;
-  readonly jobs: Map<string, Promise<JobVersion>>;
+  readonly jobs: Map<string, Promise<PinnedJob>>;
 }
 const newLookups = (): Lookups => ({ queues: new Map(), jobs: new Map() });
 
@@ -134,7 +133,7 @@ export class EnqueueService {
     }
     if (spec.job !== undefined) {
       const ref = spec.job;
-      const job = await memo(lookups.jobs, ref, () => this.jobs.resolve(auth, ref));
+      const job = await memo(lookups.jobs, ref, () => this.jobs.pin(auth, ref));
       spec.job = job.ref;
       spec.project ||= job.project;
     }

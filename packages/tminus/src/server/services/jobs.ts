@@ -5,10 +5,13 @@ import {
   type JobSource,
   type JobVersion,
   JOB_REF_FORM,
+  type JobRef,
   parseJobRef,
+  versionIndexOf,
 } from '@tminus/sdk/protocol';
 
 import { checkGitRemote } from '../../core/uri-job.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { sha256Hex } from '../ids.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
@@ -24,9 +27,19 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** What a launch spec takes from its job: the reference pinned to a version, and the job's project. */
+export interface PinnedJob {
+  readonly ref: string;
+  readonly project: string;
+}
+
 export class JobService {
   readonly #ctx: ServiceContext;
   readonly #entities: EntityService;
+  // Job versions are never changed or deleted (the API has no such call), so what a pinned reference
+  // (`:v3`) names is fixed: enqueues, which pin every reference, look each version up once. An alias
+  // (`:latest`) moves when a version is created, possibly by another server, so it is looked up each time.
+  readonly #pinned = new BoundedMap<string, PinnedJob>(10_000);
 
   constructor(ctx: ServiceContext, entities: EntityService) {
     this.#ctx = ctx;
@@ -75,11 +88,32 @@ export class JobService {
 
   /** Resolves `entity/project/name:alias` (two-part references take the caller's entity). */
   async resolve(auth: AuthContext, ref: string): Promise<JobVersion> {
+    return this.#get(this.#parse(auth, ref));
+  }
+
+  /** `resolve`, for a launch spec: the reference pinned to its version (`:latest` → `:v3`), and the project. */
+  async pin(auth: AuthContext, ref: string): Promise<PinnedJob> {
+    const parsed = this.#parse(auth, ref);
+    const { entity, project, name, alias } = parsed;
+    if (versionIndexOf(alias) !== undefined) {
+      const cached = this.#pinned.get(`${entity}/${project}/${name}:${alias}`);
+      if (cached !== undefined) return cached;
+    }
+    const job = await this.#get(parsed);
+    const pinned = { ref: job.ref, project: job.project };
+    this.#pinned.set(job.ref, pinned);
+    return pinned;
+  }
+
+  #parse(auth: AuthContext, ref: string): JobRef {
     const parsed = parseJobRef(ref, { entity: auth.entity });
     if (!parsed.ok) {
       throw new LaunchError('INVALID_ARGUMENT', parsed.message, { hint: `Use ${JOB_REF_FORM}, e.g. alice/mnist/train:latest.` });
     }
-    const { entity, project, name, alias } = parsed.ref;
+    return parsed.ref;
+  }
+
+  async #get({ entity, project, name, alias }: JobRef): Promise<JobVersion> {
     const job = await this.#ctx.store.getJobVersion(entity, project, name, alias);
     if (job === undefined) {
       throw new LaunchError('NOT_FOUND', `Job ${entity}/${project}/${name}:${alias} not found`, {

@@ -76,7 +76,7 @@ describe('GroupCommit with a held fsync (the disk is the boundary)', () => {
     expect(synced.done).toBe(true);
   });
 
-  it('batches committed during an fsync share the next one', async () => {
+  it('writes begun during an fsync share the next one', async () => {
     const first = settled(insert('1'));
     await tick();
     await tick();
@@ -97,6 +97,59 @@ describe('GroupCommit with a held fsync (the disk is the boundary)', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect([...later, last].map((s) => s.done)).toEqual([true, true, true]);
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 4 });
+  });
+
+  it('writes begun during an fsync stay in one open transaction, committed once that fsync ends', async () => {
+    void insert('1');
+    await tick();
+    await tick();
+    expect(syncs).toBe(1);
+    const later = [settled(insert('2'))];
+    await tick();
+    later.push(settled(insert('3')));
+    await tick();
+    await tick();
+    // Three turns, no COMMIT: another connection sees only the first write.
+    expect(db.inTransaction).toBe(true);
+    const other = new Database(join(dir, 'db.sqlite'), { readonly: true });
+    try {
+      expect(other.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 1 });
+      held.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // The fsync's end committed both at once and started the fsync that covers them.
+      expect(db.inTransaction).toBe(false);
+      expect(other.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 3 });
+    } finally {
+      other.close();
+    }
+    expect(syncs).toBe(2);
+    expect(later.map((s) => s.done)).toEqual([false, false]);
+    held.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(later.map((s) => s.done)).toEqual([true, true]);
+  });
+
+  it("a write acknowledged at 'committed' is not held back by an fsync in flight: its turn ends with a COMMIT", async () => {
+    void insert('1');
+    await tick();
+    await tick();
+    const synced = settled(insert('2'));
+    await tick();
+    await tick();
+    expect(db.inTransaction).toBe(true); // deferred behind the held fsync
+    const committed = settled(gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('3').changes, 'committed'));
+    await tick();
+    await tick();
+    expect(committed.done).toBe(true);
+    expect(db.inTransaction).toBe(false);
+    expect(synced.done).toBe(false); // committed with it, but on disk only after the next fsync
+    expect(syncs).toBe(1);
+    held.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(syncs).toBe(2);
+    held.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(synced.done).toBe(true);
   });
 
   it('durable() waits for every write committed or begun so far, and no longer', async () => {

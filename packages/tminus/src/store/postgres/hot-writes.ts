@@ -16,13 +16,23 @@ import { jsonText as j, type Queries } from './pg-queries.js';
 import type { RunState } from '@tminus/sdk/protocol';
 
 /**
+ * Settings of the connections these statements run on. Their rows come from arrays (`unnest`), whose
+ * length the planner cannot know ahead: left to choose, PostgreSQL re-plans them at every execution
+ * (2–4× the CPU of running them). Their plans do not depend on the values, so these connections always
+ * use the generic plan, made once per connection — possibly while a table is still empty, when a
+ * sequential scan looks cheapest and would then stay for good. Every statement here is a keyed
+ * lookup, so sequential scans are ruled out (hot-writes.postgres.test.ts checks the plans).
+ */
+export const HOT_CONNECTION_SETTINGS = ['-c plan_cache_mode=force_generic_plan', '-c enable_seqscan=off'] as const;
+
+/**
  * Batches in flight at once, per kind of write (and per queue for claims). One: everything that
  * arrives meanwhile goes in the next batch. Measured with 8 and 16 agents (docs/benchmarks.md), 1
  * beat 2, 3, 4 and 8: the database's work per call, not the wait for a turn, limits throughput here.
  */
 const CONCURRENCY = 1;
 
-const CLAIM = `
+export const CLAIM = `
   WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(agent_id, token, lease_expires_at, ord)),
   picked AS (
     SELECT seq, row_number() OVER (ORDER BY priority, seq) AS ord FROM (
@@ -31,14 +41,20 @@ const CLAIM = `
   FROM picked JOIN req ON req.ord = picked.ord WHERE i.seq = picked.seq
   RETURNING i.*, req.ord`;
 
-const FIRST_ACK = `
+/**
+ * The item's state is compared with a parameter ($15 = 'leased'), not a literal: with a literal, a
+ * generic plan made while the table was small used the partial index of leased items
+ * (`queue_items_leased`, for the lease sweeper) instead of the one on `id`, and as leased items piled
+ * up each ack scanned all of them (10,000 scans read 100 million index entries in one benchmark).
+ */
+export const FIRST_ACK = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
                          $11::text[], $12::text[], $13::bigint[], $14::bigint[])
       WITH ORDINALITY AS t(item_id, token, id, entity, project, name, state, queue_id, job, spec, config, agent_id, lease_expires_at, now, ord)),
   item AS (
     UPDATE queue_items q SET state = 'claimed', run_id = input.id FROM input
-    WHERE q.id = input.item_id AND q.state = 'leased' AND q.fencing_token = input.token AND q.run_id IS NULL
+    WHERE q.id = input.item_id AND q.state = $15 AND q.fencing_token = input.token AND q.run_id IS NULL
     RETURNING q.id AS item_id, q.agent_id)
   INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
   SELECT input.id, input.entity, input.project, input.name, input.state, input.item_id, input.queue_id, input.job, input.spec, input.config, '{}',
@@ -47,7 +63,7 @@ const FIRST_ACK = `
   RETURNING *`;
 
 /** `RunPatch` per row; absent fields keep their value, start and finish times only fill a null. */
-const FENCED_UPDATE = `
+export const FENCED_UPDATE = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
       AS t(id, token, if_state, state, exit_code, failure, source_commit, config, started_at, finished_at))
@@ -99,6 +115,7 @@ export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWr
         column((a) => a.itemId), column((a) => a.token), column((a) => a.run.id), column((a) => a.run.entity), column((a) => a.run.project),
         column((a) => a.run.name), column((a) => a.run.state), column((a) => a.run.queueId), column((a) => a.run.job), column((a) => j(a.run.spec)),
         column((a) => j(a.run.config)), column((a) => a.run.agentId), column((a) => a.run.leaseExpiresAt), column((a) => a.run.now),
+        'leased',
       ]);
       const byItem = new Map(inserted.map((r) => [r.queue_item_id, r]));
       return batch.map((a) => byItem.get(a.itemId));

@@ -13,7 +13,7 @@ import { createPgBlobStore } from './pg-blob-store.js';
 import { staleToken } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
-import { createHotWrites } from './hot-writes.js';
+import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
 import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
@@ -41,14 +41,9 @@ export async function openPostgresStore(options: { connectionString: string; sch
   // Writes whose loss in a crash is harmless commit without waiting for the WAL flush: claims (a lost
   // lease leaves the item pending, and the agent's durable, fenced ack is refused), signs of life, and
   // notifications. Everything else commits synchronously on `pool`.
-  // The batched hot writes (hot-writes.ts) read their rows from arrays (`unnest`), whose length the
-  // planner cannot know ahead: left to choose, PostgreSQL re-plans them at every execution (2–4× the
-  // CPU of running them). Their plans do not depend on the values, so their connections always use
-  // the generic plan, made once per connection — possibly while a table is still empty, when a
-  // sequential scan looks cheapest and would then stay for good. Every hot statement is a keyed
-  // lookup, so sequential scans are ruled out there. Other statements (optional filters) keep
-  // per-value plans on `pool`.
-  const generic = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off';
+  // Generic plans for the batched hot writes (see HOT_CONNECTION_SETTINGS); other statements
+  // (optional filters) keep per-value plans on `pool`.
+  const generic = HOT_CONNECTION_SETTINGS.join(' ');
   const lazy = newPool(['-c synchronous_commit=off', generic], 4);
   const hotPool = newPool([generic], 4);
   const pools = [pool, lazy, hotPool];

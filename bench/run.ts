@@ -17,7 +17,7 @@ import { startTminus, stopProcess } from './processes.js';
 import { measureScale, type ScaleResult } from './scale.js';
 import { benchApiKey, startServer } from './server.js';
 import { targetsOf, type TargetCheck } from './targets.js';
-import { type CpuReading, measureThroughput, type ThroughputResult } from './throughput.js';
+import { type CpuReading, measureThroughput, selfCpu, type ThroughputResult } from './throughput.js';
 
 export type BenchMode = 'smoke' | 'quick' | 'full';
 
@@ -96,10 +96,7 @@ export async function runBench(mode: BenchMode, progress: (line: string) => void
  */
 function cpuReading(serverPid: number | undefined, postgres: boolean): CpuReading {
   const ticks = clockTicks() ?? 100;
-  return () => {
-    const own = process.cpuUsage();
-    return { server: processCpu(serverPid, ticks)?.self ?? null, database: postgres ? commCpuSeconds('postgres', ticks) : null, self: (own.user + own.system) / 1e6 };
-  };
+  return () => ({ server: processCpu(serverPid, ticks)?.self ?? null, database: postgres ? commCpuSeconds('postgres', ticks) : null, self: selfCpu() });
 }
 
 /** A real `tminus server` process for the duration of `work`; on PostgreSQL when `extraArgs` name a database. */

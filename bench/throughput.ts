@@ -51,7 +51,8 @@ export interface LifecycleCpu {
 /** CPU seconds used so far by the server, the database server (null for an embedded one) and this process. */
 export type CpuReading = () => { readonly server: number | null; readonly database: number | null; readonly self: number };
 
-const selfCpu = () => {
+/** CPU seconds this process has used so far. */
+export const selfCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };

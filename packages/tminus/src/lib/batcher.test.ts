@@ -68,7 +68,7 @@ describe('Batcher', () => {
     expect(Math.max(...r.batches.map((b) => b.length))).toBe(2);
   });
 
-  it('an answer of the wrong length fails the calls instead of misrouting results', async () => {
+  it('an answer of the wrong length is not handed out: the calls are run again one at a time', async () => {
     const batcher = new Batcher(async () => [1], 1);
     await expect(batcher.call(1)).resolves.toBe(1);
     const held = batcher.call(2);

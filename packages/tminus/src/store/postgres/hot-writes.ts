@@ -6,6 +6,7 @@
  * does not answer resolves `undefined`, and postgres-store.ts decides it alone (refusals, a retry's
  * next attempt, a repeated ack).
  */
+import type { RunState } from '@tminus/sdk/protocol';
 import type pg from 'pg';
 
 import { BoundedMap } from '../../lib/bounded-map.js';
@@ -13,7 +14,6 @@ import { Batcher } from '../../lib/batcher.js';
 import type { BareItemRow, BareRunRow } from '../rows.js';
 import type { ClaimParams, NewRun, RunPatch } from '../store.js';
 import { jsonText as j, type Queries } from './pg-queries.js';
-import type { RunState } from '@tminus/sdk/protocol';
 
 /**
  * Settings of the connections these statements run on. Their rows come from arrays (`unnest`), whose

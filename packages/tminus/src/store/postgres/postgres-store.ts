@@ -21,7 +21,6 @@ const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queue
 const MIGRATION_LOCK = 7_447_001;
 const CHANNEL = 'tminus_changes';
 
-
 function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
   return oid === 20 ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown);
 }
@@ -79,15 +78,13 @@ export async function openPostgresStore(options: { connectionString: string; sch
     const aliases = await rows<{ alias: string }>(db, `SELECT alias FROM job_aliases WHERE entity=$1 AND project=$2 AND name=$3 AND version=$4 ORDER BY alias`, [r.entity, r.project, r.name, r.version]);
     return toJobVersion(r, aliases.map((a) => a.alias));
   };
-  /** A statement that returns `runs` rows as `changed`, answered as wire runs (queue name joined). */
-  const runsOf = async (db: Db, changing: string, params: unknown[], before = '') =>
-    (await rows<RunRow>(db, `WITH ${before}changed AS (${changing} RETURNING *) SELECT changed.*, q.name AS queue_name FROM changed LEFT JOIN queues q ON q.id = changed.queue_id`, params)).map(toRun);
   const RUN_INSERT = `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)`;
   const runConflict = (id: string) => new LaunchError('CONFLICT', `A run with id "${id}" exists already`, { hint: 'Choose another run id.' });
   const insertRun = async (db: Db, r: NewRun) => {
     try {
-      return (await runsOf(db, `${RUN_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14)`,
-        [r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config), r.agentId, r.fencingToken, r.leaseExpiresAt, r.now]))[0]!;
+      const [row] = await rows<BareRunRow>(db, `${RUN_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14) RETURNING *`,
+        [r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config), r.agentId, r.fencingToken, r.leaseExpiresAt, r.now]);
+      return await runOf(row!);
     } catch (error) {
       if (isUniqueViolation(error)) throw runConflict(r.id);
       throw error;

@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'examples/**', 'bench/results/**', 'eslint.config.js', 'packages/*/bin/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'examples/**',
+      'bench/results/**',
+      'eslint.config.js',
+      'packages/*/bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -16,16 +26,34 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
     // The SDK is isomorphic: browsers and the web UI import it.
     files: ['packages/sdk/src/**/*.ts'],
     // The Node entry and the modules only it imports may use Node built-ins.
-    ignores: ['packages/sdk/src/node.ts', 'packages/sdk/src/cli-config.ts', 'packages/sdk/src/node-transport.ts', 'packages/sdk/src/**/*.test.ts'],
+    ignores: [
+      'packages/sdk/src/node.ts',
+      'packages/sdk/src/cli-config.ts',
+      'packages/sdk/src/node-transport.ts',
+      'packages/sdk/src/**/*.test.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'child_process', 'os'], message: '@tminus/sdk stays isomorphic: no Node built-ins.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', 'os'],
+              message: '@tminus/sdk stays isomorphic: no Node built-ins.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -37,13 +65,37 @@ export default tseslint.config(
     // Layering: core is pure; the agent never touches the store or the server.
     files: ['packages/tminus/src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '../store/*', '../server/*', '../agent/*', '../runners/*'], message: 'core/ is pure domain logic: no I/O and no outer layers.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '../store/*', '../server/*', '../agent/*', '../runners/*'],
+              message: 'core/ is pure domain logic: no I/O and no outer layers.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
-    files: ['packages/tminus/src/agent/**/*.ts', 'packages/tminus/src/runners/**/*.ts', 'packages/tminus/src/direct/**/*.ts'],
+    files: [
+      'packages/tminus/src/agent/**/*.ts',
+      'packages/tminus/src/runners/**/*.ts',
+      'packages/tminus/src/direct/**/*.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/*', '**/server/*', 'better-sqlite3', 'pg'], message: 'The agent talks to the server over HTTP only; it never touches the store.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/store/*', '**/server/*', 'better-sqlite3', 'pg'],
+              message: 'The agent talks to the server over HTTP only; it never touches the store.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -51,7 +103,23 @@ export default tseslint.config(
     // The composition root picks the store adapter; nothing else in server/ may.
     ignores: ['packages/tminus/src/server/start-server.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/store/sqlite/*', '**/store/postgres/*', '**/agent/*', 'better-sqlite3', 'pg'], message: 'The server reaches the database only through the Store port.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/store/sqlite/*',
+                '**/store/postgres/*',
+                '**/agent/*',
+                'better-sqlite3',
+                'pg',
+              ],
+              message: 'The server reaches the database only through the Store port.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -12,7 +12,12 @@ import { bareSpawnLatencyMs } from './processes.js';
 import { percentile, round, wallNs } from './stats.js';
 
 export const PROGRAMS = {
-  python: ['/usr/bin/python3', '-S', '-c', 'import time;print(time.time_ns(),flush=True);print(time.time_ns(),flush=True)'],
+  python: [
+    '/usr/bin/python3',
+    '-S',
+    '-c',
+    'import time;print(time.time_ns(),flush=True);print(time.time_ns(),flush=True)',
+  ],
   date: ['/bin/date', '+%s%N'],
 } as const;
 
@@ -21,8 +26,11 @@ async function launchOnce(api: Api, job: string, queue: string) {
   const enqueued = wallNs();
   const run = await queued.waitUntilFinished({ timeoutMs: 60_000 });
   const resolved = wallNs();
-  if (run.state !== 'finished') throw new Error(`bench run ${run.id} ${run.state}: ${run.failure?.message ?? ''}`);
-  const lines = (await api.request('getLogs', { params: { id: run.id } })).lines.filter((l) => l.stream === 'stdout').map((l) => Number(l.text));
+  if (run.state !== 'finished')
+    throw new Error(`bench run ${run.id} ${run.state}: ${run.failure?.message ?? ''}`);
+  const lines = (await api.request('getLogs', { params: { id: run.id } })).lines
+    .filter((l) => l.stream === 'stdout')
+    .map((l) => Number(l.text));
   return { dispatchMs: (lines[0]! - enqueued) / 1e6, notifyMs: (resolved - lines.at(-1)!) / 1e6 };
 }
 
@@ -43,9 +51,18 @@ export interface DispatchResult {
   cold_p50_ms: number;
 }
 
-export async function measureDispatch(api: Api, scratch: string, queue: string, program: keyof typeof PROGRAMS, samples: number, coldSamples: number): Promise<DispatchResult> {
+export async function measureDispatch(
+  api: Api,
+  scratch: string,
+  queue: string,
+  program: keyof typeof PROGRAMS,
+  samples: number,
+  coldSamples: number,
+): Promise<DispatchResult> {
   const argv = PROGRAMS[program];
-  const warm = await codeJob(api, join(scratch, program), `dispatch-${program}`, argv, { 'salt.txt': 'warm' });
+  const warm = await codeJob(api, join(scratch, program), `dispatch-${program}`, argv, {
+    'salt.txt': 'warm',
+  });
   await launchOnce(api, warm, queue); // fills the agent's cache
   const spawn: number[] = [];
   const dispatch: number[] = [];
@@ -59,7 +76,13 @@ export async function measureDispatch(api: Api, scratch: string, queue: string, 
   }
   const cold: number[] = [];
   for (let i = 0; i < coldSamples; i++) {
-    const fresh = await codeJob(api, join(scratch, `${program}-cold`), `dispatch-${program}-cold`, argv, { 'salt.txt': `cold-${i}-${Date.now()}` });
+    const fresh = await codeJob(
+      api,
+      join(scratch, `${program}-cold`),
+      `dispatch-${program}-cold`,
+      argv,
+      { 'salt.txt': `cold-${i}-${Date.now()}` },
+    );
     cold.push((await launchOnce(api, fresh, queue)).dispatchMs);
   }
   const p = (xs: number[], q: number) => round(percentile(xs, q));

@@ -27,7 +27,13 @@ import type { Run } from '@tminus/sdk/protocol';
 import { startAgents, warmUpAgents } from './end-to-end/agents.js';
 import { checkRuns } from './end-to-end/check-runs.js';
 import { cpuProbe, shellOtherLoad, tminusCpu } from './end-to-end/cpu.js';
-import { AGENTS, ENQUEUE_CLIENTS, MAX_JOBS, PARALLELISM, WAITERS } from './end-to-end/parallelism.js';
+import {
+  AGENTS,
+  ENQUEUE_CLIENTS,
+  MAX_JOBS,
+  PARALLELISM,
+  WAITERS,
+} from './end-to-end/parallelism.js';
 import { ARGV, checksum, ITERATIONS, programJob, writeProgram } from './end-to-end/program.js';
 import type { EndToEndResult } from './end-to-end/result.js';
 import { programAloneMs, shellLoop } from './end-to-end/shell-baseline.js';
@@ -65,10 +71,19 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
     const job = await programJob(api, join(scratch, 'job'), 'end-to-end');
 
     const agentDirs = Array.from({ length: AGENTS }, (_, i) => join(scratch, `agent-${i}`));
-    const agents = await startAgents(agentDirs, queueName, { TMINUS_BASE_URL: baseUrl, TMINUS_API_KEY: apiKey }, nodeArgs, children);
+    const agents = await startAgents(
+      agentDirs,
+      queueName,
+      { TMINUS_BASE_URL: baseUrl, TMINUS_API_KEY: apiKey },
+      nodeArgs,
+      children,
+    );
     await warmUpAgents(api, job, queueName, agentDirs);
 
-    const probe = cpuProbe(server.child.pid, agents.map((a) => a.pid));
+    const probe = cpuProbe(
+      server.child.pid,
+      agents.map((a) => a.pid),
+    );
     const shellPhase = async () => {
       const a = probe();
       const seconds = await shellLoop(progDir, runs, expected);
@@ -78,9 +93,13 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
     const shellBefore = await shellPhase();
     const cpuBefore = probe();
     const started = performance.now();
-    const queued: QueuedRun[] = await mapPool(runs, ENQUEUE_CLIENTS, () => launchAdd({ api, job, queueName }));
+    const queued: QueuedRun[] = await mapPool(runs, ENQUEUE_CLIENTS, () =>
+      launchAdd({ api, job, queueName }),
+    );
     const enqueued = performance.now();
-    const finished: Run[] = await mapPool(runs, WAITERS, (i) => queued[i]!.waitUntilFinished({ timeoutMs: 600_000 }));
+    const finished: Run[] = await mapPool(runs, WAITERS, (i) =>
+      queued[i]!.waitUntilFinished({ timeoutMs: 600_000 }),
+    );
     const ended = performance.now();
     const cpuAfter = probe();
     const shellAfter = await shellPhase();
@@ -89,7 +108,11 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
 
     const tminusWall = (ended - started) / 1000;
     const shellWall = (shellBefore.seconds + shellAfter.seconds) / 2;
-    const durations = finished.map((r) => (r.startedAt && r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : NaN)).filter((d) => !Number.isNaN(d));
+    const durations = finished
+      .map((r) =>
+        r.startedAt && r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : NaN,
+      )
+      .filter((d) => !Number.isNaN(d));
     const { cpu, other } = tminusCpu(cpuBefore, cpuAfter, tminusWall);
 
     return {
@@ -112,11 +135,18 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
       run_p50_ms: round(percentile(durations, 50), 1),
       run_p99_ms: round(percentile(durations, 99), 1),
       cpu_s: cpu,
-      cpu_ms_per_run: cpu && { tminus: round(((cpu.server + cpu.agents + cpu.client) * 1000) / runs, 1), program: round((cpu.programs * 1000) / runs, 1) },
+      cpu_ms_per_run: cpu && {
+        tminus: round(((cpu.server + cpu.agents + cpu.client) * 1000) / runs, 1),
+        program: round((cpu.programs * 1000) / runs, 1),
+      },
       other_load_cpu_s:
         shellBefore.other === null || other === null || shellAfter.other === null
           ? null
-          : { shell_before: round(shellBefore.other), tminus: round(other), shell_after: round(shellAfter.other) },
+          : {
+              shell_before: round(shellBefore.other),
+              tminus: round(other),
+              shell_after: round(shellAfter.other),
+            },
     };
   } finally {
     // Agents first (they stop their runs and say goodbye to the server), then the server.

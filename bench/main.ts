@@ -23,9 +23,16 @@ PostgreSQL: TMINUS_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:543
 where a scratch database is created and dropped; without one, that part says it was skipped.`);
   process.exit(0);
 }
-const mode: BenchMode = args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full';
+const mode: BenchMode = args.includes('--smoke')
+  ? 'smoke'
+  : args.includes('--quick')
+    ? 'quick'
+    : 'full';
 const outAt = args.indexOf('--out');
-const out = outAt === -1 ? fileURLToPath(new URL('../results/latest.json', import.meta.url)) : args[outAt + 1];
+const out =
+  outAt === -1
+    ? fileURLToPath(new URL('../results/latest.json', import.meta.url))
+    : args[outAt + 1];
 if (out === undefined) {
   console.error('--out needs a file name');
   process.exit(2);

@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 
 import pg from 'pg';
 
-export const BENCH_ADMIN_URL = process.env.TMINUS_BENCH_DATABASE_URL || process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const BENCH_ADMIN_URL =
+  process.env.TMINUS_BENCH_DATABASE_URL ||
+  process.env.TMINUS_TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test';
 
 export interface ScratchDatabase {
   readonly url: string;
@@ -14,7 +17,10 @@ export interface ScratchDatabase {
 }
 
 async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BENCH_ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  const client = new pg.Client({
+    connectionString: BENCH_ADMIN_URL,
+    connectionTimeoutMillis: 2_000,
+  });
   try {
     await client.connect();
     await client.query(sql);
@@ -29,7 +35,9 @@ export async function createScratchDatabase(): Promise<ScratchDatabase | { skipp
   try {
     await admin(`CREATE DATABASE ${name}`);
   } catch (error) {
-    return { skipped: `no PostgreSQL at ${BENCH_ADMIN_URL}: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      skipped: `no PostgreSQL at ${BENCH_ADMIN_URL}: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
   const url = new URL(BENCH_ADMIN_URL);
   url.pathname = `/${name}`;
@@ -47,9 +55,11 @@ export async function commitRate(url: string, clients: number, total: number): P
     await pool.query('CREATE TABLE bench_commits (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL)');
     let next = 0;
     const started = performance.now();
-    await Promise.all(Array.from({ length: clients }, async () => {
-      while (next++ < total) await pool.query('INSERT INTO bench_commits (v) VALUES ($1)', ['x']);
-    }));
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next++ < total) await pool.query('INSERT INTO bench_commits (v) VALUES ($1)', ['x']);
+      }),
+    );
     return Math.round(total / ((performance.now() - started) / 1000));
   } finally {
     await pool.query('DROP TABLE IF EXISTS bench_commits').catch(() => undefined);

@@ -13,7 +13,8 @@ let ticks: number | undefined;
 /** Clock ticks per second (`getconf CLK_TCK`, 100 if it answers nothing useful), asked once; null without getconf. */
 export function clockTicks(): number | null {
   try {
-    return (ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
+    return (ticks ??=
+      Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
   } catch {
     return null;
   }
@@ -24,10 +25,14 @@ export function processCpu(pid: number | undefined, ticksPerS: number): ProcessC
   if (pid === undefined) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     // After "pid (comm) ": state is field 3, so field k is at index k − 3 (utime 14, stime 15, cutime 16, cstime 17).
     const [utime, stime, cutime, cstime] = [fields[11], fields[12], fields[13], fields[14]];
-    if (utime === undefined || stime === undefined || cutime === undefined || cstime === undefined) return null;
+    if (utime === undefined || stime === undefined || cutime === undefined || cstime === undefined)
+      return null;
     return { self: (utime + stime) / ticksPerS, children: (cutime + cstime) / ticksPerS };
   } catch {
     return null;
@@ -37,7 +42,15 @@ export function processCpu(pid: number | undefined, ticksPerS: number): ProcessC
 /** Busy CPU seconds of the whole machine since boot, all cores (/proc/stat), or null. */
 export function machineBusySeconds(ticksPerS: number): number | null {
   try {
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = readFileSync(
+      '/proc/stat',
+      'utf8',
+    )
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
     return (user + nice + system + irq + softirq + steal) / ticksPerS;
   } catch {
     return null;

@@ -5,22 +5,32 @@
 import type { BenchResult } from './run.js';
 import type { ThroughputResult } from './throughput.js';
 
-const n = (value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toLocaleString('en'));
+const n = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : value.toLocaleString('en');
 
 function throughputLines(label: string, t: ThroughputResult | { skipped: string }): string[] {
   if ('skipped' in t) return [`  ${label}: skipped (${t.skipped})`];
-  const lifecycles = Object.entries(t.lifecycles_per_s).map(([agents, rate]) => `${n(rate)} (${agents} agent${agents === '1' ? '' : 's'})`);
+  const lifecycles = Object.entries(t.lifecycles_per_s).map(
+    ([agents, rate]) => `${n(rate)} (${agents} agent${agents === '1' ? '' : 's'})`,
+  );
   return [
     `  ${label}: enqueues/s ${n(t.enqueue_per_s_1_client)} (1 client), ${n(t.enqueue_per_s_16_clients)} (16 clients), batched ` +
-      t.batched.map((b) => `${n(b.per_s)} (${n(b.size)} per request, ${b.clients} in flight)`).join(', ') +
+      t.batched
+        .map((b) => `${n(b.per_s)} (${n(b.size)} per request, ${b.clients} in flight)`)
+        .join(', ') +
       (t.repeat > 1 ? `   [each the median of ${t.repeat} runs]` : ''),
     `  ${label}: lifecycles/s (claim → ack → finished) ${lifecycles.join(', ')}`,
     `  ${label}: CPU ms per lifecycle, server / database / agents = total → ceiling of this machine: ` +
       Object.entries(t.lifecycle_cpu)
-        .map(([agents, c]) => `${c.server_ms ?? '—'} / ${c.database_ms ?? '—'} / ${c.agents_ms} = ${c.total_ms ?? '—'} → ${n(c.ceiling_per_s)}/s (${agents})`)
+        .map(
+          ([agents, c]) =>
+            `${c.server_ms ?? '—'} / ${c.database_ms ?? '—'} / ${c.agents_ms} = ${c.total_ms ?? '—'} → ${n(c.ceiling_per_s)}/s (${agents})`,
+        )
         .join(', '),
     ...('baseline_commits_per_s_8_clients' in t
-      ? [`  ${label}: baseline, raw single-row INSERT commits/s with 8 connections: ${n(t.baseline_commits_per_s_8_clients as number)} (a lifecycle needs two)`]
+      ? [
+          `  ${label}: baseline, raw single-row INSERT commits/s with 8 connections: ${n(t.baseline_commits_per_s_8_clients as number)} (a lifecycle needs two)`,
+        ]
       : []),
   ];
 }
@@ -37,9 +47,19 @@ export function printReport(r: BenchResult): void {
         `${d.spawn_p50_ms} / ${d.spawn_p99_ms} | ${d.ratio_p50}× / ${d.ratio_p99}× | ${d.overhead_p50_ms} / ${d.overhead_p99_ms} | ${d.cold_p50_ms}   (${name}, ${d.samples} runs)`,
     );
   }
-  lines.push(`notification: program exit → waitUntilFinished resolved: p50 ${n(r.notification.p50_ms)} ms, p99 ${n(r.notification.p99_ms)} ms`, '');
-  lines.push('throughput (no process spawned):', ...throughputLines('SQLite', r.throughput.sqlite), ...throughputLines('PostgreSQL', r.throughput.postgres), '');
-  lines.push(`scale: ${'skipped' in r.scale ? `skipped (${r.scale.skipped})` : JSON.stringify(r.scale)}`);
+  lines.push(
+    `notification: program exit → waitUntilFinished resolved: p50 ${n(r.notification.p50_ms)} ms, p99 ${n(r.notification.p99_ms)} ms`,
+    '',
+  );
+  lines.push(
+    'throughput (no process spawned):',
+    ...throughputLines('SQLite', r.throughput.sqlite),
+    ...throughputLines('PostgreSQL', r.throughput.postgres),
+    '',
+  );
+  lines.push(
+    `scale: ${'skipped' in r.scale ? `skipped (${r.scale.skipped})` : JSON.stringify(r.scale)}`,
+  );
   const e = r.end_to_end;
   lines.push(
     'skipped' in e

@@ -17,48 +17,103 @@ import { startTminus, stopProcess } from './processes.js';
 import { measureScale, type ScaleResult } from './scale.js';
 import { benchApiKey, startServer } from './server.js';
 import { targetsOf, type TargetCheck } from './targets.js';
-import { type CpuReading, measureThroughput, selfCpu, type ThroughputResult } from './throughput.js';
+import {
+  type CpuReading,
+  measureThroughput,
+  selfCpu,
+  type ThroughputResult,
+} from './throughput.js';
 
 export type BenchMode = 'smoke' | 'quick' | 'full';
 
 const SIZES = {
-  smoke: { dispatch: 3, cold: 1, throughput: { enqueue: 50, batched: 200, lifecycle: 50, repeat: 1 }, agents: [1, 4], pgAgents: [4] },
-  quick: { dispatch: 40, cold: 3, throughput: { enqueue: 2_000, batched: 40_000, lifecycle: 2_000, repeat: 1 }, agents: [1, 4, 16], pgAgents: [8] },
-  full: { dispatch: 250, cold: 10, throughput: { enqueue: 10_000, batched: 100_000, lifecycle: 10_000, repeat: 3 }, agents: [1, 4, 16], pgAgents: [1, 4, 8, 16] },
+  smoke: {
+    dispatch: 3,
+    cold: 1,
+    throughput: { enqueue: 50, batched: 200, lifecycle: 50, repeat: 1 },
+    agents: [1, 4],
+    pgAgents: [4],
+  },
+  quick: {
+    dispatch: 40,
+    cold: 3,
+    throughput: { enqueue: 2_000, batched: 40_000, lifecycle: 2_000, repeat: 1 },
+    agents: [1, 4, 16],
+    pgAgents: [8],
+  },
+  full: {
+    dispatch: 250,
+    cold: 10,
+    throughput: { enqueue: 10_000, batched: 100_000, lifecycle: 10_000, repeat: 3 },
+    agents: [1, 4, 16],
+    pgAgents: [1, 4, 8, 16],
+  },
 } as const;
 
 export interface BenchResult {
   readonly date: string;
   readonly mode: BenchMode;
   readonly command: string;
-  readonly machine: { cores: number; cpu: string; memory_gb: number; node: string; platform: string };
+  readonly machine: {
+    cores: number;
+    cpu: string;
+    memory_gb: number;
+    node: string;
+    platform: string;
+  };
   /** The Python program (the headline); every program under `by_program`. */
   readonly dispatch: DispatchResult & { by_program: Record<string, DispatchResult> };
   readonly notification: { p50_ms: number | null; p99_ms: number | null };
-  readonly throughput: { sqlite: ThroughputResult; postgres: PostgresThroughput | { skipped: string } };
+  readonly throughput: {
+    sqlite: ThroughputResult;
+    postgres: PostgresThroughput | { skipped: string };
+  };
   readonly scale: ScaleResult | { skipped: string };
   readonly end_to_end: EndToEndResult | { skipped: string };
   readonly targets: TargetCheck[];
 }
 
-export async function runBench(mode: BenchMode, progress: (line: string) => void = () => undefined): Promise<BenchResult> {
+export async function runBench(
+  mode: BenchMode,
+  progress: (line: string) => void = () => undefined,
+): Promise<BenchResult> {
   const sizes = SIZES[mode];
   const scratch = mkdtempSync(join(tmpdir(), 'tminus-bench-'));
   try {
     const sqlite = await withServer(scratch, 'sqlite', [], async (api, env, serverPid) => {
       await api.request('createQueue', { body: { name: 'dispatch' } });
-      const agent = await startTminus(['agent', '-q', 'dispatch', '--max-jobs', '1'], { ...env, TMINUS_DATA_DIR: join(scratch, 'agent') }, /polling on queues/);
+      const agent = await startTminus(
+        ['agent', '-q', 'dispatch', '--max-jobs', '1'],
+        { ...env, TMINUS_DATA_DIR: join(scratch, 'agent') },
+        /polling on queues/,
+      );
       const dispatch: Record<string, DispatchResult> = {};
       try {
         for (const program of ['date', 'python'] as const) {
           progress(`dispatch latency: ${program} × ${sizes.dispatch}…`);
-          dispatch[program] = await measureDispatch(api, scratch, 'dispatch', program, sizes.dispatch, sizes.cold);
+          dispatch[program] = await measureDispatch(
+            api,
+            scratch,
+            'dispatch',
+            program,
+            sizes.dispatch,
+            sizes.cold,
+          );
         }
       } finally {
         agent.child.kill('SIGTERM');
       }
       progress('throughput on SQLite…');
-      return { dispatch, throughput: await measureThroughput(api, sizes.throughput, sizes.agents, 'sqlite', cpuReading(serverPid, false)) };
+      return {
+        dispatch,
+        throughput: await measureThroughput(
+          api,
+          sizes.throughput,
+          sizes.agents,
+          'sqlite',
+          cpuReading(serverPid, false),
+        ),
+      };
     });
     progress('throughput on PostgreSQL…');
     const postgres = await postgresThroughput(scratch, sizes.throughput, sizes.pgAgents);
@@ -75,7 +130,13 @@ export async function runBench(mode: BenchMode, progress: (line: string) => void
       date: new Date().toISOString(),
       mode,
       command: `npm run bench${mode === 'full' ? '' : ` -- --${mode}`}`,
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model ?? '?',
+        memory_gb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        platform: process.platform,
+      },
       dispatch: { ...python, by_program: sqlite.dispatch },
       notification: { p50_ms: python.notify_p50_ms, p99_ms: python.notify_p99_ms },
       throughput: { sqlite: sqlite.throughput, postgres },
@@ -96,29 +157,54 @@ export async function runBench(mode: BenchMode, progress: (line: string) => void
  */
 function cpuReading(serverPid: number | undefined, postgres: boolean): CpuReading {
   const ticks = clockTicks() ?? 100;
-  return () => ({ server: processCpu(serverPid, ticks)?.self ?? null, database: postgres ? commCpuSeconds('postgres', ticks) : null, self: selfCpu() });
+  return () => ({
+    server: processCpu(serverPid, ticks)?.self ?? null,
+    database: postgres ? commCpuSeconds('postgres', ticks) : null,
+    self: selfCpu(),
+  });
 }
 
 /** A real `tminus server` process for the duration of `work`; on PostgreSQL when `extraArgs` name a database. */
-async function withServer<T>(scratch: string, name: string, extraArgs: string[], work: (api: Api, env: NodeJS.ProcessEnv, serverPid: number | undefined) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  scratch: string,
+  name: string,
+  extraArgs: string[],
+  work: (api: Api, env: NodeJS.ProcessEnv, serverPid: number | undefined) => Promise<T>,
+): Promise<T> {
   const apiKey = benchApiKey();
   const server = await startServer(join(scratch, `data-${name}`), apiKey, [], extraArgs);
   try {
-    return await work(server.api, { TMINUS_BASE_URL: server.baseUrl, TMINUS_API_KEY: apiKey }, server.child.pid);
+    return await work(
+      server.api,
+      { TMINUS_BASE_URL: server.baseUrl, TMINUS_API_KEY: apiKey },
+      server.child.pid,
+    );
   } finally {
     await stopProcess(server.child);
   }
 }
 
 /** PostgreSQL throughput, with its baseline: raw INSERT commits/s on the same server, 8 connections. */
-export type PostgresThroughput = ThroughputResult & { readonly baseline_commits_per_s_8_clients: number };
+export type PostgresThroughput = ThroughputResult & {
+  readonly baseline_commits_per_s_8_clients: number;
+};
 
-async function postgresThroughput(scratch: string, sizes: (typeof SIZES)[BenchMode]['throughput'], agents: readonly number[]): Promise<PostgresThroughput | { skipped: string }> {
+async function postgresThroughput(
+  scratch: string,
+  sizes: (typeof SIZES)[BenchMode]['throughput'],
+  agents: readonly number[],
+): Promise<PostgresThroughput | { skipped: string }> {
   const db = await createScratchDatabase();
   if ('skipped' in db) return db;
   try {
     const baseline = await commitRate(db.url, 8, sizes.lifecycle);
-    const measured = await withServer(scratch, 'postgres', ['--database', db.url], (api, _env, serverPid) => measureThroughput(api, sizes, agents, 'postgres', cpuReading(serverPid, true)));
+    const measured = await withServer(
+      scratch,
+      'postgres',
+      ['--database', db.url],
+      (api, _env, serverPid) =>
+        measureThroughput(api, sizes, agents, 'postgres', cpuReading(serverPid, true)),
+    );
     return { ...measured, baseline_commits_per_s_8_clients: baseline };
   } finally {
     await db.drop();

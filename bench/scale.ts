@@ -42,13 +42,28 @@ export interface ScaleOptions {
 
 /** Quick stays near 30 s: half the runs, and no waiters (opening and settling 10,000 polls costs ~8 s). */
 const SIZES = {
-  quick: { depths: [1_000, 100_000], claims: 300, warmup: 50, dispatch: 20, runs: 5_000, waiters: false },
-  full: { depths: [1_000, 100_000, 1_000_000], claims: 300, warmup: 100, dispatch: 50, runs: 10_000, waiters: true },
+  quick: {
+    depths: [1_000, 100_000],
+    claims: 300,
+    warmup: 50,
+    dispatch: 20,
+    runs: 5_000,
+    waiters: false,
+  },
+  full: {
+    depths: [1_000, 100_000, 1_000_000],
+    claims: 300,
+    warmup: 100,
+    dispatch: 50,
+    runs: 10_000,
+    waiters: true,
+  },
 } as const;
 
 export async function measureScale(options: ScaleOptions): Promise<ScaleResult> {
   const sizes = options.quick ? SIZES.quick : SIZES.full;
-  if (!existsSync('/proc/self/status')) throw new Error('the scale bench reads server memory from /proc/<pid>/status (Linux only)');
+  if (!existsSync('/proc/self/status'))
+    throw new Error('the scale bench reads server memory from /proc/<pid>/status (Linux only)');
   mkdirSync(options.scratch, { recursive: true });
   const scratch = mkdtempSync(join(options.scratch, 'scale-'));
   const procs = new Processes();
@@ -56,7 +71,12 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleResult> 
   try {
     const claimLatency = await measureClaimLatency(procs, join(scratch, 'depth'), sizes);
     const idleAgents = await measureIdleAgents(procs, join(scratch, 'agents'), sizes.dispatch);
-    const runningRuns = await measureRunningRuns(procs, join(scratch, 'runs'), sizes.runs, sizes.waiters);
+    const runningRuns = await measureRunningRuns(
+      procs,
+      join(scratch, 'runs'),
+      sizes.runs,
+      sizes.waiters,
+    );
     return {
       mode: options.quick ? 'quick' : 'full',
       claim_growth_ratio: claimLatency.growth_ratio_p50,

@@ -20,7 +20,12 @@ export interface StartedServer {
  * free port; `apiKey` is stored as the bootstrap key on the first start and reused after. `nodeArgs`
  * as for `startTminus`.
  */
-export async function startServer(dataDir: string, apiKey: string, nodeArgs: readonly string[] = [], serverArgs: readonly string[] = []): Promise<StartedServer> {
+export async function startServer(
+  dataDir: string,
+  apiKey: string,
+  nodeArgs: readonly string[] = [],
+  serverArgs: readonly string[] = [],
+): Promise<StartedServer> {
   const { child, match } = await startTminus(
     ['server', '--port', '0', '--data-dir', dataDir, ...serverArgs],
     { TMINUS_BOOTSTRAP_API_KEY: apiKey, TMINUS_ENTITY: 'bench' },

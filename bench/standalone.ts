@@ -10,7 +10,10 @@ export function isMain(moduleUrl: string): boolean {
 }
 
 /** Runs `measure` (`--quick` if argv says so) in a fresh scratch dir `<tmpdir>/<prefix>…`, prints the result, removes the dir. */
-export async function printStandalone(prefix: string, measure: (options: { quick: boolean; scratch: string }) => Promise<unknown>): Promise<void> {
+export async function printStandalone(
+  prefix: string,
+  measure: (options: { quick: boolean; scratch: string }) => Promise<unknown>,
+): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), prefix));
   try {
     const result = await measure({ quick: process.argv.includes('--quick'), scratch });

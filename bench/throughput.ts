@@ -49,7 +49,11 @@ export interface LifecycleCpu {
 }
 
 /** CPU seconds used so far by the server, the database server (null for an embedded one) and this process. */
-export type CpuReading = () => { readonly server: number | null; readonly database: number | null; readonly self: number };
+export type CpuReading = () => {
+  readonly server: number | null;
+  readonly database: number | null;
+  readonly self: number;
+};
 
 /** CPU seconds this process has used so far. */
 export const selfCpu = () => {
@@ -58,12 +62,17 @@ export const selfCpu = () => {
 };
 
 /** Large requests, few in flight; and smaller ones, more in flight (what a sweep controller sends). */
-export const BATCH_SHAPES = [{ size: 10_000, clients: 2 }, { size: 1_000, clients: 4 }] as const;
+export const BATCH_SHAPES = [
+  { size: 10_000, clients: 2 },
+  { size: 1_000, clients: 4 },
+] as const;
 
 /** `count` workers at once. */
-const pool = <T>(count: number, worker: (index: number) => Promise<T>) => mapPool(count, count, worker);
+const pool = <T>(count: number, worker: (index: number) => Promise<T>) =>
+  mapPool(count, count, worker);
 
-const perSecond = (count: number, startedMs: number) => round(count / ((performance.now() - startedMs) / 1000), 0);
+const perSecond = (count: number, startedMs: number) =>
+  round(count / ((performance.now() - startedMs) / 1000), 0);
 
 /** The median of `times` runs of `measure`. */
 async function medianOf(times: number, measure: () => Promise<number>): Promise<number> {
@@ -79,9 +88,14 @@ export async function measureThroughput(
   label: string,
   cpu: CpuReading = () => ({ server: null, database: null, self: selfCpu() }),
 ): Promise<ThroughputResult> {
-  const job = (await api.request('createJob', { body: { project: 'bench', name: 'noop', source: { type: 'image', image: 'noop:1' } } })).job.ref;
+  const job = (
+    await api.request('createJob', {
+      body: { project: 'bench', name: 'noop', source: { type: 'image', image: 'noop:1' } },
+    })
+  ).job.ref;
   let queues = 0;
-  const queue = async (name: string) => (await api.request('createQueue', { body: { name: `${name}-${label}-${queues++}` } })).name;
+  const queue = async (name: string) =>
+    (await api.request('createQueue', { body: { name: `${name}-${label}-${queues++}` } })).name;
   const enq = await queue('enq');
   // Warm-up, untimed: JIT, caches, connection pools.
   await enqueueRate(api, job, enq, Math.min(500, sizes.enqueue), 16);
@@ -98,7 +112,8 @@ export async function measureThroughput(
       const before = cpu();
       const rate = await lifecycleRate(api, name, sizes.lifecycle, agents);
       const after = cpu();
-      const delta = (a: number | null, b: number | null, sum: number | null) => (a === null || b === null || sum === null ? null : sum + b - a);
+      const delta = (a: number | null, b: number | null, sum: number | null) =>
+        a === null || b === null || sum === null ? null : sum + b - a;
       used.server = delta(before.server, after.server, used.server);
       used.database = delta(before.database, after.database, used.database);
       used.self += after.self - before.self;
@@ -109,11 +124,21 @@ export async function measureThroughput(
   const batched = [];
   for (const shape of BATCH_SHAPES) {
     const size = Math.min(shape.size, sizes.batched);
-    batched.push({ size, clients: shape.clients, per_s: await medianOf(sizes.repeat, () => batchedRate(api, job, enq, sizes.batched, size, shape.clients)) });
+    batched.push({
+      size,
+      clients: shape.clients,
+      per_s: await medianOf(sizes.repeat, () =>
+        batchedRate(api, job, enq, sizes.batched, size, shape.clients),
+      ),
+    });
   }
   return {
-    enqueue_per_s_1_client: await medianOf(sizes.repeat, () => enqueueRate(api, job, enq, sizes.enqueue, 1)),
-    enqueue_per_s_16_clients: await medianOf(sizes.repeat, () => enqueueRate(api, job, enq, sizes.enqueue, 16)),
+    enqueue_per_s_1_client: await medianOf(sizes.repeat, () =>
+      enqueueRate(api, job, enq, sizes.enqueue, 1),
+    ),
+    enqueue_per_s_16_clients: await medianOf(sizes.repeat, () =>
+      enqueueRate(api, job, enq, sizes.enqueue, 16),
+    ),
     enqueue_batched_per_s: Math.max(...batched.map((b) => b.per_s)),
     batched,
     lifecycles_per_s: lifecycles,
@@ -122,8 +147,12 @@ export async function measureThroughput(
   };
 }
 
-function cpuPerLifecycle(used: { server: number | null; database: number | null; self: number }, lifecycles: number): LifecycleCpu {
-  const ms = (seconds: number | null) => (seconds === null ? null : round((1000 * seconds) / lifecycles, 3));
+function cpuPerLifecycle(
+  used: { server: number | null; database: number | null; self: number },
+  lifecycles: number,
+): LifecycleCpu {
+  const ms = (seconds: number | null) =>
+    seconds === null ? null : round((1000 * seconds) / lifecycles, 3);
   // An embedded database (SQLite) costs nothing apart: its work is in the server's figure.
   const total = used.server === null ? null : used.server + (used.database ?? 0) + used.self;
   return {
@@ -131,12 +160,21 @@ function cpuPerLifecycle(used: { server: number | null; database: number | null;
     database_ms: ms(used.database),
     agents_ms: ms(used.self) ?? 0,
     total_ms: ms(total),
-    ceiling_per_s: total === null || total === 0 ? null : round((availableParallelism() * lifecycles) / total, 0),
+    ceiling_per_s:
+      total === null || total === 0
+        ? null
+        : round((availableParallelism() * lifecycles) / total, 0),
   };
 }
 
 /** One run per request (`launchAdd`), from `clients` concurrent callers. */
-export async function enqueueRate(api: Api, job: string, queue: string, total: number, clients: number): Promise<number> {
+export async function enqueueRate(
+  api: Api,
+  job: string,
+  queue: string,
+  total: number,
+  clients: number,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await pool(clients, async () => {
@@ -145,7 +183,14 @@ export async function enqueueRate(api: Api, job: string, queue: string, total: n
   return perSecond(total, started);
 }
 
-async function batchedRate(api: Api, job: string, queue: string, total: number, size: number, clients: number): Promise<number> {
+async function batchedRate(
+  api: Api,
+  job: string,
+  queue: string,
+  total: number,
+  size: number,
+  clients: number,
+): Promise<number> {
   const items = Array.from({ length: size }, () => ({ job, queueName: queue }));
   await launchAddBatch(items, { api }); // warm-up, untimed
   let sent = 0;
@@ -161,25 +206,51 @@ async function batchedRate(api: Api, job: string, queue: string, total: number, 
 
 async function seed(api: Api, job: string, queue: string, total: number): Promise<void> {
   for (let i = 0; i < total; i += MAX_BATCH_ITEMS) {
-    await launchAddBatch(Array.from({ length: Math.min(MAX_BATCH_ITEMS, total - i) }, () => ({ job, queueName: queue })), { api });
+    await launchAddBatch(
+      Array.from({ length: Math.min(MAX_BATCH_ITEMS, total - i) }, () => ({
+        job,
+        queueName: queue,
+      })),
+      { api },
+    );
   }
 }
 
 /** Fake agents: claim, acknowledge, report finished; exactly `total` lifecycles must complete. */
-export async function lifecycleRate(api: Api, queue: string, total: number, agents: number): Promise<number> {
-  const ids = await pool(agents, async () =>
-    (await api.request('registerAgent', { body: { queues: [queue], hostname: 'bench', maxJobs: 1, version: 'bench' } })).id,
+export async function lifecycleRate(
+  api: Api,
+  queue: string,
+  total: number,
+  agents: number,
+): Promise<number> {
+  const ids = await pool(
+    agents,
+    async () =>
+      (
+        await api.request('registerAgent', {
+          body: { queues: [queue], hostname: 'bench', maxJobs: 1, version: 'bench' },
+        })
+      ).id,
   );
   let done = 0;
   const started = performance.now();
   await pool(agents, async (i) => {
     for (;;) {
       // Idle when they claim, as a real agent with max_jobs 1 is: nothing of theirs to cancel.
-      const { lease } = await api.request('claim', { params: { id: ids[i]! }, body: { waitMs: 0, active: 0 } });
+      const { lease } = await api.request('claim', {
+        params: { id: ids[i]! },
+        body: { waitMs: 0, active: 0 },
+      });
       if (lease === null) return;
       const token = lease.fencingToken;
-      const run = await api.request('ackItem', { params: { id: lease.item.id }, body: { fencingToken: token, runId: `r${lease.item.id.slice(3)}` } });
-      await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken: token, state: 'finished', exitCode: 0 } });
+      const run = await api.request('ackItem', {
+        params: { id: lease.item.id },
+        body: { fencingToken: token, runId: `r${lease.item.id.slice(3)}` },
+      });
+      await api.request('updateRunStatus', {
+        params: { id: run.id },
+        body: { fencingToken: token, state: 'finished', exitCode: 0 },
+      });
       done++;
     }
   });

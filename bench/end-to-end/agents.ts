@@ -22,7 +22,14 @@ export async function startAgents(
   started: ChildProcess[],
 ): Promise<ChildProcess[]> {
   const starting = await Promise.allSettled(
-    dirs.map((dir) => startTminus(['agent', '-q', queueName, '--max-jobs', String(MAX_JOBS)], { ...env, TMINUS_DATA_DIR: dir }, /polling on queues/, nodeArgs)),
+    dirs.map((dir) =>
+      startTminus(
+        ['agent', '-q', queueName, '--max-jobs', String(MAX_JOBS)],
+        { ...env, TMINUS_DATA_DIR: dir },
+        /polling on queues/,
+        nodeArgs,
+      ),
+    ),
   );
   const agents = starting.flatMap((s) => (s.status === 'fulfilled' ? [s.value.child] : []));
   started.push(...agents);
@@ -37,13 +44,22 @@ const hasCachedSnapshot = (agentDir: string) => {
 };
 
 /** Warm-up: each agent downloads the snapshot once (its own cache) and JIT-compiles its paths. */
-export async function warmUpAgents(api: Api, job: string, queueName: string, agentDirs: readonly string[]): Promise<void> {
+export async function warmUpAgents(
+  api: Api,
+  job: string,
+  queueName: string,
+  agentDirs: readonly string[],
+): Promise<void> {
   for (let round = 0; round < 10 && !agentDirs.every(hasCachedSnapshot); round++) {
-    const warm = await mapPool(PARALLELISM, ENQUEUE_CLIENTS, () => launchAdd({ api, job, queueName }));
+    const warm = await mapPool(PARALLELISM, ENQUEUE_CLIENTS, () =>
+      launchAdd({ api, job, queueName }),
+    );
     await mapPool(warm.length, WAITERS, async (i) => {
       const run = await warm[i]!.waitUntilFinished({ timeoutMs: 60_000 });
-      if (run.state !== 'finished') throw new Error(`warm-up run ${run.id} ${run.state}: ${run.failure?.message ?? ''}`);
+      if (run.state !== 'finished')
+        throw new Error(`warm-up run ${run.id} ${run.state}: ${run.failure?.message ?? ''}`);
     });
   }
-  if (!agentDirs.every(hasCachedSnapshot)) throw new Error('warm-up: not every agent ran the job (is each one polling?)');
+  if (!agentDirs.every(hasCachedSnapshot))
+    throw new Error('warm-up: not every agent ran the job (is each one polling?)');
 }

@@ -18,7 +18,10 @@ export interface CpuSample {
 }
 
 /** A sampler of the benchmark's own processes and of the whole machine, to tell machine noise apart. */
-export function cpuProbe(serverPid: number | undefined, agentPids: readonly (number | undefined)[]): () => CpuSample {
+export function cpuProbe(
+  serverPid: number | undefined,
+  agentPids: readonly (number | undefined)[],
+): () => CpuSample {
   const ticks = clockTicks() ?? 100;
   return () => {
     const own = process.cpuUsage();
@@ -34,7 +37,9 @@ export function cpuProbe(serverPid: number | undefined, agentPids: readonly (num
 
 /** Machine busy time in the interval minus this benchmark's part of it (null without /proc). */
 function otherLoad(a: CpuSample, b: CpuSample, ours: number | null): number | null {
-  return a.machine === null || b.machine === null || ours === null ? null : Math.max(0, b.machine - a.machine - ours);
+  return a.machine === null || b.machine === null || ours === null
+    ? null
+    : Math.max(0, b.machine - a.machine - ours);
 }
 
 /** The rest of the machine's CPU during a shell loop: ours is this client and what it reaped (the loop). */
@@ -44,12 +49,20 @@ export function shellOtherLoad(a: CpuSample, b: CpuSample): number | null {
 }
 
 /** CPU the tminus phase used (`cpu_s`, over `wallS` seconds), and the rest of the machine's meanwhile; both null without /proc. */
-export function tminusCpu(before: CpuSample, after: CpuSample, wallS: number): { cpu: EndToEndResult['cpu_s']; other: number | null } {
-  const procs = (p: CpuSample) => (p.server === null || p.agents.some((a) => a === null) ? null : { server: p.server, agents: p.agents.filter((a) => a !== null) });
+export function tminusCpu(
+  before: CpuSample,
+  after: CpuSample,
+  wallS: number,
+): { cpu: EndToEndResult['cpu_s']; other: number | null } {
+  const procs = (p: CpuSample) =>
+    p.server === null || p.agents.some((a) => a === null)
+      ? null
+      : { server: p.server, agents: p.agents.filter((a) => a !== null) };
   const b = procs(before);
   const a = procs(after);
   if (!b || !a) return { cpu: null, other: null };
-  const sum = (xs: ProcessCpu[], key: 'self' | 'children') => xs.reduce((total, x) => total + x[key], 0);
+  const sum = (xs: ProcessCpu[], key: 'self' | 'children') =>
+    xs.reduce((total, x) => total + x[key], 0);
   const used = {
     server: a.server.self - b.server.self,
     agents: sum(a.agents, 'self') - sum(b.agents, 'self'),
@@ -57,7 +70,13 @@ export function tminusCpu(before: CpuSample, after: CpuSample, wallS: number): {
     client: after.client - before.client,
   };
   return {
-    cpu: { server: round(used.server), agents: round(used.agents), programs: round(used.programs), client: round(used.client), available: round(wallS * availableParallelism()) },
+    cpu: {
+      server: round(used.server),
+      agents: round(used.agents),
+      programs: round(used.programs),
+      client: round(used.client),
+      available: round(wallS * availableParallelism()),
+    },
     other: otherLoad(before, after, used.server + used.agents + used.programs + used.client),
   };
 }

@@ -43,5 +43,8 @@ export function writeProgram(dir: string): void {
 
 /** A code job `bench/<name>` running `ARGV` in a snapshot of prog.py (and a random salt, so the snapshot is new). */
 export function programJob(api: Api, dir: string, name: string): Promise<string> {
-  return codeJob(api, dir, name, ARGV, { 'prog.py': PROGRAM, 'salt.txt': randomBytes(8).toString('hex') });
+  return codeJob(api, dir, name, ARGV, {
+    'prog.py': PROGRAM,
+    'salt.txt': randomBytes(8).toString('hex'),
+  });
 }

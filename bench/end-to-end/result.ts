@@ -31,7 +31,13 @@ export interface EndToEndResult {
    * 4 agent processes themselves, the programs they ran (their reaped children), and this client.
    * The machine had `wall × cores` to give.
    */
-  readonly cpu_s: { server: number; agents: number; programs: number; client: number; available: number } | null;
+  readonly cpu_s: {
+    server: number;
+    agents: number;
+    programs: number;
+    client: number;
+    available: number;
+  } | null;
   /** The same per run (ms): what tminus itself (server + agents + client) costs beside the program. */
   readonly cpu_ms_per_run: { tminus: number; program: number } | null;
   /**

@@ -14,14 +14,20 @@ export function shellLoop(dir: string, runs: number, expected: number): Promise<
   const script = `seq ${runs} | xargs -P ${PARALLELISM} -I{} ${ARGV.join(' ')} > ${out}`;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/bin/bash', ['-c', script], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn('/bin/bash', ['-c', script], {
+      cwd: dir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`shell loop exited ${code}: ${script}`));
-      const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l === `${MARK} - ${expected}`).length;
+      const lines = readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((l) => l === `${MARK} - ${expected}`).length;
       rmSync(out, { force: true });
-      if (lines !== runs) return reject(new Error(`shell loop: ${lines} of ${runs} programs printed their line`));
+      if (lines !== runs)
+        return reject(new Error(`shell loop: ${lines} of ${runs} programs printed their line`));
       resolve(seconds);
     });
   });

@@ -64,14 +64,22 @@ export async function measureClaimLatency(
 }
 
 /** `rounds` × one claim on each server in turn, each of which must get a lease; ms per HTTP call, by server. */
-async function interleavedClaims(apis: readonly Api[], agentId: string, rounds: number): Promise<number[][]> {
+async function interleavedClaims(
+  apis: readonly Api[],
+  agentId: string,
+  rounds: number,
+): Promise<number[][]> {
   const latencies = apis.map((): number[] => []);
   for (let r = 0; r < rounds; r++) {
     for (const [i, api] of apis.entries()) {
       const start = performance.now();
-      const { lease } = await api.request('claim', { params: { id: agentId }, body: { waitMs: 0 } });
+      const { lease } = await api.request('claim', {
+        params: { id: agentId },
+        body: { waitMs: 0 },
+      });
       latencies[i]!.push(ms(start));
-      if (lease === null) throw new Error(`claim ${r + 1} of ${rounds} on ${api.baseUrl} found the queue empty`);
+      if (lease === null)
+        throw new Error(`claim ${r + 1} of ${rounds} on ${api.baseUrl} found the queue empty`);
     }
   }
   return latencies;

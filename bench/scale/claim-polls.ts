@@ -35,25 +35,44 @@ export function leaseInbox(): LeaseInbox {
  * Long-poll loops, one per agent, as the real agent runs them: a claim waits up to 25 s and is sent
  * again as soon as it returns. Every lease goes to `onLease`.
  */
-export function openPolls(api: Api, agentIds: readonly string[], onLease: (lease: Lease) => void): Loops {
+export function openPolls(
+  api: Api,
+  agentIds: readonly string[],
+  onLease: (lease: Lease) => void,
+): Loops {
   return backgroundLoops(agentIds.length, async (i, signal) => {
     for (;;) {
-      const { lease } = await api.request('claim', { params: { id: agentIds[i]! }, body: { waitMs: CLAIM_WAIT_MS } }, { signal });
+      const { lease } = await api.request(
+        'claim',
+        { params: { id: agentIds[i]! }, body: { waitMs: CLAIM_WAIT_MS } },
+        { signal },
+      );
       if (lease !== null) onLease(lease);
     }
   });
 }
 
 /** Resolves once every agent's claim has reached the server (a claim stamps the agent's last sign of life). */
-export async function pollsRegistered(api: Api, agentIds: readonly string[], polls: Loops, since: number, timeoutMs = 60_000): Promise<void> {
+export async function pollsRegistered(
+  api: Api,
+  agentIds: readonly string[],
+  polls: Loops,
+  since: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   const ids = new Set(agentIds);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     polls.check();
     const { items } = await api.request('listAgents', { query: {} });
-    const seen = items.filter((a) => ids.has(a.id) && Date.parse(a.lastHeartbeatAt) >= since).length;
+    const seen = items.filter(
+      (a) => ids.has(a.id) && Date.parse(a.lastHeartbeatAt) >= since,
+    ).length;
     if (seen === ids.size) return;
-    if (Date.now() > deadline) throw new Error(`only ${seen} of ${ids.size} agents have an open claim after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${seen} of ${ids.size} agents have an open claim after ${timeoutMs} ms`,
+      );
     await sleep(200);
   }
 }

@@ -18,7 +18,11 @@ export const HEARTBEAT_MS = 5_000;
  * Round trips are recorded from `record()` on; `fullRound()` resolves once every agent has completed
  * a heartbeat sent after it was called.
  */
-export function startHeartbeats(api: Api, agentIds: readonly string[], runsOf: readonly OwnedRun[][]) {
+export function startHeartbeats(
+  api: Api,
+  agentIds: readonly string[],
+  runsOf: readonly OwnedRun[][],
+) {
   const stats = { lost: 0, roundTripsMs: [] as number[] };
   const lastSent = agentIds.map(() => 0);
   const lastDone = agentIds.map(() => 0);
@@ -30,7 +34,10 @@ export function startHeartbeats(api: Api, agentIds: readonly string[], runsOf: r
     const start = performance.now();
     lastSent[i] = start;
     const status = runs.length > 0 ? 'running' : 'polling';
-    const answer = await api.request('heartbeat', { params: { id: agentIds[i]! }, body: { status, runs } });
+    const answer = await api.request('heartbeat', {
+      params: { id: agentIds[i]! },
+      body: { status, runs },
+    });
     stats.lost += answer.lost.length;
     if (recording) stats.roundTripsMs.push(ms(start));
     lastDone[i] = lastSent[i]!;
@@ -54,7 +61,8 @@ export function startHeartbeats(api: Api, agentIds: readonly string[], runsOf: r
     fullRound: async () => {
       const since = performance.now();
       while (!lastDone.every((t) => t >= since)) {
-        if (ms(since) > 3 * HEARTBEAT_MS) throw new Error('not every agent completed a heartbeat within 3 periods');
+        if (ms(since) > 3 * HEARTBEAT_MS)
+          throw new Error('not every agent completed a heartbeat within 3 periods');
         await sleep(100);
       }
     },

@@ -14,7 +14,14 @@ import { registerAgents } from './fake-agents.js';
 import { type Loops, within } from './loops.js';
 import { createQueueAndJob, QUEUE } from './queues.js';
 import type { ScaleResult } from './result.js';
-import { cpuMsSince, cpuSeconds, type Processes, type Server, settledRssMb, startServer } from './servers.js';
+import {
+  cpuMsSince,
+  cpuSeconds,
+  type Processes,
+  type Server,
+  settledRssMb,
+  startServer,
+} from './servers.js';
 import { kbPer, mb, ms } from './units.js';
 
 const IDLE_AGENTS = 1_000;
@@ -29,8 +36,12 @@ async function dispatchOnce(server: Server, job: string, inbox: LeaseInbox): Pro
   const queued = await launchAdd({ api: server.api, job, queueName: QUEUE });
   const lease = await within(leased, 10_000, `dispatch of ${queued.id}`);
   const elapsed = ms(start);
-  if (lease.item.id !== queued.id) throw new Error(`expected a lease on ${queued.id}, got ${lease.item.id}`);
-  await server.api.request('failItem', { params: { id: lease.item.id }, body: { fencingToken: lease.fencingToken, stage: 'agent', message: 'bench' } });
+  if (lease.item.id !== queued.id)
+    throw new Error(`expected a lease on ${queued.id}, got ${lease.item.id}`);
+  await server.api.request('failItem', {
+    params: { id: lease.item.id },
+    body: { fencingToken: lease.fencingToken, stage: 'agent', message: 'bench' },
+  });
   // Let the other waiters' wake-up (each re-checks, finds nothing, waits again) finish before the next one.
   await sleep(50);
   return elapsed;
@@ -40,17 +51,31 @@ async function dispatchOnce(server: Server, job: string, inbox: LeaseInbox): Pro
  * Two servers: "crowd" gets the 1,000 agents (its RSS is measured), "solo" one agent. Dispatch is
  * measured on both in turn, so that machine noise hits the baseline and the crowd alike.
  */
-export async function measureIdleAgents(procs: Processes, dir: string, samples: number): Promise<ScaleResult['idle_agents']> {
+export async function measureIdleAgents(
+  procs: Processes,
+  dir: string,
+  samples: number,
+): Promise<ScaleResult['idle_agents']> {
   const apiKey = benchApiKey();
-  const [crowd, solo] = await Promise.all([startServer(procs, join(dir, 'crowd'), apiKey), startServer(procs, join(dir, 'solo'), apiKey)]);
+  const [crowd, solo] = await Promise.all([
+    startServer(procs, join(dir, 'crowd'), apiKey),
+    startServer(procs, join(dir, 'solo'), apiKey),
+  ]);
   const polls: Loops[] = [];
   try {
-    const [crowdJob, soloJob] = await Promise.all([createQueueAndJob(crowd.api), createQueueAndJob(solo.api)]);
+    const [crowdJob, soloJob] = await Promise.all([
+      createQueueAndJob(crowd.api),
+      createQueueAndJob(solo.api),
+    ]);
     const [warmAgent, ...agents] = await registerAgents(crowd.api, QUEUE, IDLE_AGENTS + 1, 1);
     const [soloAgent] = await registerAgents(solo.api, QUEUE, 1, 1);
     const crowdInbox = leaseInbox();
     const soloInbox = leaseInbox();
-    const dispatchBoth = async () => [await dispatchOnce(solo, soloJob, soloInbox), await dispatchOnce(crowd, crowdJob, crowdInbox)] as const;
+    const dispatchBoth = async () =>
+      [
+        await dispatchOnce(solo, soloJob, soloInbox),
+        await dispatchOnce(crowd, crowdJob, crowdInbox),
+      ] as const;
 
     // Warm-up of both servers' dispatch path, with one waiting agent each.
     polls.push(openPolls(solo.api, [soloAgent!], soloInbox.deliver));

@@ -9,14 +9,18 @@ export interface Loops {
 }
 
 /** `count` loops in the background, each ended by `stop()` (its requests aborted) or by its first error. */
-export function backgroundLoops(count: number, body: (i: number, signal: AbortSignal) => Promise<void>): Loops {
+export function backgroundLoops(
+  count: number,
+  body: (i: number, signal: AbortSignal) => Promise<void>,
+): Loops {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // one abort listener per open request
   let failure: Error | undefined;
   const all = Promise.all(
     Array.from({ length: count }, (_, i) =>
       body(i, controller.signal).catch((error: unknown) => {
-        if (!controller.signal.aborted) failure ??= error instanceof Error ? error : new Error(String(error));
+        if (!controller.signal.aborted)
+          failure ??= error instanceof Error ? error : new Error(String(error));
       }),
     ),
   );
@@ -35,7 +39,10 @@ export function backgroundLoops(count: number, body: (i: number, signal: AbortSi
 export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: nothing after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);

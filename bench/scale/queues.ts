@@ -9,5 +9,9 @@ export const WARM_QUEUE = 'warm';
 /** Creates `QUEUE` and the job `bench/noop` (an image nobody pulls); returns the job's ref. */
 export async function createQueueAndJob(api: Api): Promise<string> {
   await api.request('createQueue', { body: { name: QUEUE } });
-  return (await api.request('createJob', { body: { project: 'bench', name: 'noop', source: { type: 'image', image: 'noop:1' } } })).job.ref;
+  return (
+    await api.request('createJob', {
+      body: { project: 'bench', name: 'noop', source: { type: 'image', image: 'noop:1' } },
+    })
+  ).job.ref;
 }

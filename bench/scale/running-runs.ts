@@ -33,7 +33,12 @@ function openRunWaiters(api: Api, runIds: readonly string[]): Loops {
   });
 }
 
-export async function measureRunningRuns(procs: Processes, dataDir: string, runs: number, withWaiters: boolean): Promise<ScaleResult['running_runs']> {
+export async function measureRunningRuns(
+  procs: Processes,
+  dataDir: string,
+  runs: number,
+  withWaiters: boolean,
+): Promise<ScaleResult['running_runs']> {
   const apiKey = benchApiKey();
   const { templateId } = await prepareDataDir(procs, dataDir, apiKey);
   seedPending(dataDir, templateId, runs);
@@ -52,7 +57,11 @@ export async function measureRunningRuns(procs: Processes, dataDir: string, runs
     let next = 0;
     await mapPool(RUN_AGENTS, RUN_AGENTS, async (a) => {
       for (;;) {
-        const owned = await startOneRun(api, agentIds[a]!, `s${(next++).toString(36).padStart(7, '0')}`);
+        const owned = await startOneRun(
+          api,
+          agentIds[a]!,
+          `s${(next++).toString(36).padStart(7, '0')}`,
+        );
         if (owned === null) return;
         runsOf[a]!.push(owned);
       }
@@ -67,11 +76,18 @@ export async function measureRunningRuns(procs: Processes, dataDir: string, runs
 
     let waitersResult: WaitersResult | { skipped: string } = { skipped: 'full mode only' };
     if (withWaiters) {
-      waiters = openRunWaiters(api, runsOf.flat().map((r) => r.runId));
+      waiters = openRunWaiters(
+        api,
+        runsOf.flat().map((r) => r.runId),
+      );
       await sleep(Math.ceil(runs / WAITER_WAVE) * 100);
       const rss = await settledRssMb(server.pid, 3_000);
       waiters.check();
-      waitersResult = { waiters: runs, rss_mb: mb(rss), per_waiter_kb: kbPer(rss - rssAfter, runs) };
+      waitersResult = {
+        waiters: runs,
+        rss_mb: mb(rss),
+        per_waiter_kb: kbPer(rss - rssAfter, runs),
+      };
     }
 
     return {
@@ -102,7 +118,13 @@ async function warmUpLifecycles(api: Api): Promise<void> {
   for (let i = 0; ; i++) {
     const owned = await startOneRun(api, agentId!, `w${i.toString(36).padStart(7, '0')}`);
     if (owned === null) return;
-    await api.request('heartbeat', { params: { id: agentId! }, body: { status: 'running', runs: [owned] } });
-    await api.request('updateRunStatus', { params: { id: owned.runId }, body: { fencingToken: owned.fencingToken, state: 'finished', exitCode: 0 } });
+    await api.request('heartbeat', {
+      params: { id: agentId! },
+      body: { status: 'running', runs: [owned] },
+    });
+    await api.request('updateRunStatus', {
+      params: { id: owned.runId },
+      body: { fencingToken: owned.fencingToken, state: 'finished', exitCode: 0 },
+    });
   }
 }

@@ -31,14 +31,23 @@ interface SeedTemplate {
  * enqueued there through HTTP (the template the seeder copies). The server is stopped again before
  * this returns.
  */
-export async function prepareDataDir(procs: Processes, dataDir: string, apiKey: string): Promise<{ templateId: string; agentId: string }> {
+export async function prepareDataDir(
+  procs: Processes,
+  dataDir: string,
+  apiKey: string,
+): Promise<{ templateId: string; agentId: string }> {
   const server = await startServer(procs, dataDir, apiKey);
   try {
     const { api } = server;
     const job = await createQueueAndJob(api);
     await api.request('createQueue', { body: { name: WARM_QUEUE } });
     const [agentId] = await registerAgents(api, QUEUE, 1, 1);
-    const queued = await launchAdd({ api, job, queueName: QUEUE, config: { overrides: { run_config: { lr: 0.01, epochs: 3 } } } });
+    const queued = await launchAdd({
+      api,
+      job,
+      queueName: QUEUE,
+      config: { overrides: { run_config: { lr: 0.01, epochs: 3 } } },
+    });
     return { templateId: queued.id, agentId: agentId! };
   } finally {
     await server.stop();
@@ -54,7 +63,11 @@ function openSeedDb(dataDir: string): Database.Database {
 }
 
 function pendingCount(db: Database.Database, queueId: string): number {
-  return (db.prepare(`SELECT count(*) AS n FROM queue_items WHERE queue_id = ? AND state = 'pending'`).get(queueId) as { n: number }).n;
+  return (
+    db
+      .prepare(`SELECT count(*) AS n FROM queue_items WHERE queue_id = ? AND state = 'pending'`)
+      .get(queueId) as { n: number }
+  ).n;
 }
 
 /**
@@ -65,10 +78,14 @@ function pendingCount(db: Database.Database, queueId: string): number {
 export function seedPending(dataDir: string, templateId: string, target: number): number {
   const db = openSeedDb(dataDir);
   try {
-    const t = db.prepare(`SELECT * FROM queue_items WHERE id = ?`).get(templateId) as SeedTemplate | undefined;
+    const t = db.prepare(`SELECT * FROM queue_items WHERE id = ?`).get(templateId) as
+      SeedTemplate | undefined;
     if (t === undefined) throw new Error(`template item ${templateId} not found`);
     const missing = Math.max(0, target - pendingCount(db, t.queue_id));
-    const scope = t.idempotency_key === null ? null : t.idempotency_key.slice(0, t.idempotency_key.indexOf(':'));
+    const scope =
+      t.idempotency_key === null
+        ? null
+        : t.idempotency_key.slice(0, t.idempotency_key.indexOf(':'));
     const insert = db.prepare(
       `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
@@ -79,10 +96,21 @@ export function seedPending(dataDir: string, templateId: string, target: number)
         const now = Date.now();
         const id = `qi_${now.toString(36).padStart(9, '0')}${random.slice(i * 12, i * 12 + 12)}`;
         const key = scope === null ? null : `${scope}:${randomUUID()}`;
-        insert.run(id, t.queue_id, t.priority, t.spec, t.template_variables, t.project_queue, key, t.warnings, now);
+        insert.run(
+          id,
+          t.queue_id,
+          t.priority,
+          t.spec,
+          t.template_variables,
+          t.project_queue,
+          key,
+          t.warnings,
+          now,
+        );
       }
     });
-    for (let done = 0; done < missing; done += SEED_CHUNK) chunk(Math.min(SEED_CHUNK, missing - done));
+    for (let done = 0; done < missing; done += SEED_CHUNK)
+      chunk(Math.min(SEED_CHUNK, missing - done));
     // Hand the server a checkpointed file: no start-up replay of a WAL of hundreds of MB.
     db.pragma('wal_checkpoint(TRUNCATE)');
     return missing;

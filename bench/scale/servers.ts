@@ -33,7 +33,11 @@ export interface Server {
 }
 
 /** A `tminus server` on `dataDir` (SQLite); the bootstrap key is stored on the first start and reused after. */
-export async function startServer(procs: Processes, dataDir: string, apiKey: string): Promise<Server> {
+export async function startServer(
+  procs: Processes,
+  dataDir: string,
+  apiKey: string,
+): Promise<Server> {
   const { child, api } = await startTminusServer(dataDir, apiKey);
   procs.add(child);
   if (child.pid === undefined) throw new Error('tminus server has no pid');

@@ -29,7 +29,10 @@ time.sleep(120)
 
 function agentProcess(queue: string, workDir: string) {
   return spawnTminus(['agent', '-q', queue, '--max-jobs', '4'], {
-    TMINUS_BASE_URL: stack.url, TMINUS_API_KEY: stack.apiKey, TMINUS_DATA_DIR: workDir, PID_DIR: pidDir,
+    TMINUS_BASE_URL: stack.url,
+    TMINUS_API_KEY: stack.apiKey,
+    TMINUS_DATA_DIR: workDir,
+    PID_DIR: pidDir,
   });
 }
 
@@ -57,7 +60,13 @@ beforeAll(async () => {
   const code = join(stack.dir, 'code');
   mkdirSync(code);
   writeFileSync(join(code, 'sleeper.py'), SLEEPER);
-  jobRef = (await uploadCodeJob(stack.api, code, { project: 'p', name: 'sleeper', entrypoint: ['python3', 'sleeper.py'] })).ref;
+  jobRef = (
+    await uploadCodeJob(stack.api, code, {
+      project: 'p',
+      name: 'sleeper',
+      entrypoint: ['python3', 'sleeper.py'],
+    })
+  ).ref;
   await stack.api.request('createQueue', { body: { name: 'once', maxAttempts: 1 } });
   await stack.api.request('createQueue', { body: { name: 'twice', maxAttempts: 2 } });
 });
@@ -67,7 +76,9 @@ describe('kill -9 of an agent', () => {
   it('its runs end crashed (agent_lost) after the lease; a restarted agent kills the orphaned processes', async () => {
     const workDir = join(stack.dir, 'agent-a');
     const agent = agentProcess('once', workDir);
-    const runs = await Promise.all([1, 2, 3].map(() => launchAdd({ api: stack.api, job: jobRef, queueName: 'once' })));
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => launchAdd({ api: stack.api, job: jobRef, queueName: 'once' })),
+    );
     await allRunning(runs);
     await agent.kill('SIGKILL');
     for (const queued of runs) {
@@ -75,7 +86,9 @@ describe('kill -9 of an agent', () => {
       expect(run.state).toBe('crashed');
       expect(run.failure).toMatchObject({ stage: 'agent', reason: 'agent_lost' });
     }
-    const pids = (await Promise.all(runs.map((q) => q.waitUntilStarted()))).map((r) => Number(readFileSync(join(pidDir, r.id), 'utf8')));
+    const pids = (await Promise.all(runs.map((q) => q.waitUntilStarted()))).map((r) =>
+      Number(readFileSync(join(pidDir, r.id), 'utf8')),
+    );
     expect(pids.every(alive)).toBe(true); // Orphans in their own process groups outlive a SIGKILLed agent...
     const restarted = agentProcess('once', workDir);
     await restarted.waitFor('polling on queues');
@@ -94,7 +107,9 @@ describe('kill -9 of an agent', () => {
     const second = agentProcess('twice', join(stack.dir, 'agent-c'));
     const run = await queued.waitUntilFinished({ timeoutMs: (LEASE_SECONDS + 20) * 1000 });
     expect(run).toMatchObject({ id: runId, state: 'finished', attempt: 2, exitCode: 0 });
-    const logs = (await stack.api.request('getLogs', { params: { id: runId } })).lines.map((l) => l.text);
+    const logs = (await stack.api.request('getLogs', { params: { id: runId } })).lines.map(
+      (l) => l.text,
+    );
     expect(logs).toContain('attempt resume=no');
     expect(logs.some((l) => l.includes('re-queued as attempt 2'))).toBe(true);
     expect(logs).toContain('attempt resume=allow');

@@ -33,24 +33,41 @@ describe('8 agents, 2,000 runs', () => {
     mkdirSync(code);
     writeFileSync(join(code, 'README'), 'appends its run id to $OUT\n');
     const out = join(stack.dir, 'executions.log');
-    const job = await uploadCodeJob(stack.api, code, { project: 'p', name: 'append', entrypoint: APPEND_RUN_ID });
+    const job = await uploadCodeJob(stack.api, code, {
+      project: 'p',
+      name: 'append',
+      entrypoint: APPEND_RUN_ID,
+    });
     await stack.api.request('createQueue', { body: { name: 'race' } });
 
     const queued: QueuedRun[] = [];
     for (let i = 0; i < RUNS; i += 100) {
-      queued.push(...(await Promise.all(Array.from({ length: Math.min(100, RUNS - i) }, () => launchAdd({ api: stack.api, job: job.ref, queueName: 'race' })))));
+      queued.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(100, RUNS - i) }, () =>
+            launchAdd({ api: stack.api, job: job.ref, queueName: 'race' }),
+          ),
+        )),
+      );
     }
     for (let i = 0; i < AGENTS; i++) {
-      agents.push(spawnTminus(['agent', '-q', 'race', '--max-jobs', '4'], {
-        TMINUS_BASE_URL: stack.url, TMINUS_API_KEY: stack.apiKey, TMINUS_DATA_DIR: join(stack.dir, `agent-${i}`), OUT: out,
-      }));
+      agents.push(
+        spawnTminus(['agent', '-q', 'race', '--max-jobs', '4'], {
+          TMINUS_BASE_URL: stack.url,
+          TMINUS_API_KEY: stack.apiKey,
+          TMINUS_DATA_DIR: join(stack.dir, `agent-${i}`),
+          OUT: out,
+        }),
+      );
     }
     await expectEachExecutedOnce(queued, out);
     // They really raced: the runs were spread over several agents.
     const owners = new Set<string | null>();
     let cursor: string | undefined;
     do {
-      const page = await stack.api.request('listRuns', { query: { queue: 'race', limit: 1000, ...(cursor ? { cursor } : {}) } });
+      const page = await stack.api.request('listRuns', {
+        query: { queue: 'race', limit: 1000, ...(cursor ? { cursor } : {}) },
+      });
       for (const r of page.items) owners.add(r.agentId);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);

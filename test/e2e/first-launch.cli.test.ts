@@ -41,15 +41,43 @@ describe('tminus up', () => {
 
 describe('a code job through the queue', () => {
   it('creates the job once ("No changes detected" the second time) and runs the example with overrides', async () => {
-    const created = await up.cli(['job', 'create', 'code', EXAMPLE, '-p', 'demo', '-n', 'linreg', '-E', 'python3 train.py']);
+    const created = await up.cli([
+      'job',
+      'create',
+      'code',
+      EXAMPLE,
+      '-p',
+      'demo',
+      '-n',
+      'linreg',
+      '-E',
+      'python3 train.py',
+    ]);
     expect(created.stderr).not.toMatch(/error/i);
     expect(created.stdout).toContain('Created job alice/demo/linreg:v0');
-    const again = await up.cli(['job', 'create', 'code', EXAMPLE, '-p', 'demo', '-n', 'linreg', '-E', 'python3 train.py']);
+    const again = await up.cli([
+      'job',
+      'create',
+      'code',
+      EXAMPLE,
+      '-p',
+      'demo',
+      '-n',
+      'linreg',
+      '-E',
+      'python3 train.py',
+    ]);
     expect(again.stdout).toContain('No changes detected');
 
     const launched = await up.cli([
-      'launch', '-j', 'alice/demo/linreg:latest', '-q', 'default', '--json',
-      '-c', JSON.stringify({ overrides: { run_config: { lr: 0.1, epochs: 4 } } }),
+      'launch',
+      '-j',
+      'alice/demo/linreg:latest',
+      '-q',
+      'default',
+      '--json',
+      '-c',
+      JSON.stringify({ overrides: { run_config: { lr: 0.1, epochs: 4 } } }),
     ]);
     expect(launched.code).toBe(0);
     const run = await finishedRunOf(launched.stdout);
@@ -70,10 +98,27 @@ describe('a git job through the queue', () => {
   it('creates a git job from a local repository (pinned to HEAD) and launches it with -q', async () => {
     const repo = createGitRepo(join(dir.path, 'repo'));
     const commit = repo.commit({ 'main.py': PRINT_CONFIG_PY });
-    const created = await up.cli(['job', 'create', 'git', repo.path, '-p', 'mnist', '-n', 'gitjob', '-E', 'python3 main.py']);
+    const created = await up.cli([
+      'job',
+      'create',
+      'git',
+      repo.path,
+      '-p',
+      'mnist',
+      '-n',
+      'gitjob',
+      '-E',
+      'python3 main.py',
+    ]);
     expect(created.stdout).toContain('Created job alice/mnist/gitjob:v0');
     const launched = await up.cli([
-      'launch', '-j', 'alice/mnist/gitjob:latest', '-q', '--json', '-c', '{"overrides":{"run_config":{"seed":42}}}',
+      'launch',
+      '-j',
+      'alice/mnist/gitjob:latest',
+      '-q',
+      '--json',
+      '-c',
+      '{"overrides":{"run_config":{"seed":42}}}',
     ]);
     expect(launched.code).toBe(0);
     const run = await finishedRunOf(launched.stdout);
@@ -85,13 +130,25 @@ describe('a git job through the queue', () => {
 
 describe('tminus launch without a queue (direct)', () => {
   it('runs the job here, streams its output and exits 0', async () => {
-    const result = await up.cli(['launch', '-j', 'alice/demo/linreg:latest', '-c', '{"overrides":{"run_config":{"epochs":2}}}']);
+    const result = await up.cli([
+      'launch',
+      '-j',
+      'alice/demo/linreg:latest',
+      '-c',
+      '{"overrides":{"run_config":{"epochs":2}}}',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('epoch 2 loss');
   });
 
   it('exits non-zero when the run fails and says why', async () => {
-    const result = await up.cli(['launch', '-j', 'alice/demo/linreg:latest', '-c', '{"overrides":{"run_config":{"fail_at_epoch":1}}}']);
+    const result = await up.cli([
+      'launch',
+      '-j',
+      'alice/demo/linreg:latest',
+      '-c',
+      '{"overrides":{"run_config":{"fail_at_epoch":1}}}',
+    ]);
     expect(result.code).toBe(3);
     expect(result.stdout + result.stderr).toContain('diverged at epoch 1');
     expect(result.stderr).toMatch(/exit(ed)? (with )?code 3|exit code 3/i);
@@ -100,7 +157,8 @@ describe('tminus launch without a queue (direct)', () => {
 
 describe('reading', () => {
   it('run list --json lists the runs, queue list shows the default queue', async () => {
-    const runs = JSON.parse((await up.cli(['run', 'list', '--json'])).stdout) as { items?: { id: string }[] } | { id: string }[];
+    const runs = JSON.parse((await up.cli(['run', 'list', '--json'])).stdout) as
+      { items?: { id: string }[] } | { id: string }[];
     const items = Array.isArray(runs) ? runs : (runs.items ?? []);
     expect(items.length).toBeGreaterThanOrEqual(4);
     const queues = await up.cli(['queue', 'list']);
@@ -108,15 +166,33 @@ describe('reading', () => {
   });
 
   it('agent list shows the local agent of `tminus up`; run explain explains a pending run', async () => {
-    const agents = JSON.parse((await up.cli(['agent', 'list', '--json'])).stdout) as { queues: string[]; status: string }[];
+    const agents = JSON.parse((await up.cli(['agent', 'list', '--json'])).stdout) as {
+      queues: string[];
+      status: string;
+    }[];
     expect(agents).toEqual([expect.objectContaining({ queues: ['default'] })]);
     await up.cli(['queue', 'create', 'nobody', '--prioritization', 'off']);
-    const launched = await up.cli(['launch', '-j', 'alice/demo/linreg:latest', '-q', 'nobody', '--json']);
+    const launched = await up.cli([
+      'launch',
+      '-j',
+      'alice/demo/linreg:latest',
+      '-q',
+      'nobody',
+      '--json',
+    ]);
     const item = JSON.parse(launched.stdout) as { id: string };
     const explained = await up.cli(['run', 'explain', item.id]);
     expect(explained.stdout).toContain('Position 1 in queue nobody');
     expect(explained.stdout).toContain('no agent has polled this queue');
-    const refused = await up.cli(['launch', '-j', 'alice/demo/linreg:latest', '-q', 'nobody', '-P', 'high']);
+    const refused = await up.cli([
+      'launch',
+      '-j',
+      'alice/demo/linreg:latest',
+      '-q',
+      'nobody',
+      '-P',
+      'high',
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('does not have prioritization enabled');
   });

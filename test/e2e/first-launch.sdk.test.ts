@@ -29,9 +29,16 @@ beforeAll(async () => {
   await stack.startAgent(['default'], 4);
   repo = createGitRepo(join(dir.path, 'repo'));
   firstCommit = repo.commit({ 'main.py': PRINT_CONFIG_PY, 'version.txt': 'one' });
-  secondCommit = repo.commit({ 'main.py': PRINT_CONFIG_PY.replace('config=', 'v2 config='), 'version.txt': 'two' });
+  secondCommit = repo.commit({
+    'main.py': PRINT_CONFIG_PY.replace('config=', 'v2 config='),
+    'version.txt': 'two',
+  });
   await stack.api.request('createJob', {
-    body: { project: 'mnist', name: 'train', source: { type: 'git', remote: repo.path, commit: firstCommit, entrypoint: ['main.py'] } },
+    body: {
+      project: 'mnist',
+      name: 'train',
+      source: { type: 'git', remote: repo.path, commit: firstCommit, entrypoint: ['main.py'] },
+    },
   });
 });
 
@@ -66,7 +73,11 @@ describe('launchAdd with a git job', () => {
   });
 
   it('checks out the version asked for (git version= overrides the job commit)', async () => {
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:v0`, version: secondCommit });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/train:v0`,
+      version: secondCommit,
+    });
     const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
     expect(run.state).toBe('finished');
     expect(run.sourceCommit).toBe(secondCommit);
@@ -91,8 +102,16 @@ describe('launchAdd with a code job', () => {
     const code = join(dir.path, 'code');
     mkdirSync(code, { recursive: true });
     writeFileSync(join(code, 'train.py'), PRINT_CONFIG_PY);
-    const job = await uploadCodeJob(stack.api, code, { project: 'demo', name: 'snap', entrypoint: ['python3', 'train.py'] });
-    const queued = await launchAdd({ api: stack.api, job: job.ref, config: { overrides: { run_config: { lr: 0.2 } } } });
+    const job = await uploadCodeJob(stack.api, code, {
+      project: 'demo',
+      name: 'snap',
+      entrypoint: ['python3', 'train.py'],
+    });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: job.ref,
+      config: { overrides: { run_config: { lr: 0.2 } } },
+    });
     const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
     expect(run.state).toBe('finished');
     expect(await logsOf(run.id)).toContain('config={"lr": 0.2}');
@@ -110,7 +129,12 @@ describe('launchAdd with uri=', () => {
   });
 
   it('honours version= and entryPoint= with a uri', async () => {
-    const queued = await launchAdd({ api: stack.api, uri: repo.path, version: firstCommit, entryPoint: ['python3', 'main.py', '--x'] });
+    const queued = await launchAdd({
+      api: stack.api,
+      uri: repo.path,
+      version: firstCommit,
+      entryPoint: ['python3', 'main.py', '--x'],
+    });
     const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
     expect(run.sourceCommit).toBe(firstCommit);
     expect(await logsOf(run.id)).toContain('args=["--x"]');
@@ -129,11 +153,17 @@ describe('failures', () => {
     expect(run.exitCode).toBe(7);
     expect(run.failure).toMatchObject({ stage: 'run' });
     const page = await stack.api.request('getLogs', { params: { id: run.id } });
-    expect(page.lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toContain('failing with 7');
+    expect(page.lines.filter((l) => l.stream === 'stderr').map((l) => l.text)).toContain(
+      'failing with 7',
+    );
   });
 
   it('a bad git ref fails the run at the agent stage with an actionable message', async () => {
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:latest`, version: 'no-such-branch' });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/train:latest`,
+      version: 'no-such-branch',
+    });
     const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
     expect(run.state).toBe('failed');
     expect(run.failure?.stage).toBe('agent');
@@ -141,7 +171,11 @@ describe('failures', () => {
   });
 
   it('a missing entrypoint fails at the agent stage naming the file', async () => {
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:latest`, entryPoint: ['python3', 'nope.py'] });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/train:latest`,
+      entryPoint: ['python3', 'nope.py'],
+    });
     const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
     expect(run.state).toBe('failed');
     expect(run.failure?.stage).toBe('agent');
@@ -149,14 +183,21 @@ describe('failures', () => {
   });
 
   it('rejects an unknown job before enqueueing anything', async () => {
-    const error = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/missing:latest` }).catch((e: unknown) => e);
+    const error = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/missing:latest`,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LaunchError);
     expect((error as LaunchError).code).toBe('NOT_FOUND');
     expect((error as LaunchError).message).toContain('mnist/missing:latest');
   });
 
   it('rejects an unknown queue, naming the queues that exist', async () => {
-    const error = (await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:latest`, queueName: 'gpu' }).catch((e: unknown) => e)) as LaunchError;
+    const error = (await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/train:latest`,
+      queueName: 'gpu',
+    }).catch((e: unknown) => e)) as LaunchError;
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain('Queue "gpu" not found');
     expect(error.hint).toContain('default');
@@ -165,10 +206,18 @@ describe('failures', () => {
   it.each([
     [{}, 'Must specify a uri, job or docker image'],
     [{ job: 'a/b/c', dockerImage: 'x' }, 'Must specify exactly one of uri, job or image'],
-    [{ job: 'not-a-ref' }, 'a job must be of the form <entity>/<project>/<job-name>:<alias-or-version>'],
-    [{ job: 'a/b/c', config: { overrides: { args: '--lr 1' } } }, 'override args must be a list of strings'],
+    [
+      { job: 'not-a-ref' },
+      'a job must be of the form <entity>/<project>/<job-name>:<alias-or-version>',
+    ],
+    [
+      { job: 'a/b/c', config: { overrides: { args: '--lr 1' } } },
+      'override args must be a list of strings',
+    ],
   ])('validates the launch spec before sending it: %j', async (options, message) => {
-    const error = (await launchAdd({ api: stack.api, ...options }).catch((e: unknown) => e)) as LaunchError;
+    const error = (await launchAdd({ api: stack.api, ...options }).catch(
+      (e: unknown) => e,
+    )) as LaunchError;
     expect(error).toBeInstanceOf(LaunchError);
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain(message);
@@ -178,20 +227,36 @@ describe('failures', () => {
 describe('QueuedRun.delete()', () => {
   it('removes a pending item from a queue no agent polls', async () => {
     await stack.api.request('createQueue', { body: { name: 'idle' } });
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:latest`, queueName: 'idle' });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/train:latest`,
+      queueName: 'idle',
+    });
     expect(await queued.state()).toBe('pending');
     await queued.delete();
-    const error = (await QueuedRun.get(stack.api, queued.id).catch((e: unknown) => e)) as LaunchError;
+    const error = (await QueuedRun.get(stack.api, queued.id).catch(
+      (e: unknown) => e,
+    )) as LaunchError;
     expect(error.code).toBe('NOT_FOUND');
   });
 });
 
 describe('cancel', () => {
   it('QueuedRun.cancel() of a running run stops its process and the run ends stopped', async () => {
-    const sleeper = repo.commit({ 'sleep.py': 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n' });
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/mnist/train:latest`, version: sleeper, entryPoint: ['python3', 'sleep.py'] });
+    const sleeper = repo.commit({
+      'sleep.py': 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n',
+    });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/mnist/train:latest`,
+      version: sleeper,
+      entryPoint: ['python3', 'sleep.py'],
+    });
     const started = await queued.waitUntilStarted({ timeoutMs: 30_000 });
-    await stack.api.request('getRun', { params: { id: started.id }, query: { waitFor: 'started', waitMs: 20_000 } });
+    await stack.api.request('getRun', {
+      params: { id: started.id },
+      query: { waitFor: 'started', waitMs: 20_000 },
+    });
     await queued.cancel();
     const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
     expect(run.state).toBe('stopped');
@@ -224,7 +289,10 @@ describe('launch() — runs here, without a queue', () => {
   });
 
   it('asynchronous: returns at once, wait() reports success', async () => {
-    const submitted = await launch(stack.api, { job: `${stack.entity}/mnist/train:latest`, synchronous: false });
+    const submitted = await launch(stack.api, {
+      job: `${stack.entity}/mnist/train:latest`,
+      synchronous: false,
+    });
     expect(await submitted.wait()).toBe(true);
   });
 });

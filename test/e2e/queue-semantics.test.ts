@@ -31,21 +31,44 @@ beforeAll(async () => {
   const code = join(stack.dir, 'code');
   mkdirSync(code);
   writeFileSync(join(code, 'main.py'), PROGRAM);
-  jobRef = (await uploadCodeJob(stack.api, code, { project: 'p', name: 'ordered', entrypoint: ['python3', 'main.py'] })).ref;
+  jobRef = (
+    await uploadCodeJob(stack.api, code, {
+      project: 'p',
+      name: 'ordered',
+      entrypoint: ['python3', 'main.py'],
+    })
+  ).ref;
 });
 afterAll(() => stack.close());
 
 const add = (queueName: string, tag: string, extra: { priority?: number; sleep?: number } = {}) =>
-  launchAdd({ api: stack.api, job: jobRef, queueName, ...(extra.priority === undefined ? {} : { priority: extra.priority }), config: { overrides: { run_config: { tag, sleep: extra.sleep ?? 0 } } } });
+  launchAdd({
+    api: stack.api,
+    job: jobRef,
+    queueName,
+    ...(extra.priority === undefined ? {} : { priority: extra.priority }),
+    config: { overrides: { run_config: { tag, sleep: extra.sleep ?? 0 } } },
+  });
 
 describe('ordering', () => {
   it('runs lower priority numbers first, FIFO within a level, across interleaved enqueues', async () => {
     await stack.api.request('createQueue', { body: { name: 'prio', prioritization: true } });
-    const plan: [string, number][] = [['m1', 2], ['l1', 3], ['h1', 1], ['c1', 0], ['m2', 2], ['h2', 1], ['l2', 3], ['c2', 0], ['m3', 2]];
+    const plan: [string, number][] = [
+      ['m1', 2],
+      ['l1', 3],
+      ['h1', 1],
+      ['c1', 0],
+      ['m2', 2],
+      ['h2', 1],
+      ['l2', 3],
+      ['c2', 0],
+      ['m3', 2],
+    ];
     const queued = [];
     for (const [tag, priority] of plan) queued.push(await add('prio', tag, { priority }));
     await stack.startAgent(['prio'], 1);
-    for (const q of queued) expect((await q.waitUntilFinished({ timeoutMs: 60_000 })).state).toBe('finished');
+    for (const q of queued)
+      expect((await q.waitUntilFinished({ timeoutMs: 60_000 })).state).toBe('finished');
     const tags = readFileSync(order, 'utf8').trim().split('\n');
     expect(tags).toEqual(['c1', 'c2', 'h1', 'h2', 'm1', 'm2', 'm3', 'l1', 'l2']);
   });
@@ -57,7 +80,12 @@ describe('why pending', () => {
     await add('lonely', 'x');
     const second = await add('lonely', 'y');
     const explanation = await second.explain();
-    expect(explanation).toMatchObject({ state: 'pending', position: 2, queue: 'lonely', agentsPolling: 0 });
+    expect(explanation).toMatchObject({
+      state: 'pending',
+      position: 2,
+      queue: 'lonely',
+      agentsPolling: 0,
+    });
     expect(explanation.message).toContain('no agent has polled this queue');
 
     await stack.api.request('createQueue', { body: { name: 'busy' } });
@@ -90,8 +118,12 @@ describe('cancel', () => {
 
     const done = await add('cancels', 'done');
     const finished = await done.waitUntilFinished({ timeoutMs: 20_000 });
-    expect((await stack.api.request('cancelRun', { params: { id: finished.id } })).state).toBe('finished');
-    expect((await stack.api.request('cancelRun', { params: { id: started.id } })).state).toBe('stopped');
+    expect((await stack.api.request('cancelRun', { params: { id: finished.id } })).state).toBe(
+      'finished',
+    );
+    expect((await stack.api.request('cancelRun', { params: { id: started.id } })).state).toBe(
+      'stopped',
+    );
   });
 });
 
@@ -99,19 +131,36 @@ describe('fencing', () => {
   it('refuses writes carrying a token that does not own the run (409 STALE_TOKEN)', async () => {
     await stack.api.request('createQueue', { body: { name: 'fenced' } });
     const queued = await add('fenced', 'f');
-    const agent = await stack.api.request('registerAgent', { body: { queues: ['fenced'], hostname: hostname(), maxJobs: 1, version: 'test' } });
-    const { lease } = await stack.api.request('claim', { params: { id: agent.id }, body: { waitMs: 5_000 } });
+    const agent = await stack.api.request('registerAgent', {
+      body: { queues: ['fenced'], hostname: hostname(), maxJobs: 1, version: 'test' },
+    });
+    const { lease } = await stack.api.request('claim', {
+      params: { id: agent.id },
+      body: { waitMs: 5_000 },
+    });
     expect(lease?.item.id).toBe(queued.id);
-    const run = await stack.api.request('ackItem', { params: { id: queued.id }, body: { fencingToken: lease!.fencingToken, runId: 'fenced01' } });
+    const run = await stack.api.request('ackItem', {
+      params: { id: queued.id },
+      body: { fencingToken: lease!.fencingToken, runId: 'fenced01' },
+    });
     const error = (await stack.api
-      .request('updateRunStatus', { params: { id: run.id }, body: { fencingToken: 'not-the-token', state: 'finished', exitCode: 0 } })
+      .request('updateRunStatus', {
+        params: { id: run.id },
+        body: { fencingToken: 'not-the-token', state: 'finished', exitCode: 0 },
+      })
       .catch((e: unknown) => e)) as LaunchError;
     expect(error).toBeInstanceOf(LaunchError);
     expect(error.code).toBe('STALE_TOKEN');
     expect(error.details.status).toBe(409);
-    const heartbeat = await stack.api.request('heartbeat', { params: { id: agent.id }, body: { status: 'running', runs: [{ runId: run.id, fencingToken: 'not-the-token' }] } });
+    const heartbeat = await stack.api.request('heartbeat', {
+      params: { id: agent.id },
+      body: { status: 'running', runs: [{ runId: run.id, fencingToken: 'not-the-token' }] },
+    });
     expect(heartbeat.lost).toEqual([run.id]);
-    const ok = await stack.api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken: lease!.fencingToken, state: 'running' } });
+    const ok = await stack.api.request('updateRunStatus', {
+      params: { id: run.id },
+      body: { fencingToken: lease!.fencingToken, state: 'running' },
+    });
     expect(ok.state).toBe('running');
   });
 });

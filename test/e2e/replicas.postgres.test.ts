@@ -32,60 +32,108 @@ afterAll(async () => {
   dir.remove();
 });
 
-describe.skipIf(!created)(`server replicas on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${TEST_DATABASE_URL}`}`, () => {
-  it('execute each of 2,000 runs exactly once across two replicas', { timeout: 300_000 }, async () => {
-    const url = new URL(databaseUrl(dbName));
-    const serverEnv = { TMINUS_BOOTSTRAP_API_KEY: apiKey, TMINUS_ENTITY: 'rep', TMINUS_DATABASE_URL: url.toString() };
-    const apis: Api[] = [];
-    // Both replicas start at once: migrations run under an advisory lock.
-    const servers = [0, 1].map((i) => spawnTminus(['server', '--port', '0', '--data-dir', join(dir.path, `server-${i}`)], serverEnv));
-    processes.push(...servers);
-    for (const server of servers) {
-      await server.waitFor(/listening on http:\/\/\S+/);
-      const api = new Api({ baseUrl: /listening on (http:\/\/\S+)/.exec(server.output())![1]!, apiKey });
-      apis.push(api);
-    }
-    const code = join(dir.path, 'code');
-    mkdirSync(code);
-    writeFileSync(join(code, 'README'), 'appends its run id to $OUT\n');
-    const out = join(dir.path, 'executions.log');
-    // Uploaded through replica 0; agents of replica 1 download it from replica 1.
-    const job = await uploadCodeJob(apis[0]!, code, { project: 'p', name: 'append', entrypoint: APPEND_RUN_ID });
-    await apis[0]!.request('createQueue', { body: { name: 'shared' } });
+describe.skipIf(!created)(
+  `server replicas on PostgreSQL${created ? '' : ` — skipped: no PostgreSQL at ${TEST_DATABASE_URL}`}`,
+  () => {
+    it(
+      'execute each of 2,000 runs exactly once across two replicas',
+      { timeout: 300_000 },
+      async () => {
+        const url = new URL(databaseUrl(dbName));
+        const serverEnv = {
+          TMINUS_BOOTSTRAP_API_KEY: apiKey,
+          TMINUS_ENTITY: 'rep',
+          TMINUS_DATABASE_URL: url.toString(),
+        };
+        const apis: Api[] = [];
+        // Both replicas start at once: migrations run under an advisory lock.
+        const servers = [0, 1].map((i) =>
+          spawnTminus(
+            ['server', '--port', '0', '--data-dir', join(dir.path, `server-${i}`)],
+            serverEnv,
+          ),
+        );
+        processes.push(...servers);
+        for (const server of servers) {
+          await server.waitFor(/listening on http:\/\/\S+/);
+          const api = new Api({
+            baseUrl: /listening on (http:\/\/\S+)/.exec(server.output())![1]!,
+            apiKey,
+          });
+          apis.push(api);
+        }
+        const code = join(dir.path, 'code');
+        mkdirSync(code);
+        writeFileSync(join(code, 'README'), 'appends its run id to $OUT\n');
+        const out = join(dir.path, 'executions.log');
+        // Uploaded through replica 0; agents of replica 1 download it from replica 1.
+        const job = await uploadCodeJob(apis[0]!, code, {
+          project: 'p',
+          name: 'append',
+          entrypoint: APPEND_RUN_ID,
+        });
+        await apis[0]!.request('createQueue', { body: { name: 'shared' } });
 
-    const queued: QueuedRun[] = [];
-    for (let i = 0; i < RUNS; i += 100) {
-      queued.push(...(await Promise.all(Array.from({ length: 100 }, (_, k) => launchAdd({ api: apis[k % 2]!, job: job.ref, queueName: 'shared' })))));
-    }
-    for (let i = 0; i < 4; i++) {
-      processes.push(spawnTminus(['agent', '-q', 'shared', '--max-jobs', '4'], {
-        TMINUS_BASE_URL: apis[i % 2]!.baseUrl, TMINUS_API_KEY: apiKey, TMINUS_DATA_DIR: join(dir.path, `agent-${i}`), OUT: out,
-      }));
-    }
-    const runIds = await expectEachExecutedOnce(queued, out);
-    // A run enqueued through replica 0 reads the same from replica 1.
-    expect((await apis[1]!.request('getRun', { params: { id: runIds[0]! } })).state).toBe('finished');
-    replicaApis = apis;
-    replicaServers = servers;
-  });
-
-  it('kill -9 of one replica loses nothing acknowledged; agents given both URLs carry on through the other', { timeout: 120_000 }, async () => {
-    const [api0, api1] = replicaApis;
-    const job = (await api1!.request('resolveJob', { query: { ref: 'rep/p/append:latest' } })).ref;
-    await api1!.request('createQueue', { body: { name: 'failover' } });
-    const out = join(dir.path, 'failover.log');
-    const agents = [0, 1].map((i) =>
-      spawnTminus(['agent', '-q', 'failover', '--max-jobs', '4'], {
-        TMINUS_BASE_URL: `${api0!.baseUrl},${api1!.baseUrl}`, TMINUS_API_KEY: apiKey, TMINUS_DATA_DIR: join(dir.path, `fo-agent-${i}`), OUT: out,
-      }),
+        const queued: QueuedRun[] = [];
+        for (let i = 0; i < RUNS; i += 100) {
+          queued.push(
+            ...(await Promise.all(
+              Array.from({ length: 100 }, (_, k) =>
+                launchAdd({ api: apis[k % 2]!, job: job.ref, queueName: 'shared' }),
+              ),
+            )),
+          );
+        }
+        for (let i = 0; i < 4; i++) {
+          processes.push(
+            spawnTminus(['agent', '-q', 'shared', '--max-jobs', '4'], {
+              TMINUS_BASE_URL: apis[i % 2]!.baseUrl,
+              TMINUS_API_KEY: apiKey,
+              TMINUS_DATA_DIR: join(dir.path, `agent-${i}`),
+              OUT: out,
+            }),
+          );
+        }
+        const runIds = await expectEachExecutedOnce(queued, out);
+        // A run enqueued through replica 0 reads the same from replica 1.
+        expect((await apis[1]!.request('getRun', { params: { id: runIds[0]! } })).state).toBe(
+          'finished',
+        );
+        replicaApis = apis;
+        replicaServers = servers;
+      },
     );
-    processes.push(...agents);
-    const acknowledged: QueuedRun[] = [];
-    for (let i = 0; i < 100; i++) acknowledged.push(await launchAdd({ api: i % 2 ? api1! : api0!, job, queueName: 'failover' }));
-    await replicaServers[0]!.kill('SIGKILL');
-    for (let i = 0; i < 100; i++) acknowledged.push(await launchAdd({ api: api1!, job, queueName: 'failover' }));
-    // Every acknowledged item is on the surviving replica, and runs exactly once.
-    const handles = await Promise.all(acknowledged.map((q) => QueuedRun.get(api1!, q.id)));
-    await expectEachExecutedOnce(handles, out);
-  });
-});
+
+    it(
+      'kill -9 of one replica loses nothing acknowledged; agents given both URLs carry on through the other',
+      { timeout: 120_000 },
+      async () => {
+        const [api0, api1] = replicaApis;
+        const job = (await api1!.request('resolveJob', { query: { ref: 'rep/p/append:latest' } }))
+          .ref;
+        await api1!.request('createQueue', { body: { name: 'failover' } });
+        const out = join(dir.path, 'failover.log');
+        const agents = [0, 1].map((i) =>
+          spawnTminus(['agent', '-q', 'failover', '--max-jobs', '4'], {
+            TMINUS_BASE_URL: `${api0!.baseUrl},${api1!.baseUrl}`,
+            TMINUS_API_KEY: apiKey,
+            TMINUS_DATA_DIR: join(dir.path, `fo-agent-${i}`),
+            OUT: out,
+          }),
+        );
+        processes.push(...agents);
+        const acknowledged: QueuedRun[] = [];
+        for (let i = 0; i < 100; i++)
+          acknowledged.push(
+            await launchAdd({ api: i % 2 ? api1! : api0!, job, queueName: 'failover' }),
+          );
+        await replicaServers[0]!.kill('SIGKILL');
+        for (let i = 0; i < 100; i++)
+          acknowledged.push(await launchAdd({ api: api1!, job, queueName: 'failover' }));
+        // Every acknowledged item is on the surviving replica, and runs exactly once.
+        const handles = await Promise.all(acknowledged.map((q) => QueuedRun.get(api1!, q.id)));
+        await expectEachExecutedOnce(handles, out);
+      },
+    );
+  },
+);

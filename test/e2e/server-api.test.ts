@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
-const gitSource = (entrypoint: string[]) => ({ type: 'git' as const, remote: '/tmp/some-repo', commit: 'a'.repeat(40), entrypoint });
+const gitSource = (entrypoint: string[]) => ({
+  type: 'git' as const,
+  remote: '/tmp/some-repo',
+  commit: 'a'.repeat(40),
+  entrypoint,
+});
 
 beforeAll(async () => {
   stack = await startStack();
@@ -26,7 +31,9 @@ describe('authentication and errors', () => {
       expect(body.error.code).toBe('UNAUTHENTICATED');
       expect(body.error.hint).toContain('tminus up');
     }
-    const wrong = await fetch(`${stack.url}/api/v1/runs`, { headers: { authorization: 'Bearer tmk_wrong' } });
+    const wrong = await fetch(`${stack.url}/api/v1/runs`, {
+      headers: { authorization: 'Bearer tmk_wrong' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -46,15 +53,22 @@ describe('authentication and errors', () => {
     const headers = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
     const bad = await fetch(`${stack.url}/api/v1/queues`, { method: 'POST', headers, body: '{' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('not valid JSON');
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain(
+      'not valid JSON',
+    );
     const missing = await fetch(`${stack.url}/api/v1/nothing`, { headers });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 
   it('serves the OpenAPI document generated from the route table', async () => {
-    const response = await fetch(`${stack.url}/api/v1/openapi.json`, { headers: { authorization: `Bearer ${stack.apiKey}` } });
-    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    const response = await fetch(`${stack.url}/api/v1/openapi.json`, {
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/api/v1/queue-items']?.post?.operationId).toBe('enqueue');
     expect(doc.paths['/api/v1/runs/{id}']?.get?.operationId).toBe('getRun');
@@ -67,10 +81,14 @@ describe('authentication and errors', () => {
 
 describe('jobs', () => {
   it('versions v0, v1…; latest moves; identical sources are not versioned twice; aliases resolve', async () => {
-    const first = await stack.api.request('createJob', { body: { project: 'p', name: 'j', source: gitSource(['main.py']) } });
+    const first = await stack.api.request('createJob', {
+      body: { project: 'p', name: 'j', source: gitSource(['main.py']) },
+    });
     expect(first.action).toBe('created');
     expect(first.job.ref).toBe(`${stack.entity}/p/j:v0`);
-    const same = await stack.api.request('createJob', { body: { project: 'p', name: 'j', source: gitSource(['main.py']) } });
+    const same = await stack.api.request('createJob', {
+      body: { project: 'p', name: 'j', source: gitSource(['main.py']) },
+    });
     expect(same.action).toBe('unchanged');
     expect(same.job.version).toBe('v0');
     const second = await stack.api.request('createJob', {
@@ -79,18 +97,29 @@ describe('jobs', () => {
     expect(second.action).toBe('updated');
     expect(second.job.version).toBe('v1');
     expect(second.job.aliases.sort()).toEqual(['best', 'latest']);
-    const latest = await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:latest` } });
+    const latest = await stack.api.request('resolveJob', {
+      query: { ref: `${stack.entity}/p/j:latest` },
+    });
     expect(latest.version).toBe('v1');
     const v0 = await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:v0` } });
     expect(v0.source).toMatchObject({ entrypoint: ['main.py'] });
-    expect((await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:best` } })).version).toBe('v1');
+    expect(
+      (await stack.api.request('resolveJob', { query: { ref: `${stack.entity}/p/j:best` } }))
+        .version,
+    ).toBe('v1');
     const list = await stack.api.request('listJobs', { query: { project: 'p' } });
     expect(list.items).toEqual([expect.objectContaining({ name: 'j', versions: 2 })]);
   });
 
   it('a code job needs its snapshot uploaded first', async () => {
     const error = (await stack.api
-      .request('createJob', { body: { project: 'p', name: 'c', source: { type: 'code', digest: `sha256:${'0'.repeat(64)}`, entrypoint: ['x.py'] } } })
+      .request('createJob', {
+        body: {
+          project: 'p',
+          name: 'c',
+          source: { type: 'code', digest: `sha256:${'0'.repeat(64)}`, entrypoint: ['x.py'] },
+        },
+      })
       .catch((e: unknown) => e)) as LaunchError;
     expect(error.code).toBe('NOT_FOUND');
     expect(error.hint).toContain('tminus job create code');
@@ -98,7 +127,13 @@ describe('jobs', () => {
 
   it('refuses git remotes that could run commands', async () => {
     const error = (await stack.api
-      .request('createJob', { body: { project: 'p', name: 'evil', source: { type: 'git', remote: '-uhack', entrypoint: ['x.py'] } } })
+      .request('createJob', {
+        body: {
+          project: 'p',
+          name: 'evil',
+          source: { type: 'git', remote: '-uhack', entrypoint: ['x.py'] },
+        },
+      })
       .catch((e: unknown) => e)) as LaunchError;
     expect(error.code).toBe('INVALID_ARGUMENT');
   });
@@ -107,17 +142,33 @@ describe('jobs', () => {
 describe('enqueue', () => {
   it('a retried request with the same idempotency key returns the same queued run', async () => {
     await stack.api.request('createQueue', { body: { name: 'idem' } });
-    await stack.api.request('createJob', { body: { project: 'p', name: 'k', source: gitSource(['main.py']) } });
+    await stack.api.request('createJob', {
+      body: { project: 'p', name: 'k', source: gitSource(['main.py']) },
+    });
     const key = randomUUID();
-    const a = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'idem', idempotencyKey: key });
-    const b = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'idem', idempotencyKey: key });
+    const a = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'idem',
+      idempotencyKey: key,
+    });
+    const b = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'idem',
+      idempotencyKey: key,
+    });
     expect(b.id).toBe(a.id);
     const c = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'idem' });
     expect(c.id).not.toBe(a.id);
   });
 
   it('pins the job version at enqueue time', async () => {
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k:latest`, queueName: 'idem' });
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k:latest`,
+      queueName: 'idem',
+    });
     const item = await queued.item();
     expect(item.spec.job).toBe(`${stack.entity}/p/k:v0`);
     expect(item.spec.resource).toBe('local-process');
@@ -125,22 +176,40 @@ describe('enqueue', () => {
 
   it('resolves an alias at every enqueue (it moves), a pinned version once (it never changes)', async () => {
     const create = (entrypoint: string) =>
-      stack.api.request('createJob', { body: { project: 'p', name: 'moving', source: gitSource([entrypoint]) } });
-    const pinnedJob = async (job: string) => (await (await launchAdd({ api: stack.api, job, queueName: 'idem' })).item()).spec.job;
+      stack.api.request('createJob', {
+        body: { project: 'p', name: 'moving', source: gitSource([entrypoint]) },
+      });
+    const pinnedJob = async (job: string) =>
+      (await (await launchAdd({ api: stack.api, job, queueName: 'idem' })).item()).spec.job;
     await create('a.py');
     expect(await pinnedJob(`${stack.entity}/p/moving:latest`)).toBe(`${stack.entity}/p/moving:v0`);
     expect(await pinnedJob(`${stack.entity}/p/moving:v0`)).toBe(`${stack.entity}/p/moving:v0`);
     await create('b.py');
     expect(await pinnedJob(`${stack.entity}/p/moving:latest`)).toBe(`${stack.entity}/p/moving:v1`);
     // Two parts take the key's entity (the SDK always sends three; other clients may not).
-    expect((await stack.api.request('enqueue', { body: { queue: 'idem', spec: { job: 'p/moving:v0' } } })).spec.job).toBe(`${stack.entity}/p/moving:v0`);
-    const missing = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/moving:v7`, queueName: 'idem' }).catch((e: unknown) => e)) as LaunchError;
+    expect(
+      (
+        await stack.api.request('enqueue', {
+          body: { queue: 'idem', spec: { job: 'p/moving:v0' } },
+        })
+      ).spec.job,
+    ).toBe(`${stack.entity}/p/moving:v0`);
+    const missing = (await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/moving:v7`,
+      queueName: 'idem',
+    }).catch((e: unknown) => e)) as LaunchError;
     expect(missing.code).toBe('NOT_FOUND');
   });
 
   it('a non-default priority on a queue without prioritisation is refused with a fix', async () => {
     await stack.api.request('createQueue', { body: { name: 'flat', prioritization: false } });
-    const error = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'flat', priority: 1 }).catch((e: unknown) => e)) as LaunchError;
+    const error = (await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'flat',
+      priority: 1,
+    }).catch((e: unknown) => e)) as LaunchError;
     expect(error).toBeInstanceOf(LaunchError);
     expect(error.code).toBe('INVALID_ARGUMENT');
     expect(error.message).toContain('prioritization');
@@ -152,54 +221,119 @@ describe('enqueue', () => {
       body: {
         name: 'tmpl',
         config: { gpus: '{{gpus}}', image: 'trainer:{{tier}}' },
-        templateVariables: { gpus: { type: 'integer', minimum: 0, maximum: 4 }, tier: { type: 'string', enum: ['s', 'l'] } },
+        templateVariables: {
+          gpus: { type: 'integer', minimum: 0, maximum: 4 },
+          tier: { type: 'string', enum: ['s', 'l'] },
+        },
       },
     });
-    const queued = await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'tmpl', templateVariables: { gpus: 2, tier: 'l' } });
-    expect((await queued.item()).spec.resource_args).toEqual({ 'local-process': { gpus: 2, image: 'trainer:l' } });
-    const error = (await launchAdd({ api: stack.api, job: `${stack.entity}/p/k`, queueName: 'tmpl', templateVariables: { gpus: 9 } }).catch((e: unknown) => e)) as LaunchError;
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'tmpl',
+      templateVariables: { gpus: 2, tier: 'l' },
+    });
+    expect((await queued.item()).spec.resource_args).toEqual({
+      'local-process': { gpus: 2, image: 'trainer:l' },
+    });
+    const error = (await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'tmpl',
+      templateVariables: { gpus: 9 },
+    }).catch((e: unknown) => e)) as LaunchError;
     expect(error.message).toContain('Value for gpus must be at most 4');
   });
 });
 
 describe('run reports', () => {
   it('a status report may carry the run’s last log lines: appended in order before the state changes; fenced like both', async () => {
-    const { run, fencingToken } = await stack.api.request('createDirectRun', { body: { spec: { project: 'p', name: 'reported' } } });
-    await stack.api.request('appendLogs', { params: { id: run.id }, body: { fencingToken, lines: [{ stream: 'stdout', text: 'one' }] } });
-    const lines = [{ stream: 'stdout' as const, text: 'two' }, { stream: 'stderr' as const, text: 'three' }];
-    const ended = await stack.api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'failed', exitCode: 1, lines } });
+    const { run, fencingToken } = await stack.api.request('createDirectRun', {
+      body: { spec: { project: 'p', name: 'reported' } },
+    });
+    await stack.api.request('appendLogs', {
+      params: { id: run.id },
+      body: { fencingToken, lines: [{ stream: 'stdout', text: 'one' }] },
+    });
+    const lines = [
+      { stream: 'stdout' as const, text: 'two' },
+      { stream: 'stderr' as const, text: 'three' },
+    ];
+    const ended = await stack.api.request('updateRunStatus', {
+      params: { id: run.id },
+      body: { fencingToken, state: 'failed', exitCode: 1, lines },
+    });
     expect(ended).toMatchObject({ state: 'failed', exitCode: 1 });
     const page = await stack.api.request('getLogs', { params: { id: run.id } });
-    expect(page.lines.map((l) => [l.seq, l.stream, l.text])).toEqual([[0, 'stdout', 'one'], [1, 'stdout', 'two'], [2, 'stderr', 'three']]);
+    expect(page.lines.map((l) => [l.seq, l.stream, l.text])).toEqual([
+      [0, 'stdout', 'one'],
+      [1, 'stdout', 'two'],
+      [2, 'stderr', 'three'],
+    ]);
     expect(page.done).toBe(true);
     await expect(
-      stack.api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken: 'stale', state: 'failed', lines: [{ stream: 'stdout', text: 'x' }] } }),
+      stack.api.request('updateRunStatus', {
+        params: { id: run.id },
+        body: { fencingToken: 'stale', state: 'failed', lines: [{ stream: 'stdout', text: 'x' }] },
+      }),
     ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
     expect((await stack.api.request('getLogs', { params: { id: run.id } })).lines).toHaveLength(3);
   });
 
   it('a cancel between the ack and the agent’s `running` report wins: the run stays stopping, then ends stopped', async () => {
     const api = stack.api;
-    const queue = (await api.request('createQueue', { body: { name: `cas-${randomUUID().slice(0, 8)}` } })).name;
-    const job = (await api.request('createJob', { body: { project: 'p', name: 'cas', source: gitSource(['python3', 'main.py']) } })).job.ref;
+    const queue = (
+      await api.request('createQueue', { body: { name: `cas-${randomUUID().slice(0, 8)}` } })
+    ).name;
+    const job = (
+      await api.request('createJob', {
+        body: { project: 'p', name: 'cas', source: gitSource(['python3', 'main.py']) },
+      })
+    ).job.ref;
     const queued = await launchAdd({ api, job, queueName: queue });
-    const agent = await api.request('registerAgent', { body: { queues: [queue], hostname: 'test', maxJobs: 1, version: 'test' } });
-    const { lease } = await api.request('claim', { params: { id: agent.id }, body: { waitMs: 0, active: 0 } });
+    const agent = await api.request('registerAgent', {
+      body: { queues: [queue], hostname: 'test', maxJobs: 1, version: 'test' },
+    });
+    const { lease } = await api.request('claim', {
+      params: { id: agent.id },
+      body: { waitMs: 0, active: 0 },
+    });
     expect(lease?.item.id).toBe(queued.id);
     const fencingToken = lease!.fencingToken;
     // The server remembers the run as `starting` (its ack wrote that); the cancel moves it on unseen by the report.
-    const run = await api.request('ackItem', { params: { id: queued.id }, body: { fencingToken, runId: `cas${randomUUID().slice(0, 8)}` } });
+    const run = await api.request('ackItem', {
+      params: { id: queued.id },
+      body: { fencingToken, runId: `cas${randomUUID().slice(0, 8)}` },
+    });
     expect(run.state).toBe('starting');
     expect((await api.request('cancelRun', { params: { id: run.id } })).state).toBe('stopping');
-    const reported = await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'running' } });
+    const reported = await api.request('updateRunStatus', {
+      params: { id: run.id },
+      body: { fencingToken, state: 'running' },
+    });
     expect(reported.state).toBe('stopping');
     expect(reported.startedAt).not.toBeNull();
     // From stopping, `running` again is still not a way back; the agent then says how it ended.
-    expect((await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'running' } })).state).toBe('stopping');
-    const ended = await api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'stopped', exitCode: 143 } });
+    expect(
+      (
+        await api.request('updateRunStatus', {
+          params: { id: run.id },
+          body: { fencingToken, state: 'running' },
+        })
+      ).state,
+    ).toBe('stopping');
+    const ended = await api.request('updateRunStatus', {
+      params: { id: run.id },
+      body: { fencingToken, state: 'stopped', exitCode: 143 },
+    });
     expect(ended).toMatchObject({ state: 'stopped', exitCode: 143 });
     expect(ended.startedAt).toBe(reported.startedAt);
     expect(ended.finishedAt).not.toBeNull();
-    await expect(api.request('updateRunStatus', { params: { id: run.id }, body: { fencingToken, state: 'running' } })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      api.request('updateRunStatus', {
+        params: { id: run.id },
+        body: { fencingToken, state: 'running' },
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 });

@@ -37,7 +37,9 @@ describe('kill -9 of the server', () => {
     server = spawnTminus(args, env);
     await server.waitFor('listening on');
     const api = new Api({ baseUrl: `http://127.0.0.1:${port}`, apiKey });
-    await api.request('createJob', { body: { project: 'p', name: 'j', source: { type: 'image', image: 'x:1' } } });
+    await api.request('createJob', {
+      body: { project: 'p', name: 'j', source: { type: 'image', image: 'x:1' } },
+    });
     await api.request('createQueue', { body: { name: 'q' } });
 
     const acknowledged: string[] = [];
@@ -46,7 +48,12 @@ describe('kill -9 of the server', () => {
       for (;;) {
         const key = randomBytes(8).toString('hex');
         try {
-          const queued = await launchAdd({ api, job: 'crash/p/j:latest', queueName: 'q', idempotencyKey: key });
+          const queued = await launchAdd({
+            api,
+            job: 'crash/p/j:latest',
+            queueName: 'q',
+            idempotencyKey: key,
+          });
           acknowledged.push(queued.id);
           keys.push(key);
         } catch {
@@ -60,14 +67,22 @@ describe('kill -9 of the server', () => {
 
     server = spawnTminus(args, env);
     await server.waitFor('listening on');
-    const { items } = await api.request('listQueueItems', { params: { entity: 'crash', name: 'q' }, query: { limit: 100_000 } });
+    const { items } = await api.request('listQueueItems', {
+      params: { entity: 'crash', name: 'q' },
+      query: { limit: 100_000 },
+    });
     const stored = new Set(items.map((i) => i.id));
     expect(acknowledged.length).toBeGreaterThanOrEqual(200);
     for (const id of acknowledged) expect(stored.has(id)).toBe(true);
     // At most the one request in flight at the kill may have been stored without its answer arriving.
     expect(items.length - acknowledged.length).toBeLessThanOrEqual(1);
     // A client retrying an acknowledged request gets the same item back, not a second one.
-    const retried = await launchAdd({ api, job: 'crash/p/j:latest', queueName: 'q', idempotencyKey: keys.at(-1)! });
+    const retried = await launchAdd({
+      api,
+      job: 'crash/p/j:latest',
+      queueName: 'q',
+      idempotencyKey: keys.at(-1)!,
+    });
     expect(retried.id).toBe(acknowledged.at(-1));
   });
 });

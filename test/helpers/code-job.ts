@@ -10,9 +10,15 @@ export async function uploadCodeJob(
   const chunks: Buffer[] = [];
   const stream = create({ gzip: true, cwd: dir, portable: true }, ['.']);
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  const { digest } = await api.request('uploadBlob', { raw: new Uint8Array(Buffer.concat(chunks)) });
+  const { digest } = await api.request('uploadBlob', {
+    raw: new Uint8Array(Buffer.concat(chunks)),
+  });
   const created = await api.request('createJob', {
-    body: { project: job.project, name: job.name, source: { type: 'code', digest, entrypoint: job.entrypoint } },
+    body: {
+      project: job.project,
+      name: job.name,
+      source: { type: 'code', digest, entrypoint: job.entrypoint },
+    },
   });
   return created.job;
 }

@@ -7,7 +7,10 @@ import { expect } from 'vitest';
  * Waits for every queued run to finish, then checks the program's own side effect: the file where each
  * execution appended its run id holds every run exactly once. Returns the run ids.
  */
-export async function expectEachExecutedOnce(queued: readonly QueuedRun[], executionsFile: string): Promise<string[]> {
+export async function expectEachExecutedOnce(
+  queued: readonly QueuedRun[],
+  executionsFile: string,
+): Promise<string[]> {
   const runIds: string[] = [];
   for (const q of queued) {
     const run = await q.waitUntilFinished({ timeoutMs: 240_000 });

@@ -12,7 +12,10 @@ export interface Spawned {
 
 /** Spawns the built `tminus` CLI as a long-running process (server or agent). */
 export function spawnTminus(args: readonly string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -28,7 +31,10 @@ export function spawnTminus(args: readonly string[], env: NodeJS.ProcessEnv): Sp
       const seen = () => (typeof text === 'string' ? output.includes(text) : text.test(output));
       return new Promise((resolve, reject) => {
         if (seen()) return resolve();
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(text)} in:\n${output}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${String(text)} in:\n${output}`)),
+          timeoutMs,
+        );
         const check = () => {
           if (seen()) {
             clearTimeout(timer);

@@ -24,7 +24,9 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { entity?: string; leaseSeconds?: number; database?: string } = {}): Promise<TestStack> {
+export async function startStack(
+  options: { entity?: string; leaseSeconds?: number; database?: string } = {},
+): Promise<TestStack> {
   const dir = tempDir('stack');
   const apiKey = `tmk_test_${randomBytes(8).toString('hex')}`;
   const entity = options.entity ?? 'tester';

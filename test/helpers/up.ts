@@ -30,15 +30,22 @@ export async function startUp(extraArgs: readonly string[] = []): Promise<UpProc
     TMINUS_BASE_URL: '',
     TMINUS_API_KEY: '',
   };
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'up', '--port', '0', '--data-dir', join(dir.path, 'data'), ...extraArgs], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [CLI, 'up', '--port', '0', '--data-dir', join(dir.path, 'data'), ...extraArgs],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tminus up did not print its URL:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`tminus up did not print its URL:\n${output}`)),
+      30_000,
+    );
     const check = () => {
       const match = /http:\/\/127\.0\.0\.1:\d+/.exec(output);
       // `up` prints its instructions last, once server and agent are ready.
@@ -51,7 +58,11 @@ export async function startUp(extraArgs: readonly string[] = []): Promise<UpProc
     child.stderr?.on('data', check);
     child.on('exit', (code) => reject(new Error(`tminus up exited with ${code}:\n${output}`)));
   });
-  const config = JSON.parse(readFileSync(join(dir.path, 'config', 'config.json'), 'utf8')) as { apiKey: string; baseUrl: string; entity: string };
+  const config = JSON.parse(readFileSync(join(dir.path, 'config', 'config.json'), 'utf8')) as {
+    apiKey: string;
+    baseUrl: string;
+    entity: string;
+  };
   return {
     url,
     api: new Api({ baseUrl: config.baseUrl, apiKey: config.apiKey }),

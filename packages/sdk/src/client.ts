@@ -6,7 +6,13 @@ import { ErrorBody, type ErrorCode, HTTP_STATUS_BY_CODE } from './protocol/error
 import { type RouteInput, type RouteName, type RouteOutput, routes } from './protocol/routes.js';
 import { type Credentials, resolveCredentials } from './credentials.js';
 import { LaunchError } from './errors.js';
-import { fetchTransport, type HttpRequest, type HttpResponse, newDefaultTransport, type Transport } from './transport.js';
+import {
+  fetchTransport,
+  type HttpRequest,
+  type HttpResponse,
+  newDefaultTransport,
+  type Transport,
+} from './transport.js';
 
 export interface ApiOptions extends Credentials {
   /** Send requests with this `fetch` (proxies, tests) instead of the default transport. */
@@ -32,7 +38,8 @@ export class Api {
     const { baseUrl, apiKey } = resolveCredentials(options);
     this.baseUrl = baseUrl;
     this.#apiKey = apiKey;
-    this.#transport = options.fetch === undefined ? newDefaultTransport() : fetchTransport(options.fetch);
+    this.#transport =
+      options.fetch === undefined ? newDefaultTransport() : fetchTransport(options.fetch);
   }
 
   /** Calls one route of the route table. */
@@ -52,18 +59,27 @@ export class Api {
     if (name === 'downloadBlob') return response.body as RouteOutput<N>;
     const parsed = route.response.safeParse(parseJson(response.body));
     if (!parsed.success) {
-      throw new LaunchError('INTERNAL', `The server sent an unexpected response to ${route.method} ${route.path}`, {
-        details: { issues: parsed.error.issues },
-        hint: 'Check that the SDK and the server are the same version.',
-      });
+      throw new LaunchError(
+        'INTERNAL',
+        `The server sent an unexpected response to ${route.method} ${route.path}`,
+        {
+          details: { issues: parsed.error.issues },
+          hint: 'Check that the SDK and the server are the same version.',
+        },
+      );
     }
     return parsed.data as RouteOutput<N>;
   }
 
-  #prepare(route: (typeof routes)[RouteName], input: Partial<AnyInput>, options: RequestOptions): HttpRequest {
+  #prepare(
+    route: (typeof routes)[RouteName],
+    input: Partial<AnyInput>,
+    options: RequestOptions,
+  ): HttpRequest {
     let path: string = route.path;
     if (input.params !== undefined) {
-      for (const [key, value] of Object.entries(input.params)) path = path.replace(`:${key}`, encodeURIComponent(scalar(value)));
+      for (const [key, value] of Object.entries(input.params))
+        path = path.replace(`:${key}`, encodeURIComponent(scalar(value)));
     }
     // Most calls (every enqueue) have no query: no URLSearchParams for them.
     let qs = '';
@@ -121,7 +137,10 @@ function toLaunchError(response: HttpResponse): LaunchError {
     });
   }
   const code = CODE_BY_STATUS.get(response.status) ?? 'INTERNAL';
-  return new LaunchError(code, `HTTP ${response.status}: ${decoder.decode(response.body).slice(0, 200)}`);
+  return new LaunchError(
+    code,
+    `HTTP ${response.status}: ${decoder.decode(response.body).slice(0, 200)}`,
+  );
 }
 
 function toTransportError(error: unknown, baseUrl: string, signal?: AbortSignal): LaunchError {
@@ -132,10 +151,14 @@ function toTransportError(error: unknown, baseUrl: string, signal?: AbortSignal)
   }
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new LaunchError('UNAVAILABLE', `Could not reach the tminus server at ${baseUrl}: ${detail}`, {
-    hint: 'Start it with `npm start` (or `tminus up`), or point TMINUS_BASE_URL at a running server.',
-    cause: error,
-  });
+  return new LaunchError(
+    'UNAVAILABLE',
+    `Could not reach the tminus server at ${baseUrl}: ${detail}`,
+    {
+      hint: 'Start it with `npm start` (or `tminus up`), or point TMINUS_BASE_URL at a running server.',
+      cause: error,
+    },
+  );
 }
 
 function scalar(value: unknown): string {

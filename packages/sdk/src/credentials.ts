@@ -29,8 +29,7 @@ export function resolveCredentials(explicit: Credentials = {}): {
   apiKey: string | undefined;
 } {
   const file = explicit.baseUrl && explicit.apiKey ? {} : fileLoader();
-  const baseUrl =
-    explicit.baseUrl ?? env('TMINUS_BASE_URL') ?? file.baseUrl ?? DEFAULT_BASE_URL;
+  const baseUrl = explicit.baseUrl ?? env('TMINUS_BASE_URL') ?? file.baseUrl ?? DEFAULT_BASE_URL;
   const apiKey = explicit.apiKey ?? env('TMINUS_API_KEY') ?? file.apiKey;
   return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey };
 }

@@ -61,13 +61,20 @@ export interface LaunchAddBatchOptions {
  * @example
  * const runs = await launchAddBatch([0.1, 0.01, 0.001].map((lr) => ({ job: 'alice/mnist/train:latest', config: { overrides: { run_config: { lr } } } })));
  */
-export async function launchAddBatch(items: readonly LaunchAddBatchItem[], options: LaunchAddBatchOptions = {}): Promise<QueuedRun[]> {
+export async function launchAddBatch(
+  items: readonly LaunchAddBatchItem[],
+  options: LaunchAddBatchOptions = {},
+): Promise<QueuedRun[]> {
   const api = options.api ?? new Api();
   const bodies = items.map((item, index) => {
     try {
       return enqueueRequest(item);
     } catch (error) {
-      if (error instanceof LaunchError) throw new LaunchError(error.code, `items[${index}]: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), details: { ...error.details, index } });
+      if (error instanceof LaunchError)
+        throw new LaunchError(error.code, `items[${index}]: ${error.message}`, {
+          ...(error.hint === undefined ? {} : { hint: error.hint }),
+          details: { ...error.details, index },
+        });
       throw error;
     }
   });
@@ -76,7 +83,9 @@ export async function launchAddBatch(items: readonly LaunchAddBatchItem[], optio
   for (let start = 0; start < bodies.length; start += MAX_BATCH_ITEMS) {
     const chunk = bodies.slice(start, start + MAX_BATCH_ITEMS);
     const headers = { 'idempotency-key': start === 0 ? key : `${key}:${start}` };
-    const { items: stored } = await retryWhileUnavailable(() => api.request('enqueueBatch', { body: { items: chunk } }, { headers }));
+    const { items: stored } = await retryWhileUnavailable(() =>
+      api.request('enqueueBatch', { body: { items: chunk } }, { headers }),
+    );
     queued.push(...stored.map((item) => QueuedRun.fromEnqueued(api, item)));
   }
   return queued;
@@ -89,11 +98,18 @@ function enqueueRequest(options: LaunchAddBatchItem): EnqueueRequest {
     if ((spec.resource ?? 'local-process') === 'local-process') {
       throw invalidArgument('Cannot build a docker image for the resource: local-process');
     }
-    throw new LaunchError('UNIMPLEMENTED', 'build=true needs an image builder, which tminus does not have yet', {
-      hint: 'Launch a job that already names its image (dockerImage) instead.',
-    });
+    throw new LaunchError(
+      'UNIMPLEMENTED',
+      'build=true needs an image builder, which tminus does not have yet',
+      {
+        hint: 'Launch a job that already names its image (dockerImage) instead.',
+      },
+    );
   }
-  if (options.priority !== undefined && !(Number.isInteger(options.priority) && options.priority >= 0 && options.priority <= 3)) {
+  if (
+    options.priority !== undefined &&
+    !(Number.isInteger(options.priority) && options.priority >= 0 && options.priority <= 3)
+  ) {
     throw invalidArgument(
       `priority must be an integer from 0 (critical) to 3 (low), got ${String(options.priority)}`,
     );
@@ -116,7 +132,8 @@ async function retryWhileUnavailable<T>(send: () => Promise<T>): Promise<T> {
       return await send();
     } catch (error) {
       const delay = RETRY_DELAYS_MS[attempt];
-      if (!(error instanceof LaunchError && error.code === 'UNAVAILABLE') || delay === undefined) throw error;
+      if (!(error instanceof LaunchError && error.code === 'UNAVAILABLE') || delay === undefined)
+        throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -8,18 +8,32 @@ describe('buildLaunchSpec (W&B construct_launch_spec precedence)', () => {
   it('explicit project/entity win over config, config over derived', () => {
     expect(buildLaunchSpec({ job: 'e/p/n:latest' }).project).toBe('p');
     expect(buildLaunchSpec({ job: 'e/p/n:latest', config: { project: 'c' } }).project).toBe('c');
-    expect(buildLaunchSpec({ job: 'e/p/n:latest', config: { project: 'c' }, project: 'x' }).project).toBe('x');
+    expect(
+      buildLaunchSpec({ job: 'e/p/n:latest', config: { project: 'c' }, project: 'x' }).project,
+    ).toBe('x');
     expect(buildLaunchSpec({ job: 'e/p/n', config: { entity: 'ce' } }).entity).toBe('ce');
     expect(buildLaunchSpec({ uri: 'https://host/org/examples.git' }).project).toBe('examples');
   });
 
   it('the config resource wins over the argument', () => {
-    expect(buildLaunchSpec({ job: 'e/p/n', resource: 'kubernetes', config: { resource: 'local-process' } }).resource).toBe('local-process');
+    expect(
+      buildLaunchSpec({
+        job: 'e/p/n',
+        resource: 'kubernetes',
+        config: { resource: 'local-process' },
+      }).resource,
+    ).toBe('local-process');
     expect(buildLaunchSpec({ job: 'e/p/n', resource: 'kubernetes' }).resource).toBe('kubernetes');
   });
 
   it('places version, entry point, run id, image, repository where the agent reads them', () => {
-    const spec = buildLaunchSpec({ job: 'e/p/n', version: 'abc', entryPoint: ['python3', 'x.py'], runId: 'r1', repository: 'reg.io/x' });
+    const spec = buildLaunchSpec({
+      job: 'e/p/n',
+      version: 'abc',
+      entryPoint: ['python3', 'x.py'],
+      runId: 'r1',
+      repository: 'reg.io/x',
+    });
     expect(spec.git?.version).toBe('abc');
     expect(spec.overrides?.entry_point).toEqual(['python3', 'x.py']);
     expect(spec.run_id).toBe('r1');
@@ -35,7 +49,11 @@ describe('buildLaunchSpec (W&B construct_launch_spec precedence)', () => {
   });
 
   it('resourceArgs replace the config block wholesale', () => {
-    const spec = buildLaunchSpec({ job: 'e/p/n', config: { resource_args: { a: {} } }, resourceArgs: { b: { x: 1 } } });
+    const spec = buildLaunchSpec({
+      job: 'e/p/n',
+      config: { resource_args: { a: {} } },
+      resourceArgs: { b: { x: 1 } },
+    });
     expect(spec.resource_args).toEqual({ b: { x: 1 } });
   });
 
@@ -43,8 +61,14 @@ describe('buildLaunchSpec (W&B construct_launch_spec precedence)', () => {
     [{}, 'Must specify a uri, job or docker image'],
     [{ uri: 'https://x/y.git', job: 'e/p/n' }, 'Must specify exactly one of uri, job or image'],
     [{ job: 'e/p' }, 'a job must be of the form'],
-    [{ job: 'e/p/n', config: { overrides: { args: [1] } } }, 'override args must be a list of strings'],
-    [{ job: 'e/p/n', config: 'x' as unknown as Record<string, unknown> }, 'config must be an object'],
+    [
+      { job: 'e/p/n', config: { overrides: { args: [1] } } },
+      'override args must be a list of strings',
+    ],
+    [
+      { job: 'e/p/n', config: 'x' as unknown as Record<string, unknown> },
+      'config must be an object',
+    ],
   ])('rejects %j', (options, message) => {
     expect(() => buildLaunchSpec(options)).toThrow(LaunchError);
     expect(() => buildLaunchSpec(options)).toThrow(message);
@@ -60,11 +84,17 @@ describe('parseJobRef', () => {
     expect(parseJobRef(ref)).toEqual({ ok: true, ref: expected });
   });
   it('takes the default entity for project/name', () => {
-    expect(parseJobRef('b/c:v1', { entity: 'me' })).toEqual({ ok: true, ref: { entity: 'me', project: 'b', name: 'c', alias: 'v1' } });
+    expect(parseJobRef('b/c:v1', { entity: 'me' })).toEqual({
+      ok: true,
+      ref: { entity: 'me', project: 'b', name: 'c', alias: 'v1' },
+    });
   });
   it.each(['c', 'a/b/c/d', 'a//c', 'a/b/c:', 'a/b/c d'])('rejects %s with W&B’s message', (ref) => {
     const result = parseJobRef(ref);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.message).toContain('a job must be of the form <entity>/<project>/<job-name>:<alias-or-version>');
+    if (!result.ok)
+      expect(result.message).toContain(
+        'a job must be of the form <entity>/<project>/<job-name>:<alias-or-version>',
+      );
   });
 });

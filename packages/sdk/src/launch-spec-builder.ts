@@ -40,7 +40,8 @@ function isObject(value: unknown): value is JsonObject {
 function objectAt(spec: JsonObject, key: string): JsonObject {
   const value = spec[key];
   if (value === undefined || value === null) return (spec[key] = {});
-  if (!isObject(value)) throw invalidArgument(`config.${key} must be an object`, undefined, { key });
+  if (!isObject(value))
+    throw invalidArgument(`config.${key} must be an object`, undefined, { key });
   return value;
 }
 
@@ -61,7 +62,8 @@ export function buildLaunchSpec(options: SpecOptions): LaunchSpec {
   if (options.config !== undefined && !isObject(options.config)) {
     throw invalidArgument('config must be an object (the base launch spec)');
   }
-  const spec: JsonObject = options.config === undefined ? {} : structuredClone({ ...options.config });
+  const spec: JsonObject =
+    options.config === undefined ? {} : structuredClone({ ...options.config });
   if (options.uri !== undefined) spec.uri = options.uri;
   if (options.job !== undefined) spec.job = options.job;
   const project = options.project ?? (spec.project as string | undefined) ?? deriveProject(spec);
@@ -78,7 +80,10 @@ export function buildLaunchSpec(options: SpecOptions): LaunchSpec {
   const overrides = objectAt(spec, 'overrides');
   const args = overrides.args;
   if (args !== undefined && !(Array.isArray(args) && args.every((a) => typeof a === 'string'))) {
-    throw invalidArgument('override args must be a list of strings', 'Pass config.overrides.args as an array, e.g. ["--epochs", "5"].');
+    throw invalidArgument(
+      'override args must be a list of strings',
+      'Pass config.overrides.args as an array, e.g. ["--epochs", "5"].',
+    );
   }
   if (options.parameters !== undefined) {
     const runConfig = overrides.run_config;
@@ -114,7 +119,10 @@ function validateSource(spec: JsonObject): void {
     );
   }
   if (sources > 1) {
-    throw invalidArgument('Must specify exactly one of uri, job or image', 'Remove all but one source.');
+    throw invalidArgument(
+      'Must specify exactly one of uri, job or image',
+      'Remove all but one source.',
+    );
   }
   if (typeof spec.job === 'string') {
     const parsed = parseJobRef(spec.job);

@@ -23,9 +23,13 @@ export async function launch(api: Api, options: LaunchOptions = {}): Promise<Sub
   const spec = buildLaunchSpec(options);
   const resource = spec.resource ?? 'local-process';
   if (resource !== 'local-process') {
-    throw new LaunchError('UNIMPLEMENTED', `launch() can run on local-process only for now, not "${resource}"`, {
-      hint: 'Use launchAdd() with a queue whose agent has that runner, or omit resource.',
-    });
+    throw new LaunchError(
+      'UNIMPLEMENTED',
+      `launch() can run on local-process only for now, not "${resource}"`,
+      {
+        hint: 'Use launchAdd() with a queue whose agent has that runner, or omit resource.',
+      },
+    );
   }
   spec.resource = resource;
   const executor = await loadLocalExecutor();

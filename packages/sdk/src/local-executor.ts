@@ -16,7 +16,11 @@ export interface LocalExecution {
 }
 
 export interface LocalExecutor {
-  execute(api: Api, grant: DirectRunResponse, options: Record<string, never>): Promise<LocalExecution>;
+  execute(
+    api: Api,
+    grant: DirectRunResponse,
+    options: Record<string, never>,
+  ): Promise<LocalExecution>;
 }
 
 // A variable specifier keeps bundlers of browser code from trying to resolve it.
@@ -24,12 +28,18 @@ const EXECUTOR_MODULE = 'tminus/direct';
 
 export async function loadLocalExecutor(): Promise<LocalExecutor> {
   try {
-    const module = (await import(/* @vite-ignore */ EXECUTOR_MODULE)) as { localExecutor: LocalExecutor };
+    const module = (await import(/* @vite-ignore */ EXECUTOR_MODULE)) as {
+      localExecutor: LocalExecutor;
+    };
     return module.localExecutor;
   } catch (error) {
-    throw new LaunchError('UNIMPLEMENTED', 'launch() runs the job on this machine and needs the tminus package', {
-      hint: 'Install it next to @tminus/sdk (npm install tminus), or use launchAdd() to hand the run to an agent.',
-      cause: error,
-    });
+    throw new LaunchError(
+      'UNIMPLEMENTED',
+      'launch() runs the job on this machine and needs the tminus package',
+      {
+        hint: 'Install it next to @tminus/sdk (npm install tminus), or use launchAdd() to hand the run to an agent.',
+        cause: error,
+      },
+    );
   }
 }

@@ -40,13 +40,23 @@ function send(request: HttpRequest, mayRetry: boolean): Promise<HttpResponse> {
     const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
     const body = request.body;
     const headers: Record<string, string | number> = { ...request.headers };
-    if (body !== undefined) headers['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    const req = (protocol === 'https:' ? https : http).request({ ...target, method: request.method, headers, agent: agents[protocol] }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    if (body !== undefined)
+      headers['content-length'] =
+        typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const req = (protocol === 'https:' ? https : http).request(
+      { ...target, method: request.method, headers, agent: agents[protocol] },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     const onAbort = () => req.destroy(new Error('The operation was aborted'));
     request.signal?.addEventListener('abort', onAbort, { once: true });
     req.on('close', () => request.signal?.removeEventListener('abort', onAbort));

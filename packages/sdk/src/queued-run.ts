@@ -3,7 +3,12 @@
  */
 import type { Api } from './client.js';
 import { ExecutionError, LaunchError } from './errors.js';
-import type { EnqueuedItem, PendingExplanation, QueueItem, QueueItemState } from './protocol/queue.js';
+import type {
+  EnqueuedItem,
+  PendingExplanation,
+  QueueItem,
+  QueueItemState,
+} from './protocol/queue.js';
 import { isTerminalRunState, type Run } from './protocol/run.js';
 import { longPoll, type WaitOptions } from './wait.js';
 
@@ -47,7 +52,12 @@ export class QueuedRun {
   /** @internal A run of a batch enqueue. */
   static fromEnqueued(api: Api, item: EnqueuedItem): QueuedRun {
     return new QueuedRun(api, {
-      id: item.id, entity: item.entity, project: item.project, queueName: item.queue, projectQueue: item.projectQueue, priority: item.priority,
+      id: item.id,
+      entity: item.entity,
+      project: item.project,
+      queueName: item.queue,
+      projectQueue: item.projectQueue,
+      priority: item.priority,
     });
   }
 

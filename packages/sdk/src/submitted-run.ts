@@ -36,7 +36,10 @@ export class SubmittedRun {
     let after = -1;
     let text = '';
     for (;;) {
-      const page = await this.#api.request('getLogs', { params: { id: this.id }, query: { after } });
+      const page = await this.#api.request('getLogs', {
+        params: { id: this.id },
+        query: { after },
+      });
       for (const line of page.lines) text += `${line.text}\n`;
       if (page.lines.length === 0) return text;
       after = page.next;

@@ -20,7 +20,9 @@ export interface HttpResponse {
 /** Throws on transport failure (connection refused, reset, aborted); any HTTP status is a response. */
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 
-export function fetchTransport(fetchImpl: typeof fetch = (input, init) => fetch(input, init)): Transport {
+export function fetchTransport(
+  fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+): Transport {
   return async (request) => {
     const response = await fetchImpl(request.url, {
       method: request.method,

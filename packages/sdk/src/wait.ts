@@ -30,9 +30,13 @@ export async function longPoll<T>(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      throw new LaunchError('TIMEOUT', `Timed out waiting for ${what} after ${options.timeoutMs} ms`, {
-        hint: 'Check `tminus run explain`/`tminus agent list`: is an agent polling the queue?',
-      });
+      throw new LaunchError(
+        'TIMEOUT',
+        `Timed out waiting for ${what} after ${options.timeoutMs} ms`,
+        {
+          hint: 'Check `tminus run explain`/`tminus agent list`: is an agent polling the queue?',
+        },
+      );
     }
     const value = await poll(Math.min(LONG_POLL_MS, remaining), options.signal);
     if (value !== undefined) return value;

@@ -19,8 +19,23 @@ import {
   RunStatusUpdate,
 } from './agent.js';
 import { page } from './common.js';
-import { CreateJobRequest, CreateJobResponse, JobSummary, JobVersion, UploadBlobResponse } from './job.js';
-import { CreateQueueRequest, EnqueueBatchRequest, EnqueuedItem, EnqueueRequest, PendingExplanation, Queue, QueueItem, QueueItemState } from './queue.js';
+import {
+  CreateJobRequest,
+  CreateJobResponse,
+  JobSummary,
+  JobVersion,
+  UploadBlobResponse,
+} from './job.js';
+import {
+  CreateQueueRequest,
+  EnqueueBatchRequest,
+  EnqueuedItem,
+  EnqueueRequest,
+  PendingExplanation,
+  Queue,
+  QueueItem,
+  QueueItemState,
+} from './queue.js';
 import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -114,7 +129,10 @@ export const routes = {
     path: '/queues/:entity/:name/items',
     summary: 'Items of a queue, oldest first',
     params: z.object({ entity: z.string(), name: z.string() }),
-    query: z.object({ state: QueueItemState.optional(), limit: z.coerce.number().int().min(1).max(100_000).default(100) }),
+    query: z.object({
+      state: QueueItemState.optional(),
+      limit: z.coerce.number().int().min(1).max(100_000).default(100),
+    }),
     response: z.object({ items: z.array(QueueItem) }),
   },
   explainQueueItem: {
@@ -134,7 +152,8 @@ export const routes = {
   enqueueBatch: {
     method: 'POST',
     path: '/queue-items/batch',
-    summary: 'Push many launch specs in one request, all or none (launchAddBatch); item i of a retried batch with the same Idempotency-Key returns the first item i',
+    summary:
+      'Push many launch specs in one request, all or none (launchAddBatch); item i of a retried batch with the same Idempotency-Key returns the first item i',
     body: EnqueueBatchRequest,
     response: z.object({ items: z.array(EnqueuedItem) }),
   },

@@ -60,7 +60,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
   const journal = new RunJournal(options.workDir);
   await reportOrphans(api, journal, log);
-  log(`agent ${agent.id} polling on queues ${agent.queues.join(', ')} (max jobs ${options.maxJobs === -1 ? 'unlimited' : options.maxJobs})`);
+  log(
+    `agent ${agent.id} polling on queues ${agent.queues.join(', ')} (max jobs ${options.maxJobs === -1 ? 'unlimited' : options.maxJobs})`,
+  );
   const active = new Map<string, ActiveRun>();
   const cancelling = new Set<string>();
   const cancelRun = (id: string) => {
@@ -79,7 +81,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const debug = (options.verbosity ?? 0) >= 1 ? log : () => undefined;
 
   const heartbeat = async () => {
-    const runs = [...active.values()].map((r) => ({ runId: r.runId, fencingToken: r.fencingToken }));
+    const runs = [...active.values()].map((r) => ({
+      runId: r.runId,
+      fencingToken: r.fencingToken,
+    }));
     const answer = await api.request('heartbeat', {
       params: { id: agent.id },
       body: { status: runs.length ? 'running' : 'polling', runs },
@@ -125,20 +130,31 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // A retried item keeps its run id (attempt N+1 of the same run).
     const runId = item.runId ?? item.spec.run_id ?? newRunId();
     // The source is prepared while the ack travels; the process starts only once the ack is in.
-    const staged = stageSource({ api, job, spec: item.spec, cacheDir: options.cacheDir, workDir: options.workDir }, runId);
+    const staged = stageSource(
+      { api, job, spec: item.spec, cacheDir: options.cacheDir, workDir: options.workDir },
+      runId,
+    );
     let run;
     try {
       // Retried while the server is unreachable, for as long as the lease lasts: a repeated ack is
       // answered with the same run, so an ack whose answer was lost (replica killed, server restarted)
       // does not leave its run stranded in `starting`.
       const leaseLeftMs = Date.parse(lease.leaseExpiresAt) - Date.now();
-      run = await withRetries(() => api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } }), leaseLeftMs);
+      run = await withRetries(
+        () => api.request('ackItem', { params: { id: item.id }, body: { fencingToken, runId } }),
+        leaseLeftMs,
+      );
     } catch (error) {
       log(`could not acknowledge ${item.id}: ${messageOf(error)}`);
       // CONFLICT (e.g. its run_id is taken): the item can never be acked, so fail it rather than let
       // its lease lapse and hand it out again forever. STALE_TOKEN: someone else has it; drop it.
       if (error instanceof LaunchError && error.code === 'CONFLICT') {
-        await api.request('failItem', { params: { id: item.id }, body: { fencingToken, stage: 'agent', message: error.message } }).catch(() => undefined);
+        await api
+          .request('failItem', {
+            params: { id: item.id },
+            body: { fencingToken, stage: 'agent', message: error.message },
+          })
+          .catch(() => undefined);
       }
       await staged.ready.catch(() => undefined);
       await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
@@ -146,8 +162,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
     log(`run ${run.id} (${item.id}) starting`);
     const execution = executeRun({
-      api, reporter: createApiReporter(api, run.id, fencingToken), run, fencingToken, job, spec: item.spec,
-      cacheDir: options.cacheDir, workDir: options.workDir, stopGraceMs: options.stopGraceMs, log, staged,
+      api,
+      reporter: createApiReporter(api, run.id, fencingToken),
+      run,
+      fencingToken,
+      job,
+      spec: item.spec,
+      cacheDir: options.cacheDir,
+      workDir: options.workDir,
+      stopGraceMs: options.stopGraceMs,
+      log,
+      staged,
       onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),
     });
     active.set(run.id, { runId: run.id, fencingToken, execution });
@@ -155,7 +180,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const outcome = await execution.done;
     journal.forget(run.id);
     active.delete(run.id);
-    log(`run ${run.id} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`);
+    log(
+      `run ${run.id} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`,
+    );
   };
 
   const loop = async () => {
@@ -168,7 +195,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       try {
         const { lease, cancel } = await api.request(
           'claim',
-          { params: { id: agent.id }, body: { queues, waitMs: 25_000, cancelling: [...cancelling], active: leases.size } },
+          {
+            params: { id: agent.id },
+            body: { queues, waitMs: 25_000, cancelling: [...cancelling], active: leases.size },
+          },
           { signal: stopController.signal },
         );
         backoff = 500;
@@ -179,7 +209,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         const at = queues.indexOf(lease.item.queue);
         if (at !== -1 && queues.length > 1) queues.push(...queues.splice(at, 1));
         const task: Promise<void> = runLease(lease)
-          .catch((error: unknown) => log(`run of ${lease.item.id} failed in the agent: ${messageOf(error)}`))
+          .catch((error: unknown) =>
+            log(`run of ${lease.item.id} failed in the agent: ${messageOf(error)}`),
+          )
           .finally(() => {
             leases.delete(task);
             wakeCapacity();
@@ -206,7 +238,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await Promise.all([...leases]);
       beating = false;
       clearTimeout(timer);
-      await api.request('heartbeat', { params: { id: agent.id }, body: { status: 'killed', runs: [] } }).catch(() => undefined);
+      await api
+        .request('heartbeat', { params: { id: agent.id }, body: { status: 'killed', runs: [] } })
+        .catch(() => undefined);
     })());
   let markDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (markDone = resolve));
@@ -226,7 +260,11 @@ function messageOf(error: unknown): string {
 }
 
 /** Runs a dead predecessor left on this machine: kill their process groups, report them crashed. */
-async function reportOrphans(api: Api, journal: RunJournal, log: (line: string) => void): Promise<void> {
+async function reportOrphans(
+  api: Api,
+  journal: RunJournal,
+  log: (line: string) => void,
+): Promise<void> {
   for (const orphan of journal.orphans()) {
     killOrphan(orphan);
     await api
@@ -235,10 +273,16 @@ async function reportOrphans(api: Api, journal: RunJournal, log: (line: string) 
         body: {
           fencingToken: orphan.fencingToken,
           state: 'crashed',
-          failure: { stage: 'agent', reason: 'agent_restarted', message: 'The agent running this run was restarted; its process was stopped' },
+          failure: {
+            stage: 'agent',
+            reason: 'agent_restarted',
+            message: 'The agent running this run was restarted; its process was stopped',
+          },
         },
       })
-      .then(() => log(`run ${orphan.runId}: left by a previous agent; stopped and reported crashed`))
+      .then(() =>
+        log(`run ${orphan.runId}: left by a previous agent; stopped and reported crashed`),
+      )
       .catch(() => undefined); // Already re-queued or ended by lease expiry: nothing to report.
     journal.forget(orphan.runId);
   }

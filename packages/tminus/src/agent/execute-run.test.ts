@@ -41,7 +41,10 @@ class RecordingReporter implements RunReporter {
   /** How many log lines arrived with each status report. */
   readonly linesWithStatus: number[] = [];
 
-  async status(update: Parameters<RunReporter['status']>[0], lines: readonly ReportedLine[] = []): Promise<void> {
+  async status(
+    update: Parameters<RunReporter['status']>[0],
+    lines: readonly ReportedLine[] = [],
+  ): Promise<void> {
     const error = this.failStatus?.(update.state);
     if (error) throw error;
     this.lines.push(...lines);
@@ -78,22 +81,62 @@ const api = new Api({ baseUrl: 'http://127.0.0.1:9', apiKey: 'agent-key' });
 
 function job(source: Partial<JobSource> = {}): JobVersion {
   return {
-    entity: 'e', project: 'p', name: 'j', version: 'v0', versionIndex: 0, aliases: ['latest'], digest: 'd', description: null,
-    createdAt: '2024-01-01T00:00:00.000Z', ref: 'e/p/j:v0',
-    source: { type: 'git', remote: repo.path, commit, entrypoint: ['main.py'], ...source } as JobSource,
+    entity: 'e',
+    project: 'p',
+    name: 'j',
+    version: 'v0',
+    versionIndex: 0,
+    aliases: ['latest'],
+    digest: 'd',
+    description: null,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    ref: 'e/p/j:v0',
+    source: {
+      type: 'git',
+      remote: repo.path,
+      commit,
+      entrypoint: ['main.py'],
+      ...source,
+    } as JobSource,
   };
 }
 
-function start(spec: LaunchSpec, options: { job?: JobVersion | null; grace?: number; reporter?: RecordingReporter } = {}) {
+function start(
+  spec: LaunchSpec,
+  options: { job?: JobVersion | null; grace?: number; reporter?: RecordingReporter } = {},
+) {
   const reporter = options.reporter ?? new RecordingReporter();
   const run: Run = {
-    id: 'abcd1234', entity: 'e', project: 'p', name: 'nice', state: 'starting', queueItemId: 'qi', queue: 'default', job: 'e/p/j:v0',
-    config: {}, spec, exitCode: null, failure: null, summary: {}, agentId: 'a', attempt: 1, sourceCommit: null,
-    createdAt: '2024-01-01T00:00:00.000Z', startedAt: null, finishedAt: null,
+    id: 'abcd1234',
+    entity: 'e',
+    project: 'p',
+    name: 'nice',
+    state: 'starting',
+    queueItemId: 'qi',
+    queue: 'default',
+    job: 'e/p/j:v0',
+    config: {},
+    spec,
+    exitCode: null,
+    failure: null,
+    summary: {},
+    agentId: 'a',
+    attempt: 1,
+    sourceCommit: null,
+    createdAt: '2024-01-01T00:00:00.000Z',
+    startedAt: null,
+    finishedAt: null,
   };
   const execution = executeRun({
-    api, reporter, run, fencingToken: 'tok-1', job: options.job === undefined ? job() : options.job, spec,
-    cacheDir: join(tmp.path, 'cache'), workDir: join(tmp.path, 'work'), stopGraceMs: options.grace ?? 5_000,
+    api,
+    reporter,
+    run,
+    fencingToken: 'tok-1',
+    job: options.job === undefined ? job() : options.job,
+    spec,
+    cacheDir: join(tmp.path, 'cache'),
+    workDir: join(tmp.path, 'work'),
+    stopGraceMs: options.grace ?? 5_000,
   });
   return { reporter, execution };
 }
@@ -102,15 +145,31 @@ describe('executing a run', () => {
   it('runs a git job at its commit with its config, ships its output, and reports finished', async () => {
     process.env.TMINUS_API_KEY = 'agent-secret';
     try {
-      const { reporter, execution } = start({ overrides: { run_config: { lr: 0.1 }, args: ['--epochs', '2'] } });
+      const { reporter, execution } = start({
+        overrides: { run_config: { lr: 0.1 }, args: ['--epochs', '2'] },
+      });
       expect(await execution.done).toEqual({ state: 'finished', exitCode: 0 });
       expect(reporter.states).toEqual(['running', 'finished']);
-      expect(reporter.statuses[0]).toEqual({ state: 'running', config: { lr: 0.1 }, sourceCommit: commit });
+      expect(reporter.statuses[0]).toEqual({
+        state: 'running',
+        config: { lr: 0.1 },
+        sourceCommit: commit,
+      });
       expect(reporter.statuses[1]).toEqual({ state: 'finished', exitCode: 0 });
       expect(reporter.stdout).toEqual([
-        'config={"lr": 0.1}', 'file={"lr":0.1}', 'args=["--epochs", "2"]',
-        'TMINUS_RUN_ID=abcd1234', 'WANDB_RUN_ID=abcd1234', 'WANDB_LAUNCH=True', 'WANDB_PROJECT=p', 'WANDB_ENTITY=e', 'WANDB_NAME=nice',
-        'TMINUS_API_URL=http://127.0.0.1:9', 'TMINUS_RUN_TOKEN=tok-1', 'api_key=<unset>', 'cwd_has_main=True',
+        'config={"lr": 0.1}',
+        'file={"lr":0.1}',
+        'args=["--epochs", "2"]',
+        'TMINUS_RUN_ID=abcd1234',
+        'WANDB_RUN_ID=abcd1234',
+        'WANDB_LAUNCH=True',
+        'WANDB_PROJECT=p',
+        'WANDB_ENTITY=e',
+        'WANDB_NAME=nice',
+        'TMINUS_API_URL=http://127.0.0.1:9',
+        'TMINUS_RUN_TOKEN=tok-1',
+        'api_key=<unset>',
+        'cwd_has_main=True',
       ]);
       expect(reporter.lines).toContainEqual({ stream: 'stderr', text: 'oops' });
       expect(reporter.lines.filter((l) => l.stream === 'system')).toEqual([]);
@@ -124,7 +183,10 @@ describe('executing a run', () => {
 
   it('entry_point replaces the job’s entrypoint', async () => {
     repo.commit({ 'other.py': 'import sys\nprint("other", sys.argv[1:])\n' });
-    const { reporter, execution } = start({ git: { version: 'main' }, overrides: { entry_point: ['python3', 'other.py'], args: ['x'] } });
+    const { reporter, execution } = start({
+      git: { version: 'main' },
+      overrides: { entry_point: ['python3', 'other.py'], args: ['x'] },
+    });
     await execution.done;
     expect(reporter.stdout).toEqual(["other ['x']"]);
   });
@@ -132,26 +194,71 @@ describe('executing a run', () => {
   it('reports a nonzero exit as failed at stage run', async () => {
     const { reporter, execution } = start({ overrides: { run_config: { exit_code: 3 } } });
     expect(await execution.done).toEqual({ state: 'failed', exitCode: 3 });
-    expect(reporter.statuses.at(-1)).toEqual({ state: 'failed', exitCode: 3, failure: { stage: 'run', reason: 'exit_code', message: 'Process exited with code 3' } });
+    expect(reporter.statuses.at(-1)).toEqual({
+      state: 'failed',
+      exitCode: 3,
+      failure: { stage: 'run', reason: 'exit_code', message: 'Process exited with code 3' },
+    });
   });
 
   it.each<[string, LaunchSpec, (() => JobVersion | null) | undefined, string, RegExp]>([
-    ['a missing entrypoint', { overrides: { entry_point: ['train.py'] } }, undefined, 'entrypoint_missing',
-      /^Entrypoint "train\.py" not found in the job's source \(e\/p\/j:v0 at [0-9a-f]{7}\); set -E\/--entry-point or fix the job$/],
-    ['a bad git ref', { git: { version: 'nope' } }, undefined, 'git_ref', /^Could not find git ref "nope" in .*: check the commit, branch or tag/],
-    ['another resource', { resource: 'kubernetes' }, undefined, 'unsupported_resource', /only the local-process runner; resource "kubernetes".*come later/],
-    ['a docker image', { docker: { docker_image: 'python:3.12' } }, () => null, 'image_unsupported', /Image jobs \(python:3\.12\) need a container runner/],
-    ['an image job', {}, () => ({ ...job(), source: { type: 'image', image: 'img:1' } }), 'image_unsupported', /Image jobs \(img:1\) need a container runner/],
-    ['a program that is not installed', { overrides: { entry_point: ['no-such-program-xyz'] } }, undefined, 'spawn', /Could not start "no-such-program-xyz".*PATH/],
-  ])('fails at stage agent on %s, saying what to fix', async (_name, spec, theJob, reason, message) => {
-    const { reporter, execution } = start(spec, theJob === undefined ? {} : { job: theJob() });
-    expect(await execution.done).toEqual({ state: 'failed', exitCode: null });
-    expect(reporter.states).toEqual(['failed']);
-    const { failure } = reporter.statuses[0]!;
-    expect(failure).toMatchObject({ stage: 'agent', reason });
-    expect(failure!.message).toMatch(message);
-    expect(reporter.lines.at(-1)).toEqual({ stream: 'system', text: `tminus: ${failure!.message}` });
-  });
+    [
+      'a missing entrypoint',
+      { overrides: { entry_point: ['train.py'] } },
+      undefined,
+      'entrypoint_missing',
+      /^Entrypoint "train\.py" not found in the job's source \(e\/p\/j:v0 at [0-9a-f]{7}\); set -E\/--entry-point or fix the job$/,
+    ],
+    [
+      'a bad git ref',
+      { git: { version: 'nope' } },
+      undefined,
+      'git_ref',
+      /^Could not find git ref "nope" in .*: check the commit, branch or tag/,
+    ],
+    [
+      'another resource',
+      { resource: 'kubernetes' },
+      undefined,
+      'unsupported_resource',
+      /only the local-process runner; resource "kubernetes".*come later/,
+    ],
+    [
+      'a docker image',
+      { docker: { docker_image: 'python:3.12' } },
+      () => null,
+      'image_unsupported',
+      /Image jobs \(python:3\.12\) need a container runner/,
+    ],
+    [
+      'an image job',
+      {},
+      () => ({ ...job(), source: { type: 'image', image: 'img:1' } }),
+      'image_unsupported',
+      /Image jobs \(img:1\) need a container runner/,
+    ],
+    [
+      'a program that is not installed',
+      { overrides: { entry_point: ['no-such-program-xyz'] } },
+      undefined,
+      'spawn',
+      /Could not start "no-such-program-xyz".*PATH/,
+    ],
+  ])(
+    'fails at stage agent on %s, saying what to fix',
+    async (_name, spec, theJob, reason, message) => {
+      const { reporter, execution } = start(spec, theJob === undefined ? {} : { job: theJob() });
+      expect(await execution.done).toEqual({ state: 'failed', exitCode: null });
+      expect(reporter.states).toEqual(['failed']);
+      const { failure } = reporter.statuses[0]!;
+      expect(failure).toMatchObject({ stage: 'agent', reason });
+      expect(failure!.message).toMatch(message);
+      expect(reporter.lines.at(-1)).toEqual({
+        stream: 'system',
+        text: `tminus: ${failure!.message}`,
+      });
+    },
+  );
 
   it('cancel stops a running process with SIGTERM and reports stopped', async () => {
     const { reporter, execution } = start({ overrides: { run_config: { sleep: 60 } } });
@@ -162,7 +269,10 @@ describe('executing a run', () => {
   });
 
   it('cancel escalates to SIGKILL after the grace period when SIGTERM is ignored', async () => {
-    const { reporter, execution } = start({ overrides: { run_config: { sleep: 60, trap: true } } }, { grace: 300 });
+    const { reporter, execution } = start(
+      { overrides: { run_config: { sleep: 60, trap: true } } },
+      { grace: 300 },
+    );
     await reporter.waitFor('sleeping');
     await execution.cancel();
     expect(await execution.done).toEqual({ state: 'stopped', exitCode: 137 });
@@ -180,7 +290,8 @@ describe('executing a run', () => {
 
   it('a stale token on a status write kills the process and reports nothing more', async () => {
     const reporter = new RecordingReporter();
-    reporter.failStatus = (state) => (state === 'running' ? new LaunchError('STALE_TOKEN', 'stale') : undefined);
+    reporter.failStatus = (state) =>
+      state === 'running' ? new LaunchError('STALE_TOKEN', 'stale') : undefined;
     const { execution } = start({ overrides: { run_config: { sleep: 60 } } }, { reporter });
     const began = Date.now();
     expect((await execution.done).state).toBe('crashed');
@@ -190,7 +301,8 @@ describe('executing a run', () => {
 
   it('a stale token on a log write kills the process and reports nothing more', async () => {
     const reporter = new RecordingReporter();
-    reporter.failLogs = () => (reporter.statuses.length >= 1 ? new LaunchError('STALE_TOKEN', 'stale') : undefined);
+    reporter.failLogs = () =>
+      reporter.statuses.length >= 1 ? new LaunchError('STALE_TOKEN', 'stale') : undefined;
     const { execution } = start({ overrides: { run_config: { sleep: 60 } } }, { reporter });
     expect((await execution.done).state).toBe('crashed');
     expect(reporter.states).toEqual(['running']);

@@ -15,10 +15,19 @@ import { join } from 'node:path';
 import type { Api } from '@tminus/sdk';
 import type { JobVersion, JsonObject, LaunchSpec, Run, RunState } from '@tminus/sdk/protocol';
 
-import { type LocalProcess, type ProcessExit, startLocalProcess } from '../runners/local-process/runner.js';
+import {
+  type LocalProcess,
+  type ProcessExit,
+  startLocalProcess,
+} from '../runners/local-process/runner.js';
 import { buildProcessSpec } from '../runners/local-process/spec.js';
 import { checkEntrypoint, checkRunnable, describeSource, prepareSource } from './prepare-source.js';
-import { isOwnershipLost, LogShipper, type ReportedLine, type RunReporter } from './run-reporter.js';
+import {
+  isOwnershipLost,
+  LogShipper,
+  type ReportedLine,
+  type RunReporter,
+} from './run-reporter.js';
 import { PrepareError } from './source/prepare-error.js';
 
 export interface ExecuteRunInput {
@@ -51,12 +60,19 @@ export interface StagedSource {
  * it before its ack is answered, so that unpacking or fetching overlaps the round trip; whoever
  * calls it removes `dir` if the run never executes.
  */
-export function stageSource(input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir'>, runId: string): StagedSource {
+export function stageSource(
+  input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir'>,
+  runId: string,
+): StagedSource {
   const dir = join(input.workDir, `${runId}-${randomBytes(4).toString('hex')}`);
   const ready = (async () => {
     const job = checkRunnable(input.spec, input.job);
-    const download = async (digest: string) => (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
-    const { commit } = await prepareSource({ job, spec: input.spec, cacheDir: input.cacheDir, download }, join(dir, 'src'));
+    const download = async (digest: string) =>
+      (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
+    const { commit } = await prepareSource(
+      { job, spec: input.spec, cacheDir: input.cacheDir, download },
+      join(dir, 'src'),
+    );
     return { job, commit };
   })();
   ready.catch(() => undefined); // awaited by executeRun, or dropped with the directory
@@ -92,11 +108,20 @@ interface Started {
 type StatusUpdate = Parameters<RunReporter['status']>[0];
 
 /** The terminal report a process exit means (pure). */
-export function terminalUpdate(exit: ProcessExit, cancelled: boolean): StatusUpdate & { exitCode: number } {
+export function terminalUpdate(
+  exit: ProcessExit,
+  cancelled: boolean,
+): StatusUpdate & { exitCode: number } {
   if (cancelled) return { state: 'stopped', exitCode: exit.exitCode };
   if (exit.exitCode === 0) return { state: 'finished', exitCode: 0 };
-  const message = exit.signal ? `Process was killed by ${exit.signal} (exit code ${exit.exitCode})` : `Process exited with code ${exit.exitCode}`;
-  return { state: 'failed', exitCode: exit.exitCode, failure: { stage: 'run', reason: 'exit_code', message } };
+  const message = exit.signal
+    ? `Process was killed by ${exit.signal} (exit code ${exit.exitCode})`
+    : `Process exited with code ${exit.exitCode}`;
+  return {
+    state: 'failed',
+    exitCode: exit.exitCode,
+    failure: { stage: 'run', reason: 'exit_code', message },
+  };
 }
 
 export function executeRun(input: ExecuteRunInput): RunExecution {
@@ -106,7 +131,8 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   let stopping: 'cancel' | 'abandon' | undefined;
 
   const lose = () => {
-    if (stopping !== 'abandon') log(`run ${run.id}: the server no longer accepts this agent's updates; stopping the process`);
+    if (stopping !== 'abandon')
+      log(`run ${run.id}: the server no longer accepts this agent's updates; stopping the process`);
     stopping = 'abandon';
     void child?.stop(0);
   };
@@ -124,17 +150,35 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
     const processSpec = buildProcessSpec({
-      runId: run.id, entity: run.entity, project: run.project, name: run.name, queue: run.queue, spec,
-      jobEntrypoint: job.source.entrypoint, runConfig: config, configPath, apiUrl: input.api.baseUrl,
-      runToken: input.fencingToken, attempt: run.attempt, baseEnv: process.env,
+      runId: run.id,
+      entity: run.entity,
+      project: run.project,
+      name: run.name,
+      queue: run.queue,
+      spec,
+      jobEntrypoint: job.source.entrypoint,
+      runConfig: config,
+      configPath,
+      apiUrl: input.api.baseUrl,
+      runToken: input.fencingToken,
+      attempt: run.attempt,
+      baseEnv: process.env,
     });
     if (processSpec === undefined) {
-      throw new PrepareError('The run has no entry point: the job defines none and overrides.entry_point is empty; set -E/--entry-point', 'no_entrypoint');
+      throw new PrepareError(
+        'The run has no entry point: the job defines none and overrides.entry_point is empty; set -E/--entry-point',
+        'no_entrypoint',
+      );
     }
     const where = describeSource(job, commit);
     checkEntrypoint(processSpec.argv, src, where);
-    child = await startLocalProcess(processSpec, src, (stream, text) => shipper.push(stream, text)).catch((error: Error) => {
-      throw new PrepareError(`Could not start "${processSpec.argv[0]}": ${error.message}; is it installed and on the agent's PATH?`, 'spawn');
+    child = await startLocalProcess(processSpec, src, (stream, text) =>
+      shipper.push(stream, text),
+    ).catch((error: Error) => {
+      throw new PrepareError(
+        `Could not start "${processSpec.argv[0]}": ${error.message}; is it installed and on the agent's PATH?`,
+        'spawn',
+      );
     });
     return { child, commit, config };
   };
@@ -142,10 +186,17 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   const supervise = async ({ child, commit, config }: Started): Promise<RunOutcome> => {
     try {
       input.onStarted?.(child.pid);
-      await reporter.status({ state: 'running', config, ...(commit === undefined ? {} : { sourceCommit: commit }) });
+      await reporter.status({
+        state: 'running',
+        config,
+        ...(commit === undefined ? {} : { sourceCommit: commit }),
+      });
     } catch (error) {
       if (isOwnershipLost(error)) lose();
-      else log(`run ${run.id}: could not report it running (${(error as Error).message}); it keeps running`);
+      else
+        log(
+          `run ${run.id}: could not report it running (${(error as Error).message}); it keeps running`,
+        );
     }
     // A cancel (or loss) that arrived while the process was being started.
     if (stopping !== undefined) void child.stop(stopping === 'cancel' ? input.stopGraceMs : 0);
@@ -160,20 +211,23 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   /** The lines not sent yet, to go with the terminal report (one request instead of two). */
   const lastLines = () =>
     shipper.takeLast().catch((error: unknown): ReportedLine[] => {
-      if (!isOwnershipLost(error)) log(`run ${run.id}: some log lines could not be sent (${(error as Error).message})`);
+      if (!isOwnershipLost(error))
+        log(`run ${run.id}: some log lines could not be sent (${(error as Error).message})`);
       return [];
     });
 
   /** A terminal report: if it cannot be delivered the outcome stands; the server's lease sweeper settles it. */
   const report = async (update: StatusUpdate, lines: readonly ReportedLine[] = []) => {
     await reporter.status(update, lines).catch((error: unknown) => {
-      if (!isOwnershipLost(error)) log(`run ${run.id}: could not report it ${update.state} (${(error as Error).message})`);
+      if (!isOwnershipLost(error))
+        log(`run ${run.id}: could not report it ${update.state} (${(error as Error).message})`);
     });
   };
 
   const failBeforeStart = async (error: unknown): Promise<RunOutcome> => {
     await child?.stop(0);
-    if (isOwnershipLost(error) || stopping === 'abandon') return { state: 'crashed', exitCode: null };
+    if (isOwnershipLost(error) || stopping === 'abandon')
+      return { state: 'crashed', exitCode: null };
     if (stopping === 'cancel') {
       await report({ state: 'stopped' });
       return { state: 'stopped', exitCode: null };
@@ -182,7 +236,10 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     const reason = error instanceof PrepareError ? error.reason : 'agent_error';
     log(`run ${run.id} failed before it started: ${message}`);
     system(`tminus: ${message}`);
-    await report({ state: 'failed', failure: { stage: 'agent', reason, message } }, await lastLines());
+    await report(
+      { state: 'failed', failure: { stage: 'agent', reason, message } },
+      await lastLines(),
+    );
     return { state: 'failed', exitCode: null };
   };
 

@@ -12,7 +12,9 @@ export class FailoverApi extends Api {
 
   constructor(baseUrls: readonly string[], apiKey: string | undefined) {
     super({ baseUrl: baseUrls[0]!, ...(apiKey === undefined ? {} : { apiKey }) });
-    this.#replicas = baseUrls.map((baseUrl) => new Api({ baseUrl, ...(apiKey === undefined ? {} : { apiKey }) }));
+    this.#replicas = baseUrls.map(
+      (baseUrl) => new Api({ baseUrl, ...(apiKey === undefined ? {} : { apiKey }) }),
+    );
   }
 
   /** The replica requests go to now. */
@@ -20,7 +22,11 @@ export class FailoverApi extends Api {
     return this.#replicas[this.#current]!.baseUrl;
   }
 
-  override async request<N extends RouteName>(name: N, input: RouteInput<N>, options: RequestOptions = {}): Promise<RouteOutput<N>> {
+  override async request<N extends RouteName>(
+    name: N,
+    input: RouteInput<N>,
+    options: RequestOptions = {},
+  ): Promise<RouteOutput<N>> {
     for (let tried = 0; ; tried++) {
       const index = this.#current;
       try {
@@ -36,5 +42,8 @@ export class FailoverApi extends Api {
 
 /** `TMINUS_BASE_URL` / `--base-url` may list replicas separated by commas. */
 export function splitBaseUrls(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -11,7 +11,10 @@ import { loadLaunchConfig, parseLaunchConfig, resolveAgentConfig } from './launc
 describe('launch-config.yaml', () => {
   it.each([
     ['', { queues: [] }],
-    ['entity: team\nqueues: [a, b]\nmax_jobs: 4\nverbosity: 2\nstopped_run_timeout: 10\n', { entity: 'team', queues: ['a', 'b'], maxJobs: 4, verbosity: 2, stopGraceSeconds: 10 }],
+    [
+      'entity: team\nqueues: [a, b]\nmax_jobs: 4\nverbosity: 2\nstopped_run_timeout: 10\n',
+      { entity: 'team', queues: ['a', 'b'], maxJobs: 4, verbosity: 2, stopGraceSeconds: 10 },
+    ],
     ['queues:\n  - a\nqueue: legacy\n', { queues: ['a', 'legacy'] }],
     ['queue: only\n', { queues: ['only'] }],
     ['max_jobs: -1\n', { queues: [], maxJobs: -1 }],
@@ -28,7 +31,10 @@ describe('launch-config.yaml', () => {
     ['max_jobs: many\n', /max_jobs must be an integer/],
     ['queue: [a, b]\n', /queue must be a queue name/],
     ['verbosity: 3\n', /verbosity/],
-    ['builder:\n  type: docker\n', /W&B key "builder" is not supported \(image builders arrive with the container runner\)/],
+    [
+      'builder:\n  type: docker\n',
+      /W&B key "builder" is not supported \(image builders arrive with the container runner\)/,
+    ],
     ['- a\n- b\n', /expected a mapping/],
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
   ])('%j is refused: %s', (yaml, message) => {
@@ -50,34 +56,78 @@ describe('agent config resolution', () => {
   beforeEach(() => {
     tmp = tempDir('launch-config');
     file = join(tmp.path, 'launch-config.yaml');
-    writeFileSync(file, 'entity: from-file\nqueues: [f1, f2]\nmax_jobs: 3\nverbosity: 1\nstopped_run_timeout: 30\n');
+    writeFileSync(
+      file,
+      'entity: from-file\nqueues: [f1, f2]\nmax_jobs: 3\nverbosity: 1\nstopped_run_timeout: 30\n',
+    );
   });
   afterEach(() => tmp.remove());
 
   it('uses W&B’s defaults without a file', () => {
-    expect(resolveAgentConfig({ env: {}, flags: {} })).toEqual({ entity: undefined, queues: [], maxJobs: 1, verbosity: 0, stopGraceSeconds: 60 });
+    expect(resolveAgentConfig({ env: {}, flags: {} })).toEqual({
+      entity: undefined,
+      queues: [],
+      maxJobs: 1,
+      verbosity: 0,
+      stopGraceSeconds: 60,
+    });
   });
 
   it('file < env < flags', () => {
-    expect(resolveAgentConfig({ file, env: {}, flags: {} })).toEqual({ entity: 'from-file', queues: ['f1', 'f2'], maxJobs: 3, verbosity: 1, stopGraceSeconds: 30 });
+    expect(resolveAgentConfig({ file, env: {}, flags: {} })).toEqual({
+      entity: 'from-file',
+      queues: ['f1', 'f2'],
+      maxJobs: 3,
+      verbosity: 1,
+      stopGraceSeconds: 30,
+    });
     const env = { WANDB_ENTITY: 'from-wandb-env', WANDB_LAUNCH_MAX_JOBS: '-1' };
-    expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({ entity: 'from-wandb-env', maxJobs: -1 });
-    expect(resolveAgentConfig({ file, env: { ...env, TMINUS_ENTITY: 'from-tminus-env' }, flags: {} })).toMatchObject({ entity: 'from-tminus-env' });
-    const flags = { entity: 'from-flag', queues: ['q'], maxJobs: 8, verbosity: 2, stopGraceSeconds: 5 };
-    expect(resolveAgentConfig({ file, env, flags })).toEqual({ entity: 'from-flag', queues: ['q'], maxJobs: 8, verbosity: 2, stopGraceSeconds: 5 });
+    expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({
+      entity: 'from-wandb-env',
+      maxJobs: -1,
+    });
+    expect(
+      resolveAgentConfig({ file, env: { ...env, TMINUS_ENTITY: 'from-tminus-env' }, flags: {} }),
+    ).toMatchObject({ entity: 'from-tminus-env' });
+    const flags = {
+      entity: 'from-flag',
+      queues: ['q'],
+      maxJobs: 8,
+      verbosity: 2,
+      stopGraceSeconds: 5,
+    };
+    expect(resolveAgentConfig({ file, env, flags })).toEqual({
+      entity: 'from-flag',
+      queues: ['q'],
+      maxJobs: 8,
+      verbosity: 2,
+      stopGraceSeconds: 5,
+    });
   });
 
   it('an empty environment variable does not override the file', () => {
-    expect(resolveAgentConfig({ file, env: { TMINUS_ENTITY: '', WANDB_LAUNCH_MAX_JOBS: '' }, flags: {} })).toMatchObject({ entity: 'from-file', maxJobs: 3 });
+    expect(
+      resolveAgentConfig({
+        file,
+        env: { TMINUS_ENTITY: '', WANDB_LAUNCH_MAX_JOBS: '' },
+        flags: {},
+      }),
+    ).toMatchObject({ entity: 'from-file', maxJobs: 3 });
   });
 
   it('refuses a bad WANDB_LAUNCH_MAX_JOBS', () => {
-    expect(() => resolveAgentConfig({ env: { WANDB_LAUNCH_MAX_JOBS: '-5' }, flags: {} })).toThrow(/WANDB_LAUNCH_MAX_JOBS must be -1/);
-    expect(() => resolveAgentConfig({ env: { WANDB_LAUNCH_MAX_JOBS: 'lots' }, flags: {} })).toThrow(/got "lots"/);
+    expect(() => resolveAgentConfig({ env: { WANDB_LAUNCH_MAX_JOBS: '-5' }, flags: {} })).toThrow(
+      /WANDB_LAUNCH_MAX_JOBS must be -1/,
+    );
+    expect(() => resolveAgentConfig({ env: { WANDB_LAUNCH_MAX_JOBS: 'lots' }, flags: {} })).toThrow(
+      /got "lots"/,
+    );
   });
 
   it('an explicit config path that does not exist is an error', () => {
     const missing = join(tmp.path, 'nope.yaml');
-    expect(() => loadLaunchConfig(missing)).toThrow(`Could not find the launch config file ${missing}`);
+    expect(() => loadLaunchConfig(missing)).toThrow(
+      `Could not find the launch config file ${missing}`,
+    );
   });
 });

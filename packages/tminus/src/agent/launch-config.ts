@@ -17,11 +17,20 @@ const FileConfig = z.strictObject({
   entity: z.string().min(1).optional(),
   queues: z.array(z.string().min(1)).optional(),
   /** W&B's legacy singular form, appended to `queues`. */
-  queue: z.string({ error: 'must be a queue name (a string); use queues: [a, b] for several' }).min(1).optional(),
+  queue: z
+    .string({ error: 'must be a queue name (a string); use queues: [a, b] for several' })
+    .min(1)
+    .optional(),
   max_jobs: MaxJobs.optional(),
-  verbosity: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }).optional(),
+  verbosity: z
+    .union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' })
+    .optional(),
   /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
-  stopped_run_timeout: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must be a whole number of seconds').optional(),
+  stopped_run_timeout: z
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(0, 'must be a whole number of seconds')
+    .optional(),
 });
 
 const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
@@ -74,19 +83,29 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
   try {
     raw = parseYaml(text) ?? {};
   } catch (error) {
-    const at = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const what = ((error as Error).message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    const at =
+      error instanceof YAMLParseError && error.linePos
+        ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+        : '';
+    const what = ((error as Error).message.split('\n')[0] ?? '').replace(
+      / at line \d+, column \d+:?$/,
+      '',
+    );
     throw invalid(path, `not valid YAML${at}: ${what}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(path, 'expected a mapping of keys (entity, queues, max_jobs, …)');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalid(path, 'expected a mapping of keys (entity, queues, max_jobs, …)');
   for (const key of Object.keys(raw)) {
     const why = WANDB_ONLY_KEYS[key];
-    if (why !== undefined) throw invalid(path, `the W&B key "${key}" is not supported (${why}); remove it`);
+    if (why !== undefined)
+      throw invalid(path, `the W&B key "${key}" is not supported (${why}); remove it`);
   }
   const parsed = FileConfig.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : `${issue.path.join('.')} ${issue.message}`,
+      issue.code === 'unrecognized_keys'
+        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : `${issue.path.join('.')} ${issue.message}`,
     );
     throw invalid(path, problems.join('; '));
   }
@@ -96,7 +115,9 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
     queues: [...(file.queues ?? []), ...(file.queue === undefined ? [] : [file.queue])],
     ...(file.max_jobs === undefined ? {} : { maxJobs: file.max_jobs }),
     ...(file.verbosity === undefined ? {} : { verbosity: file.verbosity }),
-    ...(file.stopped_run_timeout === undefined ? {} : { stopGraceSeconds: file.stopped_run_timeout }),
+    ...(file.stopped_run_timeout === undefined
+      ? {}
+      : { stopGraceSeconds: file.stopped_run_timeout }),
   };
 }
 
@@ -106,7 +127,12 @@ export function loadLaunchConfig(path: string): ResolvedLaunchConfig {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new LaunchError('INVALID_ARGUMENT', missing ? `Could not find the launch config file ${path}` : `Could not read the launch config file ${path}: ${(error as Error).message}`);
+    throw new LaunchError(
+      'INVALID_ARGUMENT',
+      missing
+        ? `Could not find the launch config file ${path}`
+        : `Could not read the launch config file ${path}: ${(error as Error).message}`,
+    );
   }
   return parseLaunchConfig(text, path);
 }
@@ -114,13 +140,22 @@ export function loadLaunchConfig(path: string): ResolvedLaunchConfig {
 function envMaxJobs(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const parsed = MaxJobs.safeParse(Number(value));
-  if (!parsed.success) throw new LaunchError('INVALID_ARGUMENT', `WANDB_LAUNCH_MAX_JOBS must be -1 (unlimited) or an integer of at least 1; got "${value}"`);
+  if (!parsed.success)
+    throw new LaunchError(
+      'INVALID_ARGUMENT',
+      `WANDB_LAUNCH_MAX_JOBS must be -1 (unlimited) or an integer of at least 1; got "${value}"`,
+    );
   return parsed.data;
 }
 
 /** Defaults < file < env (TMINUS_ENTITY/WANDB_ENTITY, WANDB_LAUNCH_MAX_JOBS) < flags. */
-export function resolveAgentConfig(input: { file?: string; env: NodeJS.ProcessEnv; flags: AgentFlags }): ResolvedAgentConfig {
-  const file: ResolvedLaunchConfig = input.file === undefined ? { queues: [] } : loadLaunchConfig(input.file);
+export function resolveAgentConfig(input: {
+  file?: string;
+  env: NodeJS.ProcessEnv;
+  flags: AgentFlags;
+}): ResolvedAgentConfig {
+  const file: ResolvedLaunchConfig =
+    input.file === undefined ? { queues: [] } : loadLaunchConfig(input.file);
   const { env, flags } = input;
   return {
     entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,

@@ -25,13 +25,18 @@ export function checkRunnable(spec: LaunchSpec, job: JobVersion | null): JobVers
     );
   }
   if (spec.docker?.docker_image !== undefined || job?.source.type === 'image') {
-    const image = spec.docker?.docker_image ?? (job?.source.type === 'image' ? job.source.image : '');
+    const image =
+      spec.docker?.docker_image ?? (job?.source.type === 'image' ? job.source.image : '');
     throw new PrepareError(
       `Image jobs (${image}) need a container runner, which is not available yet; this agent runs git and code jobs as local processes`,
       'image_unsupported',
     );
   }
-  if (job === null) throw new PrepareError('The run names no job to execute (give a job, a git uri or a docker image)', 'no_job');
+  if (job === null)
+    throw new PrepareError(
+      'The run names no job to execute (give a job, a git uri or a docker image)',
+      'no_job',
+    );
   return job;
 }
 
@@ -47,14 +52,22 @@ export async function prepareSource(input: SourceInput, dir: string): Promise<{ 
   const { source } = input.job;
   switch (source.type) {
     case 'git': {
-      const { commit } = await prepareGitSource(source, input.spec.git?.version, input.cacheDir, dir);
+      const { commit } = await prepareGitSource(
+        source,
+        input.spec.git?.version,
+        input.cacheDir,
+        dir,
+      );
       return { commit };
     }
     case 'code':
       await prepareCodeSnapshot(source, input.download, input.cacheDir, dir);
       return {};
     case 'image':
-      throw new PrepareError('Image jobs need a container runner, which is not available yet', 'image_unsupported');
+      throw new PrepareError(
+        'Image jobs need a container runner, which is not available yet',
+        'image_unsupported',
+      );
   }
 }
 
@@ -65,7 +78,10 @@ export function checkEntrypoint(argv: readonly string[], dir: string, where: str
   try {
     statSync(resolve(dir, script));
   } catch {
-    throw new PrepareError(`Entrypoint "${script}" not found in the job's source (${where}); set -E/--entry-point or fix the job`, 'entrypoint_missing');
+    throw new PrepareError(
+      `Entrypoint "${script}" not found in the job's source (${where}); set -E/--entry-point or fix the job`,
+      'entrypoint_missing',
+    );
   }
 }
 

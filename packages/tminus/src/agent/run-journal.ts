@@ -32,7 +32,10 @@ export class RunJournal {
   }
 
   record(entry: Omit<JournalEntry, 'agentPid'>): void {
-    writeFileSync(join(this.#dir, `${entry.runId}.json`), JSON.stringify({ ...entry, agentPid: process.pid }));
+    writeFileSync(
+      join(this.#dir, `${entry.runId}.json`),
+      JSON.stringify({ ...entry, agentPid: process.pid }),
+    );
   }
 
   forget(runId: string): void {

@@ -37,14 +37,19 @@ describe('log shipping', () => {
     await release();
     await flushed;
     expect(batches.map((b) => b.length)).toEqual([1, 100]);
-    expect(batches.flat().map((l) => l.text)).toEqual(Array.from({ length: 101 }, (_, i) => `line ${i}`));
+    expect(batches.flat().map((l) => l.text)).toEqual(
+      Array.from({ length: 101 }, (_, i) => `line ${i}`),
+    );
     expect(batches[1]![0]).toEqual({ stream: 'stdout', text: 'line 1' });
     expect(maxInFlight()).toBe(1);
   });
 
   it('with a linger, a burst goes in one request, and a run that ends within it sends its lines with the final report', async () => {
     const sent: string[][] = [];
-    const reporter: RunReporter = { status: () => Promise.resolve(), logs: (lines) => (sent.push(lines.map((l) => l.text)), Promise.resolve()) };
+    const reporter: RunReporter = {
+      status: () => Promise.resolve(),
+      logs: (lines) => (sent.push(lines.map((l) => l.text)), Promise.resolve()),
+    };
     const burst = new LogShipper(reporter, () => undefined, 30);
     burst.push('stdout', 'a');
     await new Promise((r) => setTimeout(r, 5));
@@ -66,7 +71,10 @@ describe('log shipping', () => {
 
   it('splits a large backlog into bounded requests', async () => {
     const sent: number[] = [];
-    const shipper = new LogShipper({ status: () => Promise.resolve(), logs: (lines) => (sent.push(lines.length), Promise.resolve()) });
+    const shipper = new LogShipper({
+      status: () => Promise.resolve(),
+      logs: (lines) => (sent.push(lines.length), Promise.resolve()),
+    });
     for (let i = 0; i < 12_001; i++) shipper.push('stdout', String(i));
     await shipper.flush();
     expect(sent.reduce((a, b) => a + b)).toBe(12_001);
@@ -84,7 +92,10 @@ describe('log shipping', () => {
     const rest = await last;
     expect(batches.map((b) => b.length)).toEqual([1, 5_000]);
     expect(rest).toHaveLength(2_000);
-    expect([...batches.flat(), ...rest].map((l) => l.text)).toEqual(['first', ...Array.from({ length: 7_000 }, (_, i) => `l${i}`)]);
+    expect([...batches.flat(), ...rest].map((l) => l.text)).toEqual([
+      'first',
+      ...Array.from({ length: 7_000 }, (_, i) => `l${i}`),
+    ]);
     // Nothing buffered: the last report carries no lines and no request is made.
     expect(await new LogShipper(reporter).takeLast()).toEqual([]);
   });
@@ -93,7 +104,10 @@ describe('log shipping', () => {
     let calls = 0;
     const lost: unknown[] = [];
     const shipper = new LogShipper(
-      { status: () => Promise.resolve(), logs: () => (calls++, Promise.reject(new LaunchError('STALE_TOKEN', 'stale'))) },
+      {
+        status: () => Promise.resolve(),
+        logs: () => (calls++, Promise.reject(new LaunchError('STALE_TOKEN', 'stale'))),
+      },
       (error) => lost.push(error),
     );
     shipper.push('stdout', 'a');

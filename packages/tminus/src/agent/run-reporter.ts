@@ -13,7 +13,10 @@ export interface ReportedLine {
 
 export interface RunReporter {
   /** A state change; `lines`, if any, are appended first, in the same request. */
-  status(update: Omit<RunStatusUpdate, 'fencingToken' | 'lines'>, lines?: readonly ReportedLine[]): Promise<void>;
+  status(
+    update: Omit<RunStatusUpdate, 'fencingToken' | 'lines'>,
+    lines?: readonly ReportedLine[],
+  ): Promise<void>;
   logs(lines: readonly ReportedLine[]): Promise<void>;
 }
 
@@ -22,12 +25,18 @@ export interface RunReporter {
  * it has already ended (conflict), or it is gone. The process is killed and nothing more is sent.
  */
 export function isOwnershipLost(error: unknown): boolean {
-  return error instanceof LaunchError && (error.code === 'STALE_TOKEN' || error.code === 'CONFLICT' || error.code === 'NOT_FOUND');
+  return (
+    error instanceof LaunchError &&
+    (error.code === 'STALE_TOKEN' || error.code === 'CONFLICT' || error.code === 'NOT_FOUND')
+  );
 }
 
 /** Worth another try: the server is restarting or briefly overloaded. */
 function isTransient(error: unknown): boolean {
-  return error instanceof LaunchError && (error.code === 'UNAVAILABLE' || error.code === 'INTERNAL' || error.code === 'TIMEOUT');
+  return (
+    error instanceof LaunchError &&
+    (error.code === 'UNAVAILABLE' || error.code === 'INTERNAL' || error.code === 'TIMEOUT')
+  );
 }
 
 /** Retries transient failures with backoff (0.5 s → 5 s, jittered) for up to `forMs`. */
@@ -51,7 +60,12 @@ export function createApiReporter(api: Api, runId: string, fencingToken: string)
       await withRetries(() => api.request('updateRunStatus', { params: { id: runId }, body }));
     },
     async logs(lines) {
-      await withRetries(() => api.request('appendLogs', { params: { id: runId }, body: { fencingToken, lines: [...lines] } }));
+      await withRetries(() =>
+        api.request('appendLogs', {
+          params: { id: runId },
+          body: { fencingToken, lines: [...lines] },
+        }),
+      );
     },
   };
 }
@@ -83,7 +97,10 @@ export class LogShipper {
   push(stream: LogStream, text: string): void {
     if (this.#failed !== undefined) return;
     this.#buffer.push({ stream, text });
-    this.#inFlight ??= this.lingerMs > 0 && !this.#closing ? this.#linger().then(() => this.#drain()) : this.#drain();
+    this.#inFlight ??=
+      this.lingerMs > 0 && !this.#closing
+        ? this.#linger().then(() => this.#drain())
+        : this.#drain();
   }
 
   /** Waits `lingerMs`, or less if the run ends meanwhile (`takeLast` cuts it short). */
@@ -146,7 +163,8 @@ export class LogShipper {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#buffer.length > 0 && !(this.#closing && this.#fitsOneBatch())) await this.reporter.logs(this.#nextBatch());
+      while (this.#buffer.length > 0 && !(this.#closing && this.#fitsOneBatch()))
+        await this.reporter.logs(this.#nextBatch());
     } catch (error) {
       this.#fail(error);
     } finally {

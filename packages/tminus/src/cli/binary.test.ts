@@ -7,13 +7,28 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../../test/helpers/cli.js';
 import { tempDir } from '../../../../test/helpers/temp.js';
 
-const NO_SERVER = { TMINUS_BASE_URL: 'http://127.0.0.1:1', TMINUS_API_KEY: 'x', TMINUS_CONFIG_DIR: '/nonexistent' };
+const NO_SERVER = {
+  TMINUS_BASE_URL: 'http://127.0.0.1:1',
+  TMINUS_API_KEY: 'x',
+  TMINUS_CONFIG_DIR: '/nonexistent',
+};
 
 describe('the tminus binary without a server', () => {
   it('--help lists the commands and how to start', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['server', 'up', 'agent', 'launch', 'job', 'run', 'queue', '--base-url', '--api-key', '--debug']) {
+    for (const c of [
+      'server',
+      'up',
+      'agent',
+      'launch',
+      'job',
+      'run',
+      'queue',
+      '--base-url',
+      '--api-key',
+      '--debug',
+    ]) {
       expect(r.stdout).toContain(c);
     }
     expect(r.stdout).toContain('tminus launch -j');
@@ -30,7 +45,10 @@ describe('the tminus binary without a server', () => {
     [['launch', '--async', '-q', 'x'], 'Cannot use both --async and --queue'],
     [['launch', '-j', 'a/b/c', '--async'], '--async without --queue'],
     [['launch', '-j', 'a/b/c', '-P', 'high'], '--priority flag requires --queue to be set'],
-    [['launch', '-j', 'a/b/c', '-q', '-P', 'urgent'], '--priority must be one of critical, high, medium, low'],
+    [
+      ['launch', '-j', 'a/b/c', '-q', '-P', 'urgent'],
+      '--priority must be one of critical, high, medium, low',
+    ],
     [['launch', '-u', '/r', '-j', 'a/b/c'], 'Cannot provide both a uri and a job name.'],
     [['launch', '-j', 'a/b/c', '-q', '--set-var', 'oops'], '--set-var value must be in the format'],
     [['launch', '-j', 'a/b/c', '--set-var', 'gpus=2'], '--set-var flag requires --queue to be set'],
@@ -38,7 +56,10 @@ describe('the tminus binary without a server', () => {
     [['launch', '-j', 'a/b/c', '-q', '-R', '[1]'], 'Invalid format for resource-args'],
     [['launch', '-j', 'a/b/c', '-q', '-E', `python3 'x`], 'Unterminated'],
     [['launch', '-j', 'not-a-ref', '-q'], 'Invalid job reference'],
-    [['agent'], 'To launch an agent please specify a queue or a list of queues in the configuration file or cli.'],
+    [
+      ['agent'],
+      'To launch an agent please specify a queue or a list of queues in the configuration file or cli.',
+    ],
     [['job', 'create', 'code', '.'], 'Missing -p/--project'],
     [['job', 'create', 'zip', '.', '-p', 'demo'], 'Job type must be git, code or image'],
     [['job', 'create', 'code', '/nonexistent/dir', '-p', 'demo'], 'is not a directory'],
@@ -82,8 +103,16 @@ describe('the tminus binary without a server', () => {
     expect(JSON.parse(migrated.stdout)).toMatchObject({ migrated: true });
     const healthy = await runCli(['doctor', '--data-dir', dir.path, '--json']);
     expect(healthy.code).toBe(0);
-    expect(JSON.parse(healthy.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'database', ok: true })]));
-    const broken = await runCli(['doctor', '--data-dir', dir.path, '--database', 'postgres://postgres@127.0.0.1:1/none']);
+    expect(JSON.parse(healthy.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ check: 'database', ok: true })]),
+    );
+    const broken = await runCli([
+      'doctor',
+      '--data-dir',
+      dir.path,
+      '--database',
+      'postgres://postgres@127.0.0.1:1/none',
+    ]);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/FAIL\s+database\s+Could not connect to PostgreSQL/);
     dir.remove();

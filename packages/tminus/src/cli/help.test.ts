@@ -24,7 +24,24 @@ const commands = allCommands(createProgram());
 describe('--help', () => {
   it('covers the commands of the brief', () => {
     const names = commands.map(([name]) => name);
-    for (const name of ['server', 'up', 'agent', 'launch-agent', 'launch', 'job create', 'job list', 'job describe', 'run list', 'run show', 'run logs', 'run wait', 'run cancel', 'queue list', 'queue create', 'queue describe']) {
+    for (const name of [
+      'server',
+      'up',
+      'agent',
+      'launch-agent',
+      'launch',
+      'job create',
+      'job list',
+      'job describe',
+      'run list',
+      'run show',
+      'run logs',
+      'run wait',
+      'run cancel',
+      'queue list',
+      'queue create',
+      'queue describe',
+    ]) {
       expect(names).toContain(name);
     }
   });
@@ -35,10 +52,9 @@ describe('--help', () => {
     expect(help).toMatch(/\nExamples?:\n {2}(tminus|TMINUS_)/);
   });
 
-  it.each(commands.filter(([name]) => /^(job (list|describe|create)|run |queue |agent$)/.test(name)))(
-    'tminus %s has --json',
-    (_name, command) => {
-      expect(command.options.map((o) => o.long)).toContain('--json');
-    },
-  );
+  it.each(
+    commands.filter(([name]) => /^(job (list|describe|create)|run |queue |agent$)/.test(name)),
+  )('tminus %s has --json', (_name, command) => {
+    expect(command.options.map((o) => o.long)).toContain('--json');
+  });
 });

@@ -29,8 +29,18 @@ try {
   if (error instanceof LaunchError) {
     // INVALID_ARGUMENT raised locally (no HTTP status) is a usage error; a failed run is exit 3.
     const local = error.details.status === undefined;
-    const code = error.code === 'RUN_FAILED' ? EXIT.runFailed : error.code === 'INVALID_ARGUMENT' && local ? EXIT.usage : EXIT.error;
+    const code =
+      error.code === 'RUN_FAILED'
+        ? EXIT.runFailed
+        : error.code === 'INVALID_ARGUMENT' && local
+          ? EXIT.usage
+          : EXIT.error;
     fail(code, error.message, error.hint, error);
   }
-  fail(EXIT.error, error instanceof Error ? error.message : String(error), 'Run again with --debug for details.', error);
+  fail(
+    EXIT.error,
+    error instanceof Error ? error.message : String(error),
+    'Run again with --debug for details.',
+    error,
+  );
 }

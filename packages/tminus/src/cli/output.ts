@@ -5,11 +5,30 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function printTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): void {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : typeof c === 'object' ? JSON.stringify(c) : String(c as string | number))))];
+export function printTable(
+  headers: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): void {
+  const cells = [
+    headers,
+    ...rows.map((r) =>
+      r.map((c) =>
+        c === null || c === undefined
+          ? '-'
+          : typeof c === 'object'
+            ? JSON.stringify(c)
+            : String(c as string | number),
+      ),
+    ),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   for (const row of cells) {
-    process.stdout.write(`${row.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    process.stdout.write(
+      `${row
+        .map((c, i) => (c ?? '').padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   }
 }
 

@@ -72,6 +72,8 @@ describe('packDirectory', () => {
     const after = await packDirectory(code);
     expect(await entriesOf(after.bytes)).toEqual(['requirements.txt', 'src/util.py', 'train.py']);
     expect(after.digest).toBe(before.digest);
-    expect([...PACK_EXCLUDES]).toEqual(expect.arrayContaining(['.git', 'node_modules', '__pycache__', '.venv', 'wandb']));
+    expect([...PACK_EXCLUDES]).toEqual(
+      expect.arrayContaining(['.git', 'node_modules', '__pycache__', '.venv', 'wandb']),
+    );
   });
 });

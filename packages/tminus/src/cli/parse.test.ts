@@ -4,7 +4,13 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { tempDir } from '../../../../test/helpers/temp.js';
-import { defaultJobName, parseJsonOrFile, parsePriority, parseSetVars, shellSplit } from './parse.js';
+import {
+  defaultJobName,
+  parseJsonOrFile,
+  parsePriority,
+  parseSetVars,
+  shellSplit,
+} from './parse.js';
 
 const dir = tempDir('cfg');
 afterAll(() => dir.remove());
@@ -37,7 +43,11 @@ describe('-c/--config and -R/--resource-args: parseJsonOrFile', () => {
   writeFileSync(join(dir.path, 'list.yaml'), '- a\n- b\n');
 
   it.each([
-    ['inline JSON', '{"overrides":{"run_config":{"lr":0.1}}}', { overrides: { run_config: { lr: 0.1 } } }],
+    [
+      'inline JSON',
+      '{"overrides":{"run_config":{"lr":0.1}}}',
+      { overrides: { run_config: { lr: 0.1 } } },
+    ],
     ['a .json file', join(dir.path, 'c.json'), { overrides: { run_config: { lr: 1 } } }],
     ['a .yaml file', join(dir.path, 'c.yaml'), { overrides: { run_config: { lr: 2 } } }],
     ['a .yml file', join(dir.path, 'c.yml'), { resource: 'local-process' }],
@@ -57,17 +67,25 @@ describe('-c/--config and -R/--resource-args: parseJsonOrFile', () => {
   });
 
   it('names the flag in the message', () => {
-    expect(() => parseJsonOrFile('nope', 'resource-args')).toThrow('Invalid format for resource-args');
+    expect(() => parseJsonOrFile('nope', 'resource-args')).toThrow(
+      'Invalid format for resource-args',
+    );
   });
 });
 
 describe('--set-var: parseSetVars', () => {
   it('collects key=value pairs, later ones winning', () => {
-    expect(parseSetVars(['gpus=2', 'tier=large', 'gpus=4', 'empty='])).toEqual({ gpus: '4', tier: 'large', empty: '' });
+    expect(parseSetVars(['gpus=2', 'tier=large', 'gpus=4', 'empty='])).toEqual({
+      gpus: '4',
+      tier: 'large',
+      empty: '',
+    });
   });
 
   it.each([['gpus'], ['a=b=c'], ['=2']])('rejects %j with W&B’s message', (value) => {
-    expect(() => parseSetVars([value])).toThrow(`--set-var value must be in the format "--set-var key1=value1", instead got: ${value}`);
+    expect(() => parseSetVars([value])).toThrow(
+      `--set-var value must be in the format "--set-var key1=value1", instead got: ${value}`,
+    );
   });
 });
 
@@ -82,7 +100,9 @@ describe('-P/--priority: parsePriority', () => {
   });
 
   it.each([['urgent'], ['HIGH'], ['1']])('rejects %j', (name) => {
-    expect(() => parsePriority(name)).toThrow('--priority must be one of critical, high, medium, low');
+    expect(() => parsePriority(name)).toThrow(
+      '--priority must be one of critical, high, medium, low',
+    );
   });
 });
 

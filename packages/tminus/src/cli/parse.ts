@@ -43,14 +43,20 @@ export function shellSplit(text: string): string[] {
 }
 
 /** `--config`/`--resource-args`: a .json/.yaml/.yml file path, or inline JSON (W&B). */
-export function parseJsonOrFile(value: string, what: 'config' | 'resource-args' | 'template-variables'): Record<string, unknown> {
+export function parseJsonOrFile(
+  value: string,
+  what: 'config' | 'resource-args' | 'template-variables',
+): Record<string, unknown> {
   let parsed: unknown;
   try {
     if (/\.(ya?ml)$/i.test(value)) parsed = parseYaml(readFileSync(value, 'utf8'));
     else if (/\.json$/i.test(value)) parsed = JSON.parse(readFileSync(value, 'utf8'));
     else parsed = JSON.parse(value);
   } catch (error) {
-    throw new UsageError(`Invalid format for ${what}: ${error instanceof Error ? error.message : String(error)}`, `Pass a .json/.yaml file or inline JSON, e.g. '{"overrides": {"run_config": {"lr": 0.1}}}'.`);
+    throw new UsageError(
+      `Invalid format for ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      `Pass a .json/.yaml file or inline JSON, e.g. '{"overrides": {"run_config": {"lr": 0.1}}}'.`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`Invalid format for ${what}: expected a JSON object`);
@@ -64,7 +70,9 @@ export function parseSetVars(values: readonly string[]): Record<string, string> 
   for (const value of values) {
     const parts = value.split('=');
     if (parts.length !== 2 || !parts[0]) {
-      throw new UsageError(`--set-var value must be in the format "--set-var key1=value1", instead got: ${value}`);
+      throw new UsageError(
+        `--set-var value must be in the format "--set-var key1=value1", instead got: ${value}`,
+      );
     }
     out[parts[0]] = parts[1]!;
   }
@@ -73,13 +81,15 @@ export function parseSetVars(values: readonly string[]): Record<string, string> 
 
 export function parsePriority(value: string): number {
   const level = Priority[value as PriorityName];
-  if (level === undefined) throw new UsageError(`--priority must be one of critical, high, medium, low; got "${value}"`);
+  if (level === undefined)
+    throw new UsageError(`--priority must be one of critical, high, medium, low; got "${value}"`);
   return level;
 }
 
 export function parseInteger(value: string, flag: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}; got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} must be an integer ≥ ${min}; got "${value}"`);
   return n;
 }
 
@@ -87,12 +97,24 @@ export function parseInteger(value: string, flag: string, min: number): number {
  * Default job names as W&B makes them: `job-<repo>`, `job-<dir>`, `job-<image without tag>`.
  * A local path is named after the directory it resolves to (`.` → the current directory's name).
  */
-export function defaultJobName(kind: 'git' | 'code' | 'image', path: string, isLocal = kind === 'code'): string {
+export function defaultJobName(
+  kind: 'git' | 'code' | 'image',
+  path: string,
+  isLocal = kind === 'code',
+): string {
   let base: string;
-  if (kind === 'image') base = path.replace(/@.*$/, '').replace(/:[^/:]+$/, '').replace(/\//g, '_');
+  if (kind === 'image')
+    base = path
+      .replace(/@.*$/, '')
+      .replace(/:[^/:]+$/, '')
+      .replace(/\//g, '_');
   else {
     const trimmed = isLocal ? resolve(path) : path.replace(/[/\\]+$/, '');
-    base = trimmed.split(/[/\\:]/).pop()?.replace(/\.git$/, '') || 'job';
+    base =
+      trimmed
+        .split(/[/\\:]/)
+        .pop()
+        ?.replace(/\.git$/, '') || 'job';
   }
   return `job-${base.replace(/[^A-Za-z0-9_.-]/g, '_')}`.slice(0, 64);
 }

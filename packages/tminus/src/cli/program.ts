@@ -16,15 +16,21 @@ export function createProgram(): Command {
     .description('Self-hosted launch system for ML jobs: W&B Launch’s API, no cloud account.')
     .version('0.1.0')
     .option('--debug', 'print stack traces (env TMINUS_DEBUG=1)')
-    .option('--base-url <url>', 'server URL (env TMINUS_BASE_URL; default from ~/.config/tminus/config.json)')
+    .option(
+      '--base-url <url>',
+      'server URL (env TMINUS_BASE_URL; default from ~/.config/tminus/config.json)',
+    )
     .option('--api-key <key>', 'API key (env TMINUS_API_KEY)')
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Start here:
   npm start                  # = tminus up: server + local agent, writes the CLI config
   tminus job create code examples/linear-regression -p demo -n linear-regression -E "python3 train.py"
   tminus launch -j <entity>/demo/linear-regression:latest -q default -c '{"overrides":{"run_config":{"lr":0.05}}}'
-`);
+`,
+    );
   registerServerCommands(program);
   registerAgentCommands(program);
   registerLaunchCommand(program);

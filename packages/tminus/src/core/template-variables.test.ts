@@ -13,7 +13,10 @@ describe('resolveTemplateValues', () => {
   it.each([
     [{ gpus: 2 }, { gpus: 2 }],
     [{ gpus: '4' }, { gpus: 4 }],
-    [{ lr: '0.5', tier: 'large' }, { gpus: 1, lr: 0.5, tier: 'large' }],
+    [
+      { lr: '0.5', tier: 'large' },
+      { gpus: 1, lr: 0.5, tier: 'large' },
+    ],
     [{}, { gpus: 1 }],
   ])('accepts %j', (supplied, expected) => {
     const result = resolveTemplateValues('q', schemas, supplied);
@@ -39,7 +42,11 @@ describe('resolveTemplateValues', () => {
 
 describe('substituteTemplate', () => {
   it('keeps the value type for whole placeholders and interpolates inside strings', () => {
-    const config = { gpus: '{{gpus}}', image: 'trainer:{{tier}}', nested: [{ x: '{{ missing }}' }] };
+    const config = {
+      gpus: '{{gpus}}',
+      image: 'trainer:{{tier}}',
+      nested: [{ x: '{{ missing }}' }],
+    };
     expect(substituteTemplate(config, { gpus: 2, tier: 'large' })).toEqual({
       gpus: 2,
       image: 'trainer:large',

@@ -35,22 +35,35 @@ export function resolveTemplateValues(
   return { ok: true, values };
 }
 
-function checkValue(name: string, schema: TemplateVariableSchema, raw: unknown): string | number | { ok: false; message: string; variable: string } {
+function checkValue(
+  name: string,
+  schema: TemplateVariableSchema,
+  raw: unknown,
+): string | number | { ok: false; message: string; variable: string } {
   const fail = (message: string) => ({ ok: false as const, message, variable: name });
   if (schema.type === 'string') {
-    if (typeof raw !== 'string' && typeof raw !== 'number') return fail(`Value for ${name} must be of type string.`);
+    if (typeof raw !== 'string' && typeof raw !== 'number')
+      return fail(`Value for ${name} must be of type string.`);
     const value = String(raw);
     if (schema.enum && !schema.enum.includes(value)) {
-      return fail(`Value for ${name} must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(value)}.`);
+      return fail(
+        `Value for ${name} must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(value)}.`,
+      );
     }
     return value;
   }
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value) || (schema.type === 'integer' && !Number.isInteger(value))) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (schema.type === 'integer' && !Number.isInteger(value))
+  ) {
     return fail(`Value for ${name} must be of type ${schema.type}; got ${JSON.stringify(raw)}.`);
   }
-  if (schema.minimum !== undefined && value < schema.minimum) return fail(`Value for ${name} must be at least ${schema.minimum}; got ${value}.`);
-  if (schema.maximum !== undefined && value > schema.maximum) return fail(`Value for ${name} must be at most ${schema.maximum}; got ${value}.`);
+  if (schema.minimum !== undefined && value < schema.minimum)
+    return fail(`Value for ${name} must be at least ${schema.minimum}; got ${value}.`);
+  if (schema.maximum !== undefined && value > schema.maximum)
+    return fail(`Value for ${name} must be at most ${schema.maximum}; got ${value}.`);
   return value;
 }
 
@@ -61,11 +74,16 @@ const PART = /\{\{\s*([\w.-]+)\s*\}\}/g;
  * Replaces `{{name}}` in every string of `config`. A string that is only a placeholder takes the
  * value's type (so `"{{gpus}}"` becomes the number 2); placeholders without a value stay as they are.
  */
-export function substituteTemplate(config: unknown, values: Readonly<Record<string, string | number>>): unknown {
+export function substituteTemplate(
+  config: unknown,
+  values: Readonly<Record<string, string | number>>,
+): unknown {
   if (typeof config === 'string') {
     const whole = WHOLE.exec(config)?.[1];
     if (whole !== undefined && values[whole] !== undefined) return values[whole];
-    return config.replace(PART, (match, name: string) => (values[name] === undefined ? match : String(values[name])));
+    return config.replace(PART, (match, name: string) =>
+      values[name] === undefined ? match : String(values[name]),
+    );
   }
   if (Array.isArray(config)) return config.map((v) => substituteTemplate(v, values));
   if (config !== null && typeof config === 'object') {

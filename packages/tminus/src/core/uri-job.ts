@@ -8,13 +8,26 @@ const SHA = /^[0-9a-f]{40}$/;
 
 /** `job-<repository base name>`, made artifact-safe as W&B does. */
 export function jobNameForUri(uri: string): string {
-  const base = uri.replace(/[/\\]+$/, '').split(/[/\\:]/).pop()?.replace(/\.git$/, '') || 'repo';
+  const base =
+    uri
+      .replace(/[/\\]+$/, '')
+      .split(/[/\\:]/)
+      .pop()
+      ?.replace(/\.git$/, '') || 'repo';
   return `job-${base.replace(/[^A-Za-z0-9_.-]/g, '_')}`.slice(0, 64);
 }
 
 /** A 40-hex version pins a commit; anything else is a branch or tag resolved when the run starts. */
-export function gitSourceForUri(uri: string, version: string | undefined, entrypoint: readonly string[] | undefined): GitSource {
-  const source: GitSource = { type: 'git', remote: uri, entrypoint: entrypoint?.length ? [...entrypoint] : ['main.py'] };
+export function gitSourceForUri(
+  uri: string,
+  version: string | undefined,
+  entrypoint: readonly string[] | undefined,
+): GitSource {
+  const source: GitSource = {
+    type: 'git',
+    remote: uri,
+    entrypoint: entrypoint?.length ? [...entrypoint] : ['main.py'],
+  };
   if (version !== undefined && SHA.test(version)) source.commit = version;
   else if (version !== undefined) source.ref = version;
   return source;
@@ -26,10 +39,18 @@ export function gitSourceForUri(uri: string, version: string | undefined, entryp
  */
 export function checkGitRemote(remote: string): string | undefined {
   if (remote.startsWith('-')) return `git remote "${remote}" must not start with "-"`;
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(remote)) return `git remote "${remote}" uses a transport helper (::), which is not allowed`;
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(remote))
+    return `git remote "${remote}" uses a transport helper (::), which is not allowed`;
   if (/^(https?|ssh|git|file):\/\//.test(remote)) return undefined;
   if (/^[\w.-]+@[\w.-]+:/.test(remote)) return undefined;
-  if (remote.startsWith('/') || remote.startsWith('./') || remote.startsWith('../') || remote.startsWith('~')) return undefined;
-  if (/^[a-z]+:\/\//i.test(remote)) return `git remote "${remote}" uses an unsupported protocol; use https://, ssh://, user@host:path or a local path`;
+  if (
+    remote.startsWith('/') ||
+    remote.startsWith('./') ||
+    remote.startsWith('../') ||
+    remote.startsWith('~')
+  )
+    return undefined;
+  if (/^[a-z]+:\/\//i.test(remote))
+    return `git remote "${remote}" uses an unsupported protocol; use https://, ssh://, user@host:path or a local path`;
   return `git remote "${remote}" is not a URL (https://, ssh://, user@host:path) or an absolute local path`;
 }

@@ -22,7 +22,11 @@ export interface DirectOptions {
 }
 
 export const localExecutor = {
-  execute(api: Api, grant: DirectRunResponse, options: DirectOptions = {}): Promise<LocalExecution> {
+  execute(
+    api: Api,
+    grant: DirectRunResponse,
+    options: DirectOptions = {},
+  ): Promise<LocalExecution> {
     const execution = executeRun({
       api,
       reporter: createApiReporter(api, grant.run.id, grant.fencingToken),
@@ -30,7 +34,9 @@ export const localExecutor = {
       fencingToken: grant.fencingToken,
       job: grant.job,
       spec: grant.run.spec,
-      cacheDir: options.cacheDir ?? (process.env.TMINUS_CACHE_DIR || join(homedir(), '.tminus', 'agent-cache')),
+      cacheDir:
+        options.cacheDir ??
+        (process.env.TMINUS_CACHE_DIR || join(homedir(), '.tminus', 'agent-cache')),
       workDir: options.workDir ?? join(tmpdir(), 'tminus-runs'),
       stopGraceMs: options.stopGraceMs ?? 60_000,
     });

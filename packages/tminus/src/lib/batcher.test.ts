@@ -51,7 +51,12 @@ describe('Batcher', () => {
       return inputs.map((n) => -n);
     }, 1);
     const held = batcher.call(0); // in flight: the next three wait and go together
-    const calls = [1, 3, 5].map((n) => batcher.call(n).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const calls = [1, 3, 5].map((n) =>
+      batcher.call(n).then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     expect(await held).toBe(-0);
     expect(await Promise.all(calls)).toEqual([{ v: -1 }, { e: '3 is refused' }, { v: -5 }]);
     expect(batches).toEqual([[0], [1, 3, 5], [1], [3], [5]]);

@@ -44,7 +44,10 @@ export class Batcher<In, Out> {
   async #settle(batch: readonly Waiting<In, Out>[]): Promise<void> {
     try {
       const outputs = await this.runBatch(batch.map((b) => b.input));
-      if (outputs.length !== batch.length) throw new Error(`a batch of ${batch.length} calls was answered with ${outputs.length} results`);
+      if (outputs.length !== batch.length)
+        throw new Error(
+          `a batch of ${batch.length} calls was answered with ${outputs.length} results`,
+        );
       batch.forEach((b, i) => b.resolve(outputs[i] as Out));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);

@@ -7,9 +7,15 @@ describe('BoundedMap', () => {
     const m = new BoundedMap<string, number>(2);
     m.set('a', 1).set('b', 2);
     m.set('b', 3);
-    expect([...m]).toEqual([['a', 1], ['b', 3]]);
+    expect([...m]).toEqual([
+      ['a', 1],
+      ['b', 3],
+    ]);
     m.set('c', 4);
-    expect([...m]).toEqual([['b', 3], ['c', 4]]);
+    expect([...m]).toEqual([
+      ['b', 3],
+      ['c', 4],
+    ]);
     expect(m.get('a')).toBeUndefined();
   });
 });

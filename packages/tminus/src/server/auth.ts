@@ -43,8 +43,19 @@ export class Authenticator {
   }
 
   /** Creates a key for an entity and returns it; only its hash is stored. */
-  async issue(entity: string, name: string, now: number, key: string = newApiKey()): Promise<string> {
-    const record: ApiKeyRecord = { id: newId('key'), name, hash: sha256Hex(key), entity, createdAt: now };
+  async issue(
+    entity: string,
+    name: string,
+    now: number,
+    key: string = newApiKey(),
+  ): Promise<string> {
+    const record: ApiKeyRecord = {
+      id: newId('key'),
+      name,
+      hash: sha256Hex(key),
+      entity,
+      createdAt: now,
+    };
     await this.#store.createApiKey(record);
     return key;
   }

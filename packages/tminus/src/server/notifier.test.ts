@@ -38,7 +38,12 @@ describe('Notifier', () => {
 
 describe('Notifier: one-taker wakes (queue items)', () => {
   /** A claimer on `topics`: its check takes an item from the first topic's pile that has one. */
-  function claimer(notifier: Notifier, piles: Map<string, string[]>, topics: string[], signal?: AbortSignal) {
+  function claimer(
+    notifier: Notifier,
+    piles: Map<string, string[]>,
+    topics: string[],
+    signal?: AbortSignal,
+  ) {
     let checks = 0;
     const result = notifier.waitFor(
       topics,
@@ -67,19 +72,29 @@ describe('Notifier: one-taker wakes (queue items)', () => {
     notifier.notifyEach('q');
     await tick();
     // One woken waiter checked again (2 checks); the other 49 checked once, when they subscribed.
-    expect(waiters.map((w) => w.checks()).sort((a, b) => b - a).slice(0, 2)).toEqual([2, 1]);
+    expect(
+      waiters
+        .map((w) => w.checks())
+        .sort((a, b) => b - a)
+        .slice(0, 2),
+    ).toEqual([2, 1]);
     expect(waiters.reduce((n, w) => n + w.checks(), 0)).toBe(51);
     piles.get('q')!.push('b', 'c');
     notifier.notifyEach('q', 2);
     await tick();
     expect(waiters.reduce((n, w) => n + w.checks(), 0)).toBe(53);
-    const taken = (await Promise.all(waiters.map((w) => Promise.race([w.result, tick().then(() => 'waiting')])))).filter((r) => r !== 'waiting');
+    const taken = (
+      await Promise.all(waiters.map((w) => Promise.race([w.result, tick().then(() => 'waiting')])))
+    ).filter((r) => r !== 'waiting');
     expect(taken.map((r) => (r as { item: string }).item).sort()).toEqual(['a', 'b', 'c']);
   });
 
   it('a waiter that took something else passes its wake on: no item is left while another waits', async () => {
     const notifier = new Notifier();
-    const piles = new Map([['q1', [] as string[]], ['q2', [] as string[]]]);
+    const piles = new Map([
+      ['q1', [] as string[]],
+      ['q2', [] as string[]],
+    ]);
     const both = claimer(notifier, piles, ['q1', 'q2']); // prefers q1
     await tick();
     const onlyQ2 = claimer(notifier, piles, ['q2']);
@@ -117,7 +132,10 @@ describe('Notifier: one-taker wakes (queue items)', () => {
     here.notifyEach('q', 2);
     here.notifyEach('q', 2);
     expect(published[0]).toBe('run:r1');
-    expect(published.slice(1).map((m) => m.split(' ').slice(0, 2).join(' '))).toEqual(['q 2', 'q 2']);
+    expect(published.slice(1).map((m) => m.split(' ').slice(0, 2).join(' '))).toEqual([
+      'q 2',
+      'q 2',
+    ]);
     expect(new Set(published).size).toBe(3); // distinct, so PostgreSQL does not fold them into one
 
     const there = new Notifier();

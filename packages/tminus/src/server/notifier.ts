@@ -58,7 +58,8 @@ export class Notifier {
     if (set === undefined) return;
     if (count === 1) {
       let best: Listener | undefined;
-      for (const listener of set) if (best === undefined || listener.rank() < best.rank()) best = listener;
+      for (const listener of set)
+        if (best === undefined || listener.rank() < best.rank()) best = listener;
       best?.wake(topic);
       return;
     }

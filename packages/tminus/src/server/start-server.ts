@@ -52,10 +52,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
   await store.migrate();
   const feed = store.changes;
-  const notifier = new Notifier(feed ? { publish: (topic) => feed.publish(topic), backstopMs: feed.backstopMs } : {});
+  const notifier = new Notifier(
+    feed ? { publish: (topic) => feed.publish(topic), backstopMs: feed.backstopMs } : {},
+  );
   const unsubscribe = feed ? await feed.subscribe((topic) => notifier.deliver(topic)) : undefined;
   const leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
-  const ctx = { store, blobs: store.blobs ?? createFsBlobStore(join(options.dataDir, 'blobs')), notifier, now: () => Date.now(), leaseMs, log };
+  const ctx = {
+    store,
+    blobs: store.blobs ?? createFsBlobStore(join(options.dataDir, 'blobs')),
+    notifier,
+    now: () => Date.now(),
+    leaseMs,
+    log,
+  };
   const services = createServices(ctx);
   // Sweep a few times per lease so a lost agent is noticed within lease + a fraction of it.
   const stopSweeper = startLeaseSweeper(ctx, {
@@ -68,7 +77,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const entity = options.defaultEntity ?? safeEntityName(userInfo().username);
     await services.entities.ensure(entity);
     try {
-      bootstrap = { apiKey: await auth.issue(entity, 'admin', Date.now(), options.bootstrapApiKey), entity };
+      bootstrap = {
+        apiKey: await auth.issue(entity, 'admin', Date.now(), options.bootstrapApiKey),
+        entity,
+      };
     } catch (error) {
       // Another replica starting at the same moment created the first key; only one may.
       if ((await store.countApiKeys()) === 0) throw error;

@@ -14,7 +14,18 @@ import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 /** Parents before children; `run_logs` last, it is the largest. */
-const TABLES = ['api_keys', 'entities', 'projects', 'queues', 'job_versions', 'job_aliases', 'agents', 'queue_items', 'runs', 'run_logs'] as const;
+const TABLES = [
+  'api_keys',
+  'entities',
+  'projects',
+  'queues',
+  'job_versions',
+  'job_aliases',
+  'agents',
+  'queue_items',
+  'runs',
+  'run_logs',
+] as const;
 const SERIAL = { queue_items: 'seq', runs: 'seq' } as const;
 
 export interface CopyReport {
@@ -22,7 +33,11 @@ export interface CopyReport {
   readonly blobs: number;
 }
 
-export async function copySqliteToPostgres(dataDir: string, databaseUrl: string, progress: (line: string) => void = () => undefined): Promise<CopyReport> {
+export async function copySqliteToPostgres(
+  dataDir: string,
+  databaseUrl: string,
+  progress: (line: string) => void = () => undefined,
+): Promise<CopyReport> {
   // Both schemas at their latest version first.
   const source = await openSqliteStore({ path: join(dataDir, 'tminus.db') });
   await source.migrate();
@@ -39,7 +54,11 @@ export async function copySqliteToPostgres(dataDir: string, databaseUrl: string,
   try {
     const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
     if ((rows[0]?.n ?? 0) > 0) {
-      throw new LaunchError('CONFLICT', 'The target PostgreSQL database is not empty (it has API keys)', { hint: 'Copy into a fresh database.' });
+      throw new LaunchError(
+        'CONFLICT',
+        'The target PostgreSQL database is not empty (it has API keys)',
+        { hint: 'Copy into a fresh database.' },
+      );
     }
     await client.query('BEGIN');
     for (const table of TABLES) {
@@ -48,14 +67,21 @@ export async function copySqliteToPostgres(dataDir: string, databaseUrl: string,
         const batch = all.slice(i, i + 500);
         const columns = Object.keys(batch[0]!);
         const values: unknown[] = [];
-        const tuples = batch.map((row) => `(${columns.map((c) => `$${values.push(row[c])}`).join(', ')})`);
-        await client.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+        const tuples = batch.map(
+          (row) => `(${columns.map((c) => `$${values.push(row[c])}`).join(', ')})`,
+        );
+        await client.query(
+          `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+          values,
+        );
       }
       tables[table] = all.length;
       progress(`${table}: ${all.length} rows`);
     }
     for (const [table, column] of Object.entries(SERIAL)) {
-      await client.query(`SELECT setval(pg_get_serial_sequence('${table}', '${column}'), coalesce((SELECT max(${column}) FROM ${table}), 0) + 1, false)`);
+      await client.query(
+        `SELECT setval(pg_get_serial_sequence('${table}', '${column}'), coalesce((SELECT max(${column}) FROM ${table}), 0) + 1, false)`,
+      );
     }
     const blobDir = join(dataDir, 'blobs', 'sha256');
     let names: string[] = [];
@@ -65,7 +91,10 @@ export async function copySqliteToPostgres(dataDir: string, databaseUrl: string,
       // No blobs yet.
     }
     for (const name of names) {
-      await client.query('INSERT INTO blobs (digest, bytes, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [`sha256:${name}`, readFileSync(join(blobDir, name)), Date.now()]);
+      await client.query(
+        'INSERT INTO blobs (digest, bytes, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [`sha256:${name}`, readFileSync(join(blobDir, name)), Date.now()],
+      );
       blobs++;
     }
     progress(`blobs: ${blobs}`);

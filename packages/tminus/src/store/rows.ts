@@ -7,47 +7,110 @@ import type { NewQueueItem } from './store.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-const json = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
+const json = <T>(text: string | null, fallback: T): T =>
+  text === null ? fallback : (JSON.parse(text) as T);
 
 export interface QueueRow {
-  id: string; entity: string; name: string; resource: string; config: string; template_variables: string;
-  prioritization: number; max_attempts: number; created_at: number;
+  id: string;
+  entity: string;
+  name: string;
+  resource: string;
+  config: string;
+  template_variables: string;
+  prioritization: number;
+  max_attempts: number;
+  created_at: number;
 }
 export function toQueue(r: QueueRow): Queue {
   return {
-    id: r.id, entity: r.entity, name: r.name, resource: r.resource, config: json(r.config, {}),
-    templateVariables: json(r.template_variables, {}), prioritization: r.prioritization === 1,
-    maxAttempts: r.max_attempts, createdAt: iso(r.created_at),
+    id: r.id,
+    entity: r.entity,
+    name: r.name,
+    resource: r.resource,
+    config: json(r.config, {}),
+    templateVariables: json(r.template_variables, {}),
+    prioritization: r.prioritization === 1,
+    maxAttempts: r.max_attempts,
+    createdAt: iso(r.created_at),
   };
 }
 
 export interface ItemRow {
-  id: string; queue_id: string; state: QueueItem['state']; priority: number; spec: string; template_variables: string;
-  project_queue: string; run_id: string | null; error: string | null; warnings: string; created_at: number;
-  queue_name: string; queue_entity: string;
+  id: string;
+  queue_id: string;
+  state: QueueItem['state'];
+  priority: number;
+  spec: string;
+  template_variables: string;
+  project_queue: string;
+  run_id: string | null;
+  error: string | null;
+  warnings: string;
+  created_at: number;
+  queue_name: string;
+  queue_entity: string;
 }
 export function toItem(r: ItemRow): QueueItem {
   return {
-    id: r.id, queueId: r.queue_id, queue: r.queue_name, entity: r.queue_entity, projectQueue: r.project_queue,
-    state: r.state, priority: r.priority, spec: json(r.spec, {}), templateVariables: json(r.template_variables, {}),
-    runId: r.run_id, error: json(r.error, null), warnings: json(r.warnings, []), createdAt: iso(r.created_at),
+    id: r.id,
+    queueId: r.queue_id,
+    queue: r.queue_name,
+    entity: r.queue_entity,
+    projectQueue: r.project_queue,
+    state: r.state,
+    priority: r.priority,
+    spec: json(r.spec, {}),
+    templateVariables: json(r.template_variables, {}),
+    runId: r.run_id,
+    error: json(r.error, null),
+    warnings: json(r.warnings, []),
+    createdAt: iso(r.created_at),
   };
 }
 
 /** The wire item of a just-enqueued row, built from what was inserted (no read-back, no JSON re-parse). */
-export function pendingItem(i: NewQueueItem, queue: { readonly name: string; readonly entity: string }): QueueItem {
+export function pendingItem(
+  i: NewQueueItem,
+  queue: { readonly name: string; readonly entity: string },
+): QueueItem {
   return {
-    id: i.id, queueId: i.queueId, queue: queue.name, entity: queue.entity, projectQueue: i.projectQueue, state: 'pending',
-    priority: i.priority, spec: i.spec, templateVariables: i.templateVariables, runId: null, error: null, warnings: [...i.warnings],
+    id: i.id,
+    queueId: i.queueId,
+    queue: queue.name,
+    entity: queue.entity,
+    projectQueue: i.projectQueue,
+    state: 'pending',
+    priority: i.priority,
+    spec: i.spec,
+    templateVariables: i.templateVariables,
+    runId: null,
+    error: null,
+    warnings: [...i.warnings],
     createdAt: iso(i.now),
   };
 }
 
 export interface RunRow {
-  id: string; entity: string; project: string; name: string | null; state: Run['state']; queue_item_id: string | null;
-  queue_name: string | null; job: string | null; spec: string; config: string; exit_code: number | null;
-  failure: string | null; summary: string; agent_id: string | null; attempt: number; source_commit: string | null;
-  created_at: number; started_at: number | null; finished_at: number | null; seq: number;
+  id: string;
+  entity: string;
+  project: string;
+  name: string | null;
+  state: Run['state'];
+  queue_item_id: string | null;
+  queue_name: string | null;
+  job: string | null;
+  spec: string;
+  config: string;
+  exit_code: number | null;
+  failure: string | null;
+  summary: string;
+  agent_id: string | null;
+  attempt: number;
+  source_commit: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  seq: number;
 }
 /** Rows as stored, before the queue's name (which both adapters cache) is added. */
 export type BareItemRow = Omit<ItemRow, 'queue_name' | 'queue_entity'>;
@@ -55,33 +118,75 @@ export type BareRunRow = Omit<RunRow, 'queue_name'> & { queue_id: string | null 
 
 export function toRun(r: RunRow): Run {
   return {
-    id: r.id, entity: r.entity, project: r.project, name: r.name, state: r.state, queueItemId: r.queue_item_id,
-    queue: r.queue_name, job: r.job, config: json(r.config, {}), spec: json(r.spec, {}), exitCode: r.exit_code,
-    failure: json(r.failure, null), summary: json(r.summary, {}), agentId: r.agent_id, attempt: r.attempt,
-    sourceCommit: r.source_commit, createdAt: iso(r.created_at), startedAt: isoOrNull(r.started_at),
+    id: r.id,
+    entity: r.entity,
+    project: r.project,
+    name: r.name,
+    state: r.state,
+    queueItemId: r.queue_item_id,
+    queue: r.queue_name,
+    job: r.job,
+    config: json(r.config, {}),
+    spec: json(r.spec, {}),
+    exitCode: r.exit_code,
+    failure: json(r.failure, null),
+    summary: json(r.summary, {}),
+    agentId: r.agent_id,
+    attempt: r.attempt,
+    sourceCommit: r.source_commit,
+    createdAt: iso(r.created_at),
+    startedAt: isoOrNull(r.started_at),
     finishedAt: isoOrNull(r.finished_at),
   };
 }
 
 export interface JobRow {
-  entity: string; project: string; name: string; version: number; source: string; digest: string;
-  description: string | null; created_at: number;
+  entity: string;
+  project: string;
+  name: string;
+  version: number;
+  source: string;
+  digest: string;
+  description: string | null;
+  created_at: number;
 }
 export function toJobVersion(r: JobRow, aliases: string[]): JobVersion {
   return {
-    entity: r.entity, project: r.project, name: r.name, version: `v${r.version}`, versionIndex: r.version,
-    aliases, source: json<JobSource>(r.source, { type: 'image', image: '' }), digest: r.digest,
-    description: r.description, createdAt: iso(r.created_at), ref: `${r.entity}/${r.project}/${r.name}:v${r.version}`,
+    entity: r.entity,
+    project: r.project,
+    name: r.name,
+    version: `v${r.version}`,
+    versionIndex: r.version,
+    aliases,
+    source: json<JobSource>(r.source, { type: 'image', image: '' }),
+    digest: r.digest,
+    description: r.description,
+    createdAt: iso(r.created_at),
+    ref: `${r.entity}/${r.project}/${r.name}:v${r.version}`,
   };
 }
 
 export interface AgentRow {
-  id: string; entity: string; queues: string; hostname: string; status: Agent['status']; max_jobs: number;
-  running: number; last_heartbeat_at: number; created_at: number;
+  id: string;
+  entity: string;
+  queues: string;
+  hostname: string;
+  status: Agent['status'];
+  max_jobs: number;
+  running: number;
+  last_heartbeat_at: number;
+  created_at: number;
 }
 export function toAgent(r: AgentRow): Agent {
   return {
-    id: r.id, entity: r.entity, queues: json(r.queues, []), hostname: r.hostname, status: r.status,
-    maxJobs: r.max_jobs, running: r.running, lastHeartbeatAt: iso(r.last_heartbeat_at), createdAt: iso(r.created_at),
+    id: r.id,
+    entity: r.entity,
+    queues: json(r.queues, []),
+    hostname: r.hostname,
+    status: r.status,
+    maxJobs: r.max_jobs,
+    running: r.running,
+    lastHeartbeatAt: iso(r.last_heartbeat_at),
+    createdAt: iso(r.created_at),
   };
 }

@@ -3,7 +3,15 @@
  * PostgreSQL. It uses only the `Store` interface, and checks that what the store returns is exactly
  * the wire objects of the protocol (no missing, extra or mistyped field).
  */
-import { Agent, JobSummary, JobVersion, LogLine, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
+import {
+  Agent,
+  JobSummary,
+  JobVersion,
+  LogLine,
+  Queue,
+  QueueItem,
+  Run,
+} from '@tminus/sdk/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -21,15 +29,56 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     const now = () => 1_700_000_000_000 + n++;
     const queue = async (qname = 'q', prioritization = true) => {
       const t = now();
-      return store.createQueue({ id: `q_${qname}`, entity: 'e', name: qname, resource: 'local-process', config: {}, templateVariables: {}, prioritization, maxAttempts: 1, createdAt: new Date(t).toISOString(), createdAtMs: t });
+      return store.createQueue({
+        id: `q_${qname}`,
+        entity: 'e',
+        name: qname,
+        resource: 'local-process',
+        config: {},
+        templateVariables: {},
+        prioritization,
+        maxAttempts: 1,
+        createdAt: new Date(t).toISOString(),
+        createdAtMs: t,
+      });
     };
     const item = (id: string, priority = 2, extra: Partial<NewQueueItem> = {}): NewQueueItem => ({
-      id, queueId: 'q_q', priority, spec: { job: 'e/p/j:v0' }, templateVariables: {}, projectQueue: 'model-registry', warnings: [], idempotencyKey: null, now: now(), ...extra,
+      id,
+      queueId: 'q_q',
+      priority,
+      spec: { job: 'e/p/j:v0' },
+      templateVariables: {},
+      projectQueue: 'model-registry',
+      warnings: [],
+      idempotencyKey: null,
+      now: now(),
+      ...extra,
     });
     const newRun = (id: string, token = 'tok', extra: Partial<NewRun> = {}): NewRun => ({
-      id, entity: 'e', project: 'p', name: null, queueItemId: null, queueId: null, job: null, spec: {}, config: { lr: 1 }, agentId: null, fencingToken: token, state: 'pending', leaseExpiresAt: null, now: now(), ...extra,
+      id,
+      entity: 'e',
+      project: 'p',
+      name: null,
+      queueItemId: null,
+      queueId: null,
+      job: null,
+      spec: {},
+      config: { lr: 1 },
+      agentId: null,
+      fencingToken: token,
+      state: 'pending',
+      leaseExpiresAt: null,
+      now: now(),
+      ...extra,
     });
-    const claim = (agentId = 'ag', token = `t${n}`) => store.claim({ queueId: 'q_q', agentId, fencingToken: token, now: now(), leaseExpiresAt: now() + 30_000 });
+    const claim = (agentId = 'ag', token = `t${n}`) =>
+      store.claim({
+        queueId: 'q_q',
+        agentId,
+        fencingToken: token,
+        now: now(),
+        leaseExpiresAt: now() + 30_000,
+      });
 
     beforeEach(async () => {
       store = await open();
@@ -39,10 +88,22 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('api keys and entities', async () => {
       expect(await store.countApiKeys()).toBe(0);
-      await store.createApiKey({ id: 'k1', name: 'admin', hash: 'h1', entity: 'e', createdAt: 1_000 });
+      await store.createApiKey({
+        id: 'k1',
+        name: 'admin',
+        hash: 'h1',
+        entity: 'e',
+        createdAt: 1_000,
+      });
       await store.createApiKey({ id: 'k2', name: 'ci', hash: 'h2', entity: 'f', createdAt: 2_000 });
       expect(await store.countApiKeys()).toBe(2);
-      expect(await store.findApiKeyByHash('h1')).toEqual({ id: 'k1', name: 'admin', hash: 'h1', entity: 'e', createdAt: 1_000 });
+      expect(await store.findApiKeyByHash('h1')).toEqual({
+        id: 'k1',
+        name: 'admin',
+        hash: 'h1',
+        entity: 'e',
+        createdAt: 1_000,
+      });
       expect((await store.findApiKeyByHash('h2'))?.id).toBe('k2');
       expect(await store.findApiKeyByHash('nope')).toBeUndefined();
       expect(await store.ensureEntity('e', now())).toBe(true);
@@ -55,13 +116,37 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();
       wire(Queue, q);
-      expect(q).toEqual({ id: 'q_q', entity: 'e', name: 'q', resource: 'local-process', config: {}, templateVariables: {},
-        prioritization: true, maxAttempts: 1, createdAt: q.createdAt });
+      expect(q).toEqual({
+        id: 'q_q',
+        entity: 'e',
+        name: 'q',
+        resource: 'local-process',
+        config: {},
+        templateVariables: {},
+        prioritization: true,
+        maxAttempts: 1,
+        createdAt: q.createdAt,
+      });
       const t = now();
-      const rich = await store.createQueue({ id: 'q_gpu', entity: 'e', name: 'gpu', resource: 'local-container', config: { gpus: '{{n}}' },
-        templateVariables: { n: { type: 'integer', minimum: 1, maximum: 8 } }, prioritization: false, maxAttempts: 3,
-        createdAt: new Date(t).toISOString(), createdAtMs: t });
-      expect(rich).toMatchObject({ config: { gpus: '{{n}}' }, templateVariables: { n: { type: 'integer', maximum: 8 } }, prioritization: false, maxAttempts: 3, createdAt: new Date(t).toISOString() });
+      const rich = await store.createQueue({
+        id: 'q_gpu',
+        entity: 'e',
+        name: 'gpu',
+        resource: 'local-container',
+        config: { gpus: '{{n}}' },
+        templateVariables: { n: { type: 'integer', minimum: 1, maximum: 8 } },
+        prioritization: false,
+        maxAttempts: 3,
+        createdAt: new Date(t).toISOString(),
+        createdAtMs: t,
+      });
+      expect(rich).toMatchObject({
+        config: { gpus: '{{n}}' },
+        templateVariables: { n: { type: 'integer', maximum: 8 } },
+        prioritization: false,
+        maxAttempts: 3,
+        createdAt: new Date(t).toISOString(),
+      });
       expect(await store.getQueueById('q_gpu')).toEqual(rich);
       await expect(queue()).rejects.toMatchObject({ code: 'CONFLICT' });
       expect((await store.getQueue('e', 'q'))?.id).toBe(q.id);
@@ -78,9 +163,27 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('job versions: v0, v1, latest moves, aliases, digest lookup, list', async () => {
       const src = (entry: string) => ({ type: 'git' as const, remote: '/r', entrypoint: [entry] });
-      const a = await store.createJobVersion({ entity: 'e', project: 'p', name: 'j', source: src('a.py'), digest: 'd0', description: null, aliases: ['best'], now: now() });
+      const a = await store.createJobVersion({
+        entity: 'e',
+        project: 'p',
+        name: 'j',
+        source: src('a.py'),
+        digest: 'd0',
+        description: null,
+        aliases: ['best'],
+        now: now(),
+      });
       expect(a).toMatchObject({ jobCreated: true, job: { version: 'v0', ref: 'e/p/j:v0' } });
-      const b = await store.createJobVersion({ entity: 'e', project: 'p', name: 'j', source: src('b.py'), digest: 'd1', description: null, aliases: [], now: now() });
+      const b = await store.createJobVersion({
+        entity: 'e',
+        project: 'p',
+        name: 'j',
+        source: src('b.py'),
+        digest: 'd1',
+        description: null,
+        aliases: [],
+        now: now(),
+      });
       expect(b.jobCreated).toBe(false);
       expect(b.job.aliases).toEqual(['latest']);
       expect((await store.getJobVersion('e', 'p', 'j', 'latest'))?.version).toBe('v1');
@@ -89,47 +192,111 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getJobVersion('e', 'p', 'j', 'v9')).toBeUndefined();
       expect((await store.findJobVersionByDigest('e', 'p', 'j', 'd0'))?.version).toBe('v0');
       const [summary] = await store.listJobs('e');
-      expect(summary).toMatchObject({ name: 'j', versions: 2, latest: { version: 'v1' }, aliases: { latest: 'v1', best: 'v0' } });
+      expect(summary).toMatchObject({
+        name: 'j',
+        versions: 2,
+        latest: { version: 'v1' },
+        aliases: { latest: 'v1', best: 'v0' },
+      });
       wire(JobSummary, summary);
       wire(JobVersion, b.job);
-      expect(b.job).toMatchObject({ entity: 'e', project: 'p', name: 'j', versionIndex: 1, digest: 'd1', description: null, source: src('b.py') });
+      expect(b.job).toMatchObject({
+        entity: 'e',
+        project: 'p',
+        name: 'j',
+        versionIndex: 1,
+        digest: 'd1',
+        description: null,
+        source: src('b.py'),
+      });
     });
 
     it('job versions: an alias given again moves; v1 resolves; projects are separate', async () => {
       const src = (entry: string) => ({ type: 'image' as const, image: `img:${entry}` });
       const make = (name: string, digest: string, aliases: string[], project = 'p') =>
-        store.createJobVersion({ entity: 'e', project, name, source: src(digest), digest, description: `job ${digest}`, aliases, now: now() });
+        store.createJobVersion({
+          entity: 'e',
+          project,
+          name,
+          source: src(digest),
+          digest,
+          description: `job ${digest}`,
+          aliases,
+          now: now(),
+        });
       await make('j', 'd0', ['best', 'prod']);
       await make('j', 'd1', []);
       const c = await make('j', 'd2', ['best']);
       expect(c.job.version).toBe('v2');
       expect([...c.job.aliases].sort()).toEqual(['best', 'latest']);
       expect((await store.getJobVersion('e', 'p', 'j', 'v0'))?.aliases).toEqual(['prod']);
-      expect(await store.getJobVersion('e', 'p', 'j', 'v1')).toMatchObject({ version: 'v1', versionIndex: 1, aliases: [], digest: 'd1', ref: 'e/p/j:v1' });
+      expect(await store.getJobVersion('e', 'p', 'j', 'v1')).toMatchObject({
+        version: 'v1',
+        versionIndex: 1,
+        aliases: [],
+        digest: 'd1',
+        ref: 'e/p/j:v1',
+      });
       expect((await store.getJobVersion('e', 'p', 'j', 'best'))?.version).toBe('v2');
       expect((await store.getJobVersion('e', 'p', 'j', 'prod'))?.description).toBe('job d0');
       expect(await store.getJobVersion('e', 'p', 'j', 'nope')).toBeUndefined();
       expect(await store.getJobVersion('e', 'p', 'other', 'latest')).toBeUndefined();
       expect(await store.findJobVersionByDigest('e', 'p', 'j', 'd9')).toBeUndefined();
-      expect((await store.createJobVersion({ entity: 'e', project: 'p2', name: 'j', source: src('x'), digest: 'd0', description: null, aliases: [], now: now() })).jobCreated).toBe(true);
+      expect(
+        (
+          await store.createJobVersion({
+            entity: 'e',
+            project: 'p2',
+            name: 'j',
+            source: src('x'),
+            digest: 'd0',
+            description: null,
+            aliases: [],
+            now: now(),
+          })
+        ).jobCreated,
+      ).toBe(true);
       expect((await store.findJobVersionByDigest('e', 'p2', 'j', 'd0'))?.ref).toBe('e/p2/j:v0');
       const all = await store.listJobs('e');
-      expect(all.map((x) => `${x.project}/${x.name}:${x.versions}`).sort()).toEqual(['p/j:3', 'p2/j:1']);
+      expect(all.map((x) => `${x.project}/${x.name}:${x.versions}`).sort()).toEqual([
+        'p/j:3',
+        'p2/j:1',
+      ]);
       const [only] = await store.listJobs('e', 'p');
-      expect(only).toMatchObject({ versions: 3, latest: { version: 'v2' }, aliases: { latest: 'v2', best: 'v2', prod: 'v0' } });
+      expect(only).toMatchObject({
+        versions: 3,
+        latest: { version: 'v2' },
+        aliases: { latest: 'v2', best: 'v2', prod: 'v0' },
+      });
       expect(await store.listJobs('e', 'none')).toEqual([]);
       expect(await store.listJobs('other')).toEqual([]);
     });
 
     it('enqueueMany stores all in order, or none; a repeated key returns the first item', async () => {
       await queue();
-      const batch = await store.enqueueMany([item('b1', 2, { idempotencyKey: 'k:0' }), item('b2', 1, { idempotencyKey: 'k:1' }), item('b3', 2)]);
-      expect(batch.map((r) => [r.item.id, r.existed])).toEqual([['b1', false], ['b2', false], ['b3', false]]);
+      const batch = await store.enqueueMany([
+        item('b1', 2, { idempotencyKey: 'k:0' }),
+        item('b2', 1, { idempotencyKey: 'k:1' }),
+        item('b3', 2),
+      ]);
+      expect(batch.map((r) => [r.item.id, r.existed])).toEqual([
+        ['b1', false],
+        ['b2', false],
+        ['b3', false],
+      ]);
       for (const r of batch) wire(QueueItem, r.item);
       expect(batch[1]!.item).toEqual(await store.getQueueItem('b2'));
       // The same batch again (a retry): the keyed items exist; the unkeyed one is new.
-      const again = await store.enqueueMany([item('x1', 2, { idempotencyKey: 'k:0' }), item('x2', 1, { idempotencyKey: 'k:1' }), item('x3', 2)]);
-      expect(again.map((r) => [r.item.id, r.existed])).toEqual([['b1', true], ['b2', true], ['x3', false]]);
+      const again = await store.enqueueMany([
+        item('x1', 2, { idempotencyKey: 'k:0' }),
+        item('x2', 1, { idempotencyKey: 'k:1' }),
+        item('x3', 2),
+      ]);
+      expect(again.map((r) => [r.item.id, r.existed])).toEqual([
+        ['b1', true],
+        ['b2', true],
+        ['x3', false],
+      ]);
       expect(again[0]!.item).toEqual(batch[0]!.item);
       // One bad item (a duplicate id) and nothing of the batch is stored.
       await expect(store.enqueueMany([item('y1'), item('b3'), item('y2')])).rejects.toBeDefined();
@@ -151,21 +318,51 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(again.item).toEqual(first.item);
       wire(QueueItem, first.item);
       expect(first.item).toEqual({
-        id: 'i1', queueId: 'q_q', queue: 'q', entity: 'e', projectQueue: 'model-registry', state: 'pending', priority: 2,
-        spec: { job: 'e/p/j:v0' }, templateVariables: {}, runId: null, error: null, warnings: [], createdAt: first.item.createdAt,
+        id: 'i1',
+        queueId: 'q_q',
+        queue: 'q',
+        entity: 'e',
+        projectQueue: 'model-registry',
+        state: 'pending',
+        priority: 2,
+        spec: { job: 'e/p/j:v0' },
+        templateVariables: {},
+        runId: null,
+        error: null,
+        warnings: [],
+        createdAt: first.item.createdAt,
       });
-      const other = await store.enqueue(item('i3', 1, { idempotencyKey: 'k2', templateVariables: { n: 2 }, warnings: ['w'] }));
-      expect(other).toMatchObject({ existed: false, item: { id: 'i3', priority: 1, templateVariables: { n: 2 }, warnings: ['w'] } });
+      const other = await store.enqueue(
+        item('i3', 1, { idempotencyKey: 'k2', templateVariables: { n: 2 }, warnings: ['w'] }),
+      );
+      expect(other).toMatchObject({
+        existed: false,
+        item: { id: 'i3', priority: 1, templateVariables: { n: 2 }, warnings: ['w'] },
+      });
       expect((await store.enqueue(item('i4'))).existed).toBe(false);
       expect(await store.getQueueItem('i4')).toMatchObject({ id: 'i4', state: 'pending' });
       expect(await store.getQueueItem('nope')).toBeUndefined();
-      expect((await store.listQueueItems('q_q', undefined, 10)).map((x) => x.id)).toEqual(['i1', 'i3', 'i4']);
-      expect((await store.listQueueItems('q_q', 'pending', 2)).map((x) => x.id)).toEqual(['i1', 'i3']);
+      expect((await store.listQueueItems('q_q', undefined, 10)).map((x) => x.id)).toEqual([
+        'i1',
+        'i3',
+        'i4',
+      ]);
+      expect((await store.listQueueItems('q_q', 'pending', 2)).map((x) => x.id)).toEqual([
+        'i1',
+        'i3',
+      ]);
     });
 
     it('claims lowest priority number first, FIFO within a level, each item once', async () => {
       await queue();
-      const order = [['a', 2], ['b', 3], ['c', 0], ['d', 2], ['e', 0], ['f', 1]] as const;
+      const order = [
+        ['a', 2],
+        ['b', 3],
+        ['c', 0],
+        ['d', 2],
+        ['e', 0],
+        ['f', 1],
+      ] as const;
       for (const [id, p] of order) await store.enqueue(item(id, p));
       const claimed: string[] = [];
       for (let k = 0; k < order.length; k++) claimed.push((await claim())!.id);
@@ -202,20 +399,48 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await queue();
       await store.enqueue(item('i'));
       await claim('ag', 'good');
-      await expect(store.ackItem('i', 'bad', newRun('r1', 'good'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.ackItem('i', 'bad', newRun('r1', 'good'))).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
       await store.createRun(newRun('taken'));
-      await expect(store.ackItem('i', 'good', newRun('taken', 'good'))).rejects.toMatchObject({ code: 'CONFLICT' });
-      const run = await store.ackItem('i', 'good', newRun('r1', 'good', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }));
-      expect(run).toMatchObject({ id: 'r1', state: 'starting', queue: 'q', queueItemId: 'i', agentId: 'ag', attempt: 1, config: { lr: 1 } });
+      await expect(store.ackItem('i', 'good', newRun('taken', 'good'))).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      const run = await store.ackItem(
+        'i',
+        'good',
+        newRun('r1', 'good', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }),
+      );
+      expect(run).toMatchObject({
+        id: 'r1',
+        state: 'starting',
+        queue: 'q',
+        queueItemId: 'i',
+        agentId: 'ag',
+        attempt: 1,
+        config: { lr: 1 },
+      });
       wire(Run, run);
       expect(await store.getRun('r1')).toEqual(run);
       expect(await store.getQueueItem('i')).toMatchObject({ state: 'claimed', runId: 'r1' });
       // The same ack again (an agent retrying after its answer was lost) gets the same run, and no second one.
-      expect(await store.ackItem('i', 'good', newRun('r1', 'good', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }))).toEqual(run);
+      expect(
+        await store.ackItem(
+          'i',
+          'good',
+          newRun('r1', 'good', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }),
+        ),
+      ).toEqual(run);
       // Acknowledged once: the same token cannot ack it as another run, nor fail it.
-      await expect(store.ackItem('i', 'good', newRun('r2', 'good'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      await expect(store.ackItem('i', 'bad', newRun('r1', 'bad'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      await expect(store.failItem('i', 'good', { stage: 'agent', message: 'late' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.ackItem('i', 'good', newRun('r2', 'good'))).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      await expect(store.ackItem('i', 'bad', newRun('r1', 'bad'))).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      await expect(
+        store.failItem('i', 'good', { stage: 'agent', message: 'late' }),
+      ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       await expect(store.getRun('r2')).resolves.toBeUndefined();
     });
 
@@ -225,14 +450,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.enqueue(item('b'));
       await store.enqueue(item('c'));
       expect(await store.countPendingAhead('c')).toBe(2);
-      await expect(store.failItem('b', 'tk', { stage: 'agent', message: 'not leased' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(
+        store.failItem('b', 'tk', { stage: 'agent', message: 'not leased' }),
+      ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       await claim('ag', 'tk');
       expect(await store.countPendingAhead('c')).toBe(1);
-      await expect(store.failItem('a', 'wrong', { stage: 'agent', message: 'boom' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(
+        store.failItem('a', 'wrong', { stage: 'agent', message: 'boom' }),
+      ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       const failed = await store.failItem('a', 'tk', { stage: 'agent', message: 'boom' });
       wire(QueueItem, failed);
-      expect(failed).toMatchObject({ state: 'failed', runId: null, error: { stage: 'agent', message: 'boom' } });
-      await expect(store.ackItem('a', 'tk', newRun('r', 'tk'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      expect(failed).toMatchObject({
+        state: 'failed',
+        runId: null,
+        error: { stage: 'agent', message: 'boom' },
+      });
+      await expect(store.ackItem('a', 'tk', newRun('r', 'tk'))).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
       expect(await store.deleteQueueItem('a')).toBe('not_pending');
       expect(await store.deleteQueueItem('b')).toBe('deleted');
       expect(await store.deleteQueueItem('b')).toBe('not_found');
@@ -254,27 +489,64 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
 
     it('direct runs: created without a queue, wire shape, duplicate id refused', async () => {
-      const run = await store.createRun(newRun('d1', 'tk', { name: 'my-run', job: 'e/p/j:v0', spec: { job: 'e/p/j:v0' }, now: 5_000 }));
+      const run = await store.createRun(
+        newRun('d1', 'tk', {
+          name: 'my-run',
+          job: 'e/p/j:v0',
+          spec: { job: 'e/p/j:v0' },
+          now: 5_000,
+        }),
+      );
       wire(Run, run);
       expect(run).toEqual({
-        id: 'd1', entity: 'e', project: 'p', name: 'my-run', state: 'pending', queueItemId: null, queue: null, job: 'e/p/j:v0',
-        config: { lr: 1 }, spec: { job: 'e/p/j:v0' }, exitCode: null, failure: null, summary: {}, agentId: null, attempt: 1,
-        sourceCommit: null, createdAt: new Date(5_000).toISOString(), startedAt: null, finishedAt: null,
+        id: 'd1',
+        entity: 'e',
+        project: 'p',
+        name: 'my-run',
+        state: 'pending',
+        queueItemId: null,
+        queue: null,
+        job: 'e/p/j:v0',
+        config: { lr: 1 },
+        spec: { job: 'e/p/j:v0' },
+        exitCode: null,
+        failure: null,
+        summary: {},
+        agentId: null,
+        attempt: 1,
+        sourceCommit: null,
+        createdAt: new Date(5_000).toISOString(),
+        startedAt: null,
+        finishedAt: null,
       });
       expect(await store.getRun('d1')).toEqual(run);
       expect(await store.getRun('nope')).toBeUndefined();
       await expect(store.createRun(newRun('d1'))).rejects.toMatchObject({ code: 'CONFLICT' });
-      await expect(store.updateRun('nope', 'tk', { state: 'running' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(store.updateRun('nope', 'tk', { state: 'running' })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       expect((await store.getRunsByIds(['d1', 'nope'])).map((r) => r.id)).toEqual(['d1']);
     });
 
     it('transitionRun changes a run only from the listed states', async () => {
       await store.createRun(newRun('a', 'tk', { state: 'running' }));
-      expect(await store.transitionRun('a', ['pending', 'starting'], { state: 'stopping' })).toBeUndefined();
-      const stopping = await store.transitionRun('a', ['pending', 'running'], { state: 'stopping' });
+      expect(
+        await store.transitionRun('a', ['pending', 'starting'], { state: 'stopping' }),
+      ).toBeUndefined();
+      const stopping = await store.transitionRun('a', ['pending', 'running'], {
+        state: 'stopping',
+      });
       expect(stopping).toMatchObject({ id: 'a', state: 'stopping', finishedAt: null });
-      const stopped = await store.transitionRun('a', ['stopping'], { state: 'stopped', failure: { stage: 'run', message: 'cancelled' }, finishedAt: 9_000 });
-      expect(stopped).toMatchObject({ state: 'stopped', failure: { stage: 'run', message: 'cancelled' }, finishedAt: new Date(9_000).toISOString() });
+      const stopped = await store.transitionRun('a', ['stopping'], {
+        state: 'stopped',
+        failure: { stage: 'run', message: 'cancelled' },
+        finishedAt: 9_000,
+      });
+      expect(stopped).toMatchObject({
+        state: 'stopped',
+        failure: { stage: 'run', message: 'cancelled' },
+        finishedAt: new Date(9_000).toISOString(),
+      });
       expect(await store.transitionRun('nope', ['pending'], { state: 'stopped' })).toBeUndefined();
       // Unfenced, but the owner's token is untouched: the agent can still report.
       expect((await store.updateRun('a', 'tk', { exitCode: 143 }))?.exitCode).toBe(143);
@@ -282,10 +554,27 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('runs: fenced updates, transitions, newest-first pages', async () => {
       await store.createRun(newRun('r', 'tk'));
-      await expect(store.updateRun('r', 'wrong', { state: 'running' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      const started = await store.updateRun('r', 'tk', { state: 'running', startedAt: 1_000, sourceCommit: 'abc', config: { lr: 2 } });
-      expect(started).toMatchObject({ state: 'running', sourceCommit: 'abc', config: { lr: 2 }, startedAt: new Date(1_000).toISOString() });
-      const failed = await store.updateRun('r', 'tk', { state: 'failed', exitCode: 3, failure: { stage: 'run', message: 'x' }, finishedAt: 2_000 });
+      await expect(store.updateRun('r', 'wrong', { state: 'running' })).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      const started = await store.updateRun('r', 'tk', {
+        state: 'running',
+        startedAt: 1_000,
+        sourceCommit: 'abc',
+        config: { lr: 2 },
+      });
+      expect(started).toMatchObject({
+        state: 'running',
+        sourceCommit: 'abc',
+        config: { lr: 2 },
+        startedAt: new Date(1_000).toISOString(),
+      });
+      const failed = await store.updateRun('r', 'tk', {
+        state: 'failed',
+        exitCode: 3,
+        failure: { stage: 'run', message: 'x' },
+        finishedAt: 2_000,
+      });
       expect(failed).toMatchObject({ exitCode: 3, failure: { stage: 'run' }, sourceCommit: 'abc' });
       expect(await store.transitionRun('r', ['running'], { state: 'stopping' })).toBeUndefined();
       for (let k = 0; k < 6; k++) await store.createRun(newRun(`p${k}`));
@@ -297,21 +586,40 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       expect(seen).toEqual(['p5', 'p4', 'p3', 'p2', 'p1', 'p0', 'r']);
-      expect((await store.listRuns({ state: 'failed', limit: 10 })).items.map((r) => r.id)).toEqual(['r']);
-      expect(await store.extendRunLeases([{ runId: 'p0', fencingToken: 'tok' }, { runId: 'p1', fencingToken: 'no' }, { runId: 'nope', fencingToken: 'tok' }], 5)).toEqual(['p0']);
+      expect((await store.listRuns({ state: 'failed', limit: 10 })).items.map((r) => r.id)).toEqual(
+        ['r'],
+      );
+      expect(
+        await store.extendRunLeases(
+          [
+            { runId: 'p0', fencingToken: 'tok' },
+            { runId: 'p1', fencingToken: 'no' },
+            { runId: 'nope', fencingToken: 'tok' },
+          ],
+          5,
+        ),
+      ).toEqual(['p0']);
       expect(await store.listRuns({ entity: 'e', limit: 7 })).toMatchObject({ nextCursor: null });
       expect((await store.listRuns({ entity: 'e', limit: 6 })).nextCursor).not.toBeNull();
-      expect(await store.listRuns({ entity: 'other', limit: 10 })).toEqual({ items: [], nextCursor: null });
+      expect(await store.listRuns({ entity: 'other', limit: 10 })).toEqual({
+        items: [],
+        nextCursor: null,
+      });
     });
 
     it('listRuns filters by entity, project, queue and state', async () => {
       await queue();
       await store.enqueue(item('i'));
       await claim('ag', 'tk');
-      await store.ackItem('i', 'tk', newRun('queued', 'tk', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }));
+      await store.ackItem(
+        'i',
+        'tk',
+        newRun('queued', 'tk', { queueItemId: 'i', queueId: 'q_q', state: 'starting' }),
+      );
       await store.createRun(newRun('p2run', 't', { project: 'p2' }));
       await store.createRun(newRun('frun', 't', { entity: 'f' }));
-      const ids = async (f: Omit<Parameters<Store['listRuns']>[0], 'limit'>) => (await store.listRuns({ limit: 10, ...f })).items.map((r) => r.id);
+      const ids = async (f: Omit<Parameters<Store['listRuns']>[0], 'limit'>) =>
+        (await store.listRuns({ limit: 10, ...f })).items.map((r) => r.id);
       expect(await ids({})).toEqual(['frun', 'p2run', 'queued']);
       expect(await ids({ entity: 'e' })).toEqual(['p2run', 'queued']);
       expect(await ids({ entity: 'e', project: 'p2' })).toEqual(['p2run']);
@@ -324,37 +632,109 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     it('logs: consecutive sequence numbers, in order, fenced', async () => {
       await store.createRun(newRun('r', 'tk'));
-      expect(await store.appendLogs('r', 'tk', [{ stream: 'stdout', text: 'a' }, { stream: 'stderr', text: 'b' }], now())).toBe(2);
+      expect(
+        await store.appendLogs(
+          'r',
+          'tk',
+          [
+            { stream: 'stdout', text: 'a' },
+            { stream: 'stderr', text: 'b' },
+          ],
+          now(),
+        ),
+      ).toBe(2);
       expect(await store.appendLogs('r', 'tk', [{ stream: 'stdout', text: 'c' }], now())).toBe(3);
-      await expect(store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now())).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      expect((await store.readLogs('r', -1, 10)).map((l) => [l.seq, l.stream, l.text])).toEqual([[0, 'stdout', 'a'], [1, 'stderr', 'b'], [2, 'stdout', 'c']]);
+      await expect(
+        store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now()),
+      ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      expect((await store.readLogs('r', -1, 10)).map((l) => [l.seq, l.stream, l.text])).toEqual([
+        [0, 'stdout', 'a'],
+        [1, 'stderr', 'b'],
+        [2, 'stdout', 'c'],
+      ]);
       expect((await store.readLogs('r', 0, 1)).map((l) => l.text)).toEqual(['b']);
       expect(await store.readLogs('r', 2, 10)).toEqual([]);
       expect(await store.appendLogs('r', 'tk', [], now())).toBe(3);
-      await expect(store.appendLogs('nope', 'tk', [{ stream: 'stdout', text: 'x' }], now())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(
+        store.appendLogs('nope', 'tk', [{ stream: 'stdout', text: 'x' }], now()),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
       const [line] = await store.readLogs('r', -1, 1);
       wire(LogLine, line);
       expect(await store.readLogs('nope', -1, 10)).toEqual([]);
-      const many = Array.from({ length: 250 }, (_, k) => ({ stream: 'stdout' as const, text: `line ${k}` }));
+      const many = Array.from({ length: 250 }, (_, k) => ({
+        stream: 'stdout' as const,
+        text: `line ${k}`,
+      }));
       expect(await store.appendLogs('r', 'tk', many, 7_000)).toBe(253);
       const tail = await store.readLogs('r', 100, 1_000);
       expect(tail.length).toBe(152);
-      expect(tail[0]).toEqual({ seq: 101, stream: 'stdout', text: 'line 98', ts: new Date(7_000).toISOString() });
+      expect(tail[0]).toEqual({
+        seq: 101,
+        stream: 'stdout',
+        text: 'line 98',
+        ts: new Date(7_000).toISOString(),
+      });
     });
 
     it('agents: create, heartbeat, list', async () => {
-      const created = await store.createAgent({ id: 'ag', entity: 'e', queues: ['q', 'gpu'], hostname: 'h', maxJobs: 2, version: '1', config: { a: 1 }, now: 1_000 });
+      const created = await store.createAgent({
+        id: 'ag',
+        entity: 'e',
+        queues: ['q', 'gpu'],
+        hostname: 'h',
+        maxJobs: 2,
+        version: '1',
+        config: { a: 1 },
+        now: 1_000,
+      });
       wire(Agent, created);
-      expect(created).toEqual({ id: 'ag', entity: 'e', queues: ['q', 'gpu'], hostname: 'h', status: 'polling', maxJobs: 2, running: 0,
-        lastHeartbeatAt: new Date(1_000).toISOString(), createdAt: new Date(1_000).toISOString() });
+      expect(created).toEqual({
+        id: 'ag',
+        entity: 'e',
+        queues: ['q', 'gpu'],
+        hostname: 'h',
+        status: 'polling',
+        maxJobs: 2,
+        running: 0,
+        lastHeartbeatAt: new Date(1_000).toISOString(),
+        createdAt: new Date(1_000).toISOString(),
+      });
       await store.heartbeatAgent('ag', 'running', 1, 5_000);
-      expect(await store.getAgent('ag')).toMatchObject({ status: 'running', running: 1, lastHeartbeatAt: new Date(5_000).toISOString(), queues: ['q', 'gpu'], createdAt: new Date(1_000).toISOString() });
+      expect(await store.getAgent('ag')).toMatchObject({
+        status: 'running',
+        running: 1,
+        lastHeartbeatAt: new Date(5_000).toISOString(),
+        queues: ['q', 'gpu'],
+        createdAt: new Date(1_000).toISOString(),
+      });
       // A touch (a claim) moves only the time, and never back.
       await store.touchAgent('ag', 6_000);
       await store.touchAgent('ag', 5_500);
-      expect(await store.getAgent('ag')).toMatchObject({ status: 'running', running: 1, lastHeartbeatAt: new Date(6_000).toISOString() });
-      await store.createAgent({ id: 'ag2', entity: 'e', queues: ['q'], hostname: 'h2', maxJobs: -1, version: '1', config: {}, now: 2_000 });
-      await store.createAgent({ id: 'ag3', entity: 'f', queues: ['q'], hostname: 'h3', maxJobs: 1, version: '1', config: {}, now: 3_000 });
+      expect(await store.getAgent('ag')).toMatchObject({
+        status: 'running',
+        running: 1,
+        lastHeartbeatAt: new Date(6_000).toISOString(),
+      });
+      await store.createAgent({
+        id: 'ag2',
+        entity: 'e',
+        queues: ['q'],
+        hostname: 'h2',
+        maxJobs: -1,
+        version: '1',
+        config: {},
+        now: 2_000,
+      });
+      await store.createAgent({
+        id: 'ag3',
+        entity: 'f',
+        queues: ['q'],
+        hostname: 'h3',
+        maxJobs: 1,
+        version: '1',
+        config: {},
+        now: 3_000,
+      });
       expect((await store.listAgents('e')).map((a) => a.id).sort()).toEqual(['ag', 'ag2']);
       expect(await store.listAgents('none')).toEqual([]);
       expect(await store.getAgent('nope')).toBeUndefined();
@@ -363,36 +743,98 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     it('an un-acked lease returns the item to pending', async () => {
       await queue();
       await store.enqueue(item('i'));
-      await store.claim({ queueId: 'q_q', agentId: 'ag', fencingToken: 'old', now: 100, leaseExpiresAt: 200 });
+      await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag',
+        fencingToken: 'old',
+        now: 100,
+        leaseExpiresAt: 200,
+      });
       expect(await store.requeueExpiredLeases(150)).toEqual([]);
       expect(await store.requeueExpiredLeases(250)).toEqual(['q_q']);
       expect((await store.getQueueItem('i'))?.state).toBe('pending');
-      await expect(store.ackItem('i', 'old', newRun('r', 'old'))).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(store.ackItem('i', 'old', newRun('r', 'old'))).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
     });
 
     it('updateRun with ifState is a compare-and-set on the state; start and finish times are set once', async () => {
       await store.createRun(newRun('c', 'tk', { state: 'starting' }));
       // Decided from a stale view (the run is starting, not running): nothing changes.
-      expect(await store.updateRun('c', 'tk', { state: 'finished', exitCode: 0 }, 'running')).toBeUndefined();
+      expect(
+        await store.updateRun('c', 'tk', { state: 'finished', exitCode: 0 }, 'running'),
+      ).toBeUndefined();
       expect(await store.getRun('c')).toMatchObject({ state: 'starting', exitCode: null });
       // The fence is checked first: a stale token is refused whatever the state.
-      await expect(store.updateRun('c', 'old', { state: 'running' }, 'starting')).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      await expect(store.updateRun('gone', 'tk', { state: 'running' }, 'starting')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      const running = await store.updateRun('c', 'tk', { state: 'running', startedAt: 1_000 }, 'starting');
+      await expect(
+        store.updateRun('c', 'old', { state: 'running' }, 'starting'),
+      ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      await expect(
+        store.updateRun('gone', 'tk', { state: 'running' }, 'starting'),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const running = await store.updateRun(
+        'c',
+        'tk',
+        { state: 'running', startedAt: 1_000 },
+        'starting',
+      );
       expect(running).toMatchObject({ state: 'running', startedAt: new Date(1_000).toISOString() });
-      const again = await store.updateRun('c', 'tk', { state: 'running', startedAt: 2_000 }, 'running');
+      const again = await store.updateRun(
+        'c',
+        'tk',
+        { state: 'running', startedAt: 2_000 },
+        'running',
+      );
       expect(again?.startedAt).toBe(new Date(1_000).toISOString());
-      const done = await store.updateRun('c', 'tk', { state: 'finished', exitCode: 0, finishedAt: 3_000 }, 'running');
-      expect(done).toMatchObject({ state: 'finished', exitCode: 0, finishedAt: new Date(3_000).toISOString() });
-      expect((await store.updateRun('c', 'tk', { state: 'finished', finishedAt: 4_000 }, 'finished'))?.finishedAt).toBe(new Date(3_000).toISOString());
+      const done = await store.updateRun(
+        'c',
+        'tk',
+        { state: 'finished', exitCode: 0, finishedAt: 3_000 },
+        'running',
+      );
+      expect(done).toMatchObject({
+        state: 'finished',
+        exitCode: 0,
+        finishedAt: new Date(3_000).toISOString(),
+      });
+      expect(
+        (await store.updateRun('c', 'tk', { state: 'finished', finishedAt: 4_000 }, 'finished'))
+          ?.finishedAt,
+      ).toBe(new Date(3_000).toISOString());
     });
 
     const leasedRun = async (maxAttempts: number) => {
       const t = now();
-      await store.createQueue({ id: 'q_q', entity: 'e', name: 'q', resource: 'local-process', config: {}, templateVariables: {}, prioritization: true, maxAttempts, createdAt: new Date(t).toISOString(), createdAtMs: t });
+      await store.createQueue({
+        id: 'q_q',
+        entity: 'e',
+        name: 'q',
+        resource: 'local-process',
+        config: {},
+        templateVariables: {},
+        prioritization: true,
+        maxAttempts,
+        createdAt: new Date(t).toISOString(),
+        createdAtMs: t,
+      });
       await store.enqueue(item('i'));
-      await store.claim({ queueId: 'q_q', agentId: 'ag', fencingToken: 'a1', now: 100, leaseExpiresAt: 200 });
-      await store.ackItem('i', 'a1', newRun('r', 'a1', { queueItemId: 'i', queueId: 'q_q', state: 'starting', leaseExpiresAt: 200 }));
+      await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag',
+        fencingToken: 'a1',
+        now: 100,
+        leaseExpiresAt: 200,
+      });
+      await store.ackItem(
+        'i',
+        'a1',
+        newRun('r', 'a1', {
+          queueItemId: 'i',
+          queueId: 'q_q',
+          state: 'starting',
+          leaseExpiresAt: 200,
+        }),
+      );
       await store.updateRun('r', 'a1', { state: 'running' });
     };
 
@@ -400,24 +842,49 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await leasedRun(1);
       expect(await store.expireRunLeases(150, () => 'x')).toEqual([]);
       const expired = await store.expireRunLeases(300, () => 'new');
-      expect(expired).toEqual([expect.objectContaining({ runId: 'r', outcome: 'crashed', agentId: 'ag' })]);
-      expect(await store.getRun('r')).toMatchObject({ state: 'crashed', failure: { stage: 'agent', reason: 'agent_lost' } });
-      await expect(store.updateRun('r', 'a1', { state: 'finished' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      expect(expired).toEqual([
+        expect.objectContaining({ runId: 'r', outcome: 'crashed', agentId: 'ag' }),
+      ]);
+      expect(await store.getRun('r')).toMatchObject({
+        state: 'crashed',
+        failure: { stage: 'agent', reason: 'agent_lost' },
+      });
+      await expect(store.updateRun('r', 'a1', { state: 'finished' })).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
       expect(await store.expireRunLeases(400, () => 'y')).toEqual([]);
       expect((await store.readLogs('r', -1, 10)).at(-1)?.text).toContain('agent_lost');
     });
 
     it('with maxAttempts 2 an expired run is re-queued as attempt 2 of the same run id', async () => {
       await leasedRun(2);
-      expect(await store.expireRunLeases(300, () => 'new')).toEqual([expect.objectContaining({ runId: 'r', outcome: 'retried' })]);
+      expect(await store.expireRunLeases(300, () => 'new')).toEqual([
+        expect.objectContaining({ runId: 'r', outcome: 'retried' }),
+      ]);
       expect(await store.getQueueItem('i')).toMatchObject({ state: 'pending', runId: 'r' });
-      const again = await store.claim({ queueId: 'q_q', agentId: 'ag2', fencingToken: 'a2', now: 400, leaseExpiresAt: 500 });
+      const again = await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag2',
+        fencingToken: 'a2',
+        now: 400,
+        leaseExpiresAt: 500,
+      });
       expect(again?.runId).toBe('r');
-      await expect(store.ackItem('i', 'a2', newRun('other', 'a2'))).rejects.toMatchObject({ code: 'CONFLICT' });
-      const run = await store.ackItem('i', 'a2', newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }));
+      await expect(store.ackItem('i', 'a2', newRun('other', 'a2'))).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      const run = await store.ackItem(
+        'i',
+        'a2',
+        newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }),
+      );
       expect(run).toMatchObject({ id: 'r', attempt: 2, state: 'starting', agentId: 'ag2' });
-      await expect(store.updateRun('r', 'a1', { state: 'running' })).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      expect(await store.expireRunLeases(600, () => 'z')).toEqual([expect.objectContaining({ outcome: 'crashed' })]);
+      await expect(store.updateRun('r', 'a1', { state: 'running' })).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      expect(await store.expireRunLeases(600, () => 'z')).toEqual([
+        expect.objectContaining({ outcome: 'crashed' }),
+      ]);
     });
 
     it('fails runs stuck in starting past the start timeout; lists items and agent runs', async () => {
@@ -428,20 +895,25 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       await store.createRun(newRun('s', 'tk', { state: 'starting', now: 1_000 }));
       expect(await store.failStartTimeouts(500, 2_000, 'too slow', () => 'n')).toEqual([]);
       expect(await store.failStartTimeouts(5_000, 6_000, 'too slow', () => 'n')).toEqual(['s']);
-      expect(await store.getRun('s')).toMatchObject({ state: 'failed', failure: { reason: 'start_timeout', message: 'too slow' } });
+      expect(await store.getRun('s')).toMatchObject({
+        state: 'failed',
+        failure: { reason: 'start_timeout', message: 'too slow' },
+      });
     });
 
     it('two claimers interleaving never get the same item', async () => {
       await queue();
       for (let k = 0; k < 200; k++) await store.enqueue(item(`i${k}`));
       const got: string[] = [];
-      await Promise.all(['a1', 'a2'].map(async (agent) => {
-        for (;;) {
-          const claimed = await claim(agent);
-          if (claimed === undefined) return;
-          got.push(claimed.id);
-        }
-      }));
+      await Promise.all(
+        ['a1', 'a2'].map(async (agent) => {
+          for (;;) {
+            const claimed = await claim(agent);
+            if (claimed === undefined) return;
+            got.push(claimed.id);
+          }
+        }),
+      );
       expect(got.length).toBe(200);
       expect(new Set(got)).toEqual(new Set(Array.from({ length: 200 }, (_, k) => `i${k}`)));
     });
@@ -449,29 +921,72 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     it('concurrent claims, acks and reports (which a store may batch) each get their own answer', async () => {
       await queue();
       for (let k = 0; k < 30; k++) await store.enqueue(item(`i${k}`, k % 3));
-      const claims = await Promise.all(Array.from({ length: 32 }, (_, k) => claim(`ag${k}`, `tk${k}`)));
+      const claims = await Promise.all(
+        Array.from({ length: 32 }, (_, k) => claim(`ag${k}`, `tk${k}`)),
+      );
       const leased = claims.filter((c) => c !== undefined);
       expect(leased.length).toBe(30);
       expect(new Set(leased.map((c) => c.id)).size).toBe(30);
       // The first callers got the head of the queue: every priority-0 item went to one of them.
       const firstTen = new Set(claims.slice(0, 10).map((c) => c?.priority));
       expect(firstTen).toEqual(new Set([0]));
-      const byItem = new Map(claims.flatMap((c, k) => (c === undefined ? [] : [[c.id, k] as const])));
+      const byItem = new Map(
+        claims.flatMap((c, k) => (c === undefined ? [] : [[c.id, k] as const])),
+      );
       // One ack among them is refused (wrong token) and one names a taken run id: only those fail.
       await store.createRun(newRun('taken'));
-      const acks = await Promise.allSettled([...byItem].map(([id, k]) =>
-        store.ackItem(id, k === 3 ? 'wrong' : `tk${k}`, newRun(k === 4 ? 'taken' : `r${k}`, `tk${k}`, { queueItemId: id, queueId: 'q_q', state: 'starting' }))));
-      const refused = acks.flatMap((a, i) => (a.status === 'rejected' ? [[[...byItem.values()][i], (a.reason as { code: string }).code]] : []));
-      expect(refused.sort()).toEqual([[3, 'STALE_TOKEN'], [4, 'CONFLICT']]);
+      const acks = await Promise.allSettled(
+        [...byItem].map(([id, k]) =>
+          store.ackItem(
+            id,
+            k === 3 ? 'wrong' : `tk${k}`,
+            newRun(k === 4 ? 'taken' : `r${k}`, `tk${k}`, {
+              queueItemId: id,
+              queueId: 'q_q',
+              state: 'starting',
+            }),
+          ),
+        ),
+      );
+      const refused = acks.flatMap((a, i) =>
+        a.status === 'rejected'
+          ? [[[...byItem.values()][i], (a.reason as { code: string }).code]]
+          : [],
+      );
+      expect(refused.sort()).toEqual([
+        [3, 'STALE_TOKEN'],
+        [4, 'CONFLICT'],
+      ]);
       const runs = acks.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
-      expect(runs.map((r) => r.id).sort()).toEqual([...byItem.values()].filter((k) => k !== 3 && k !== 4).map((k) => `r${k}`).sort());
-      for (const r of runs) expect(r).toMatchObject({ state: 'starting', agentId: `ag${r.id.slice(1)}`, queue: 'q' });
+      expect(runs.map((r) => r.id).sort()).toEqual(
+        [...byItem.values()]
+          .filter((k) => k !== 3 && k !== 4)
+          .map((k) => `r${k}`)
+          .sort(),
+      );
+      for (const r of runs)
+        expect(r).toMatchObject({ state: 'starting', agentId: `ag${r.id.slice(1)}`, queue: 'q' });
       // Reports: each run gets its own exit code; a stale one changes nothing.
-      const reports = await Promise.all(runs.map((r) => store.updateRun(r.id, `tk${r.id.slice(1)}`, { state: 'finished', exitCode: Number(r.id.slice(1)), finishedAt: 9 }, 'starting')));
+      const reports = await Promise.all(
+        runs.map((r) =>
+          store.updateRun(
+            r.id,
+            `tk${r.id.slice(1)}`,
+            { state: 'finished', exitCode: Number(r.id.slice(1)), finishedAt: 9 },
+            'starting',
+          ),
+        ),
+      );
       expect(reports.map((r) => r?.exitCode)).toEqual(runs.map((r) => Number(r.id.slice(1))));
-      const again = await Promise.all(runs.slice(0, 5).map((r) => store.updateRun(r.id, `tk${r.id.slice(1)}`, { state: 'failed' }, 'starting')));
+      const again = await Promise.all(
+        runs
+          .slice(0, 5)
+          .map((r) => store.updateRun(r.id, `tk${r.id.slice(1)}`, { state: 'failed' }, 'starting')),
+      );
       expect(again).toEqual([undefined, undefined, undefined, undefined, undefined]);
-      expect((await store.listRuns({ state: 'finished', limit: 100 })).items.length).toBe(runs.length);
+      expect((await store.listRuns({ state: 'finished', limit: 100 })).items.length).toBe(
+        runs.length,
+      );
     });
   });
 }

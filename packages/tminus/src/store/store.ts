@@ -215,7 +215,11 @@ export interface Store {
   ): Promise<QueueItem>;
   countPendingAhead(itemId: string): Promise<number>;
   /** Items of a queue, oldest first, optionally in one state. */
-  listQueueItems(queueId: string, state: QueueItem['state'] | undefined, limit: number): Promise<QueueItem[]>;
+  listQueueItems(
+    queueId: string,
+    state: QueueItem['state'] | undefined,
+    limit: number,
+  ): Promise<QueueItem[]>;
   /** Leased items whose lease ran out before an ack go back to `pending`. Returns their queue ids. */
   requeueExpiredLeases(now: number): Promise<string[]>;
   /**
@@ -226,7 +230,12 @@ export interface Store {
    */
   expireRunLeases(now: number, newToken: () => string): Promise<ExpiredRun[]>;
   /** Runs still `starting` after `startedBefore` are failed (W&B's run start timeout). Returns their ids. */
-  failStartTimeouts(startedBefore: number, now: number, message: string, newToken: () => string): Promise<string[]>;
+  failStartTimeouts(
+    startedBefore: number,
+    now: number,
+    message: string,
+    newToken: () => string,
+  ): Promise<string[]>;
   /** Ids of an agent's runs in a state (e.g. `stopping`, to tell it to cancel). */
   agentRunIds(agentId: string, state: RunState): Promise<string[]>;
 
@@ -239,7 +248,12 @@ export interface Store {
    * `ifState`, a compare-and-set: changes nothing and resolves `undefined` when the run is in another
    * state (the caller decided the change from a stale view; it reads the run and decides again).
    */
-  updateRun(id: string, fencingToken: string, patch: RunPatch, ifState?: RunState): Promise<Run | undefined>;
+  updateRun(
+    id: string,
+    fencingToken: string,
+    patch: RunPatch,
+    ifState?: RunState,
+  ): Promise<Run | undefined>;
   /** Unfenced state change for user actions (cancel): only if the run is in one of `from`. */
   transitionRun(id: string, from: readonly RunState[], patch: RunPatch): Promise<Run | undefined>;
   /** Runs of an agent whose token matches, for heartbeat answers. */

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 import { create } from 'tar';
@@ -16,7 +24,9 @@ beforeEach(() => (tmp = tempDir('code-snapshot')));
 afterEach(() => tmp.remove());
 
 /** A real gzipped tar of `files`, as `tminus job create code` uploads it, with its real digest. */
-async function snapshot(files: Record<string, string>): Promise<{ bytes: Uint8Array; source: CodeSource; hex: string }> {
+async function snapshot(
+  files: Record<string, string>,
+): Promise<{ bytes: Uint8Array; source: CodeSource; hex: string }> {
   const dir = join(tmp.path, 'code');
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -27,7 +37,10 @@ async function snapshot(files: Record<string, string>): Promise<{ bytes: Uint8Ar
 
 async function pack(dir: string): Promise<{ bytes: Uint8Array; source: CodeSource; hex: string }> {
   const chunks: Buffer[] = [];
-  for await (const chunk of create({ gzip: true, cwd: dir, portable: true }, ['.']) as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of create({ gzip: true, cwd: dir, portable: true }, [
+    '.',
+  ]) as AsyncIterable<Buffer>)
+    chunks.push(chunk);
   const bytes = new Uint8Array(Buffer.concat(chunks));
   const hex = createHash('sha256').update(bytes).digest('hex');
   return { bytes, hex, source: { type: 'code', digest: `sha256:${hex}`, entrypoint: ['main.py'] } };
@@ -40,11 +53,18 @@ function downloader(bytes: Uint8Array) {
 
 describe('code snapshot preparation', () => {
   it('downloads once, verifies, caches and extracts into each run directory', async () => {
-    const { bytes, source, hex } = await snapshot({ 'main.py': 'print(1)\n', 'pkg/util.py': 'X = 2\n' });
+    const { bytes, source, hex } = await snapshot({
+      'main.py': 'print(1)\n',
+      'pkg/util.py': 'X = 2\n',
+    });
     const { calls, download } = downloader(bytes);
     const cache = join(tmp.path, 'cache');
-    expect(await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run1'))).toEqual({ downloaded: true });
-    expect(await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run2'))).toEqual({ downloaded: false });
+    expect(await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run1'))).toEqual({
+      downloaded: true,
+    });
+    expect(await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run2'))).toEqual({
+      downloaded: false,
+    });
     expect(calls).toEqual([source.digest]);
     expect(existsSync(codeSnapshotPath(cache, hex))).toBe(true);
     for (const run of ['run1', 'run2']) {
@@ -61,12 +81,14 @@ describe('code snapshot preparation', () => {
     const { bytes, source } = await pack(dir);
     const cache = join(tmp.path, 'cache');
     const { download } = downloader(bytes);
-    for (const run of ['run1', 'run2']) await prepareCodeSnapshot(source, download, cache, join(tmp.path, run));
+    for (const run of ['run1', 'run2'])
+      await prepareCodeSnapshot(source, download, cache, join(tmp.path, run));
     expect(statSync(join(tmp.path, 'run2', 'run.sh')).mode & 0o111).not.toBe(0);
     expect(statSync(join(tmp.path, 'run2', 'a/b/c.txt')).mode & 0o111).toBe(0);
     writeFileSync(join(tmp.path, 'run1', 'a/b/c.txt'), 'changed by run 1');
     await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run3'));
-    for (const run of ['run2', 'run3']) expect(readFileSync(join(tmp.path, run, 'a/b/c.txt'), 'utf8')).toBe('deep\n');
+    for (const run of ['run2', 'run3'])
+      expect(readFileSync(join(tmp.path, run, 'a/b/c.txt'), 'utf8')).toBe('deep\n');
   });
 
   it('unpacks a snapshot holding a symbolic link with node-tar, which keeps it inside the run directory', async () => {
@@ -75,7 +97,12 @@ describe('code snapshot preparation', () => {
     writeFileSync(join(dir, 'main.py'), 'print(1)\n');
     symlinkSync('main.py', join(dir, 'alias.py'));
     const { bytes, source } = await pack(dir);
-    await prepareCodeSnapshot(source, downloader(bytes).download, join(tmp.path, 'cache'), join(tmp.path, 'run'));
+    await prepareCodeSnapshot(
+      source,
+      downloader(bytes).download,
+      join(tmp.path, 'cache'),
+      join(tmp.path, 'run'),
+    );
     expect(lstatSync(join(tmp.path, 'run', 'alias.py')).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(tmp.path, 'run', 'alias.py'), 'utf8')).toBe('print(1)\n');
   });
@@ -84,7 +111,9 @@ describe('code snapshot preparation', () => {
     const { bytes, source } = await snapshot({ 'main.py': 'print(1)\n' });
     const { calls, download } = downloader(bytes);
     const cache = join(tmp.path, 'cache');
-    await Promise.all([1, 2, 3].map((i) => prepareCodeSnapshot(source, download, cache, join(tmp.path, `run${i}`))));
+    await Promise.all(
+      [1, 2, 3].map((i) => prepareCodeSnapshot(source, download, cache, join(tmp.path, `run${i}`))),
+    );
     expect(calls).toHaveLength(1);
   });
 
@@ -93,7 +122,12 @@ describe('code snapshot preparation', () => {
     const tampered = new Uint8Array(bytes);
     tampered[tampered.length - 1] = tampered.at(-1)! ^ 0xff;
     const cache = join(tmp.path, 'cache');
-    const error = await prepareCodeSnapshot(source, downloader(tampered).download, cache, join(tmp.path, 'run')).catch((e: unknown) => e);
+    const error = await prepareCodeSnapshot(
+      source,
+      downloader(tampered).download,
+      cache,
+      join(tmp.path, 'run'),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PrepareError);
     expect((error as PrepareError).reason).toBe('code_digest');
     expect((error as PrepareError).message).toMatch(/arrived corrupted/);
@@ -106,7 +140,9 @@ describe('code snapshot preparation', () => {
     mkdirSync(join(cache, 'code'), { recursive: true });
     writeFileSync(codeSnapshotPath(cache, hex), 'not a tarball');
     const { calls, download } = downloader(bytes);
-    const error = await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run1')).catch((e: unknown) => e);
+    const error = await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run1')).catch(
+      (e: unknown) => e,
+    );
     expect((error as PrepareError).reason).toBe('code_extract');
     await prepareCodeSnapshot(source, download, cache, join(tmp.path, 'run2'));
     expect(calls).toHaveLength(1);
@@ -115,7 +151,14 @@ describe('code snapshot preparation', () => {
 
   it('says so when the download fails', async () => {
     const { source } = await snapshot({ 'main.py': '' });
-    const error = await prepareCodeSnapshot(source, () => Promise.reject(new Error('blob not found')), join(tmp.path, 'c'), join(tmp.path, 'r')).catch((e: unknown) => e);
-    expect((error as PrepareError).message).toBe(`Could not download the job's code snapshot ${source.digest}: blob not found`);
+    const error = await prepareCodeSnapshot(
+      source,
+      () => Promise.reject(new Error('blob not found')),
+      join(tmp.path, 'c'),
+      join(tmp.path, 'r'),
+    ).catch((e: unknown) => e);
+    expect((error as PrepareError).message).toBe(
+      `Could not download the job's code snapshot ${source.digest}: blob not found`,
+    );
   });
 });

@@ -29,18 +29,29 @@ export function codeSnapshotPath(cacheDir: string, hex: string): string {
 }
 
 /** Returns whether the snapshot had to be downloaded (false: it was in the cache). */
-async function ensureCached(source: CodeSource, download: BlobDownloader, file: string, hex: string): Promise<boolean> {
+async function ensureCached(
+  source: CodeSource,
+  download: BlobDownloader,
+  file: string,
+  hex: string,
+): Promise<boolean> {
   return downloads.run(hex, async () => {
     if (existsSync(file)) return false;
     let bytes: Uint8Array;
     try {
       bytes = await download(source.digest);
     } catch (error) {
-      throw new PrepareError(`Could not download the job's code snapshot ${source.digest}: ${(error as Error).message}`, 'code_download');
+      throw new PrepareError(
+        `Could not download the job's code snapshot ${source.digest}: ${(error as Error).message}`,
+        'code_download',
+      );
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== hex) {
-      throw new PrepareError(`The job's code snapshot ${source.digest} arrived corrupted (its sha256 is ${actual}); re-upload the job's code`, 'code_digest');
+      throw new PrepareError(
+        `The job's code snapshot ${source.digest} arrived corrupted (its sha256 is ${actual}); re-upload the job's code`,
+        'code_digest',
+      );
     }
     await mkdir(join(file, '..'), { recursive: true });
     // Write beside and rename: readers never see half a file, even from another agent on this machine.
@@ -52,14 +63,24 @@ async function ensureCached(source: CodeSource, download: BlobDownloader, file: 
 }
 
 /** Extracts the snapshot `source` names into `dir`, downloading it first if it is not cached. */
-export async function prepareCodeSnapshot(source: CodeSource, download: BlobDownloader, cacheDir: string, dir: string): Promise<{ downloaded: boolean }> {
+export async function prepareCodeSnapshot(
+  source: CodeSource,
+  download: BlobDownloader,
+  cacheDir: string,
+  dir: string,
+): Promise<{ downloaded: boolean }> {
   const hex = DIGEST.exec(source.digest)?.[1];
-  if (hex === undefined) throw new PrepareError(`The job's code digest "${source.digest}" is not sha256:<64 hex digits>`, 'code_digest');
+  if (hex === undefined)
+    throw new PrepareError(
+      `The job's code digest "${source.digest}" is not sha256:<64 hex digits>`,
+      'code_digest',
+    );
   const file = codeSnapshotPath(cacheDir, hex);
   const downloaded = await ensureCached(source, download, file, hex);
   try {
     let inMemory = inMemorySnapshots.get(file);
-    if (inMemory === undefined) inMemorySnapshots.set(file, (inMemory = (await readSnapshotFiles(file)) ?? 'unpack'));
+    if (inMemory === undefined)
+      inMemorySnapshots.set(file, (inMemory = (await readSnapshotFiles(file)) ?? 'unpack'));
     if (inMemory === 'unpack') {
       await mkdir(dir, { recursive: true });
       // node-tar strips absolute paths and `..` entries and refuses links out: a snapshot cannot write outside `dir`.
@@ -71,7 +92,10 @@ export async function prepareCodeSnapshot(source: CodeSource, download: BlobDown
     // A damaged cache file would fail every later run too: drop it so the next run downloads again.
     inMemorySnapshots.delete(file);
     await rm(file, { force: true });
-    throw new PrepareError(`Could not unpack the job's code snapshot ${source.digest}: ${(error as Error).message}`, 'code_extract');
+    throw new PrepareError(
+      `Could not unpack the job's code snapshot ${source.digest}: ${(error as Error).message}`,
+      'code_extract',
+    );
   }
   return { downloaded };
 }

@@ -26,7 +26,12 @@ beforeEach(() => {
 afterEach(() => tmp.remove());
 
 const cacheDir = () => join(tmp.path, 'cache');
-const source = (extra: Partial<GitSource> = {}): GitSource => ({ type: 'git', remote: repo.path, entrypoint: ['main.py'], ...extra });
+const source = (extra: Partial<GitSource> = {}): GitSource => ({
+  type: 'git',
+  remote: repo.path,
+  entrypoint: ['main.py'],
+  ...extra,
+});
 /** Prepares into a fresh run directory; returns the checkout and its main.py. */
 async function checkout(src: GitSource, version?: string) {
   const dir = join(tmp.path, 'runs', String(runs++));
@@ -34,19 +39,31 @@ async function checkout(src: GitSource, version?: string) {
   return { ...result, dir, main: readFileSync(join(dir, 'main.py'), 'utf8') };
 }
 async function failure(promise: Promise<unknown>): Promise<PrepareError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(PrepareError);
   return error as PrepareError;
 }
 
 describe('git source preparation', () => {
   it('checks out each pinned commit with its own content', async () => {
-    expect(await checkout(source({ commit: first }))).toMatchObject({ commit: first, main: 'print("v1")\n' });
-    expect(await checkout(source({ commit: second }))).toMatchObject({ commit: second, main: 'print("v2")\n' });
+    expect(await checkout(source({ commit: first }))).toMatchObject({
+      commit: first,
+      main: 'print("v1")\n',
+    });
+    expect(await checkout(source({ commit: second }))).toMatchObject({
+      commit: second,
+      main: 'print("v2")\n',
+    });
   });
 
   it('the run’s git.version wins over the job’s commit', async () => {
-    expect(await checkout(source({ commit: second }), first)).toMatchObject({ commit: first, main: 'print("v1")\n' });
+    expect(await checkout(source({ commit: second }), first)).toMatchObject({
+      commit: first,
+      main: 'print("v1")\n',
+    });
   });
 
   it('without any ref takes the remote’s HEAD', async () => {
@@ -57,9 +74,16 @@ describe('git source preparation', () => {
     repo.git('checkout', '-q', '-b', 'feature');
     const f1 = repo.commit({ 'main.py': 'print("f1")\n' });
     repo.git('tag', 'v1.0', first);
-    expect(await checkout(source({ ref: 'feature' }))).toMatchObject({ commit: f1, main: 'print("f1")\n' });
+    expect(await checkout(source({ ref: 'feature' }))).toMatchObject({
+      commit: f1,
+      main: 'print("f1")\n',
+    });
     const f2 = repo.commit({ 'main.py': 'print("f2")\n' });
-    expect(await checkout(source({ ref: 'feature' }))).toMatchObject({ commit: f2, main: 'print("f2")\n', fetched: true });
+    expect(await checkout(source({ ref: 'feature' }))).toMatchObject({
+      commit: f2,
+      main: 'print("f2")\n',
+      fetched: true,
+    });
     expect(await checkout(source(), 'v1.0')).toMatchObject({ commit: first });
     expect(await checkout(source(), second.slice(0, 10))).toMatchObject({ commit: second });
   });
@@ -73,9 +97,13 @@ describe('git source preparation', () => {
   it('a bad ref says what to fix', async () => {
     const error = await failure(checkout(source({ ref: 'nope' })));
     expect(error.reason).toBe('git_ref');
-    expect(error.message).toBe(`Could not find git ref "nope" in ${repo.path}: check the commit, branch or tag (-g/--git-version, version=)`);
+    expect(error.message).toBe(
+      `Could not find git ref "nope" in ${repo.path}: check the commit, branch or tag (-g/--git-version, version=)`,
+    );
     expect((await failure(checkout(source(), 'f'.repeat(40)))).reason).toBe('git_ref');
-    expect((await failure(checkout(source(), '--upload-pack=touch x'))).message).toMatch(/cannot start with "-"/);
+    expect((await failure(checkout(source(), '--upload-pack=touch x'))).message).toMatch(
+      /cannot start with "-"/,
+    );
   });
 
   it('does not fetch again for a commit already in the cache', async () => {
@@ -85,7 +113,10 @@ describe('git source preparation', () => {
     expect(existsSync(fetchHead)).toBe(false);
     // A commit made after the clone is fetched once, then served from the cache.
     const third = repo.commit({ 'main.py': 'print("v3")\n' });
-    expect(await checkout(source({ commit: third }))).toMatchObject({ fetched: true, main: 'print("v3")\n' });
+    expect(await checkout(source({ commit: third }))).toMatchObject({
+      fetched: true,
+      main: 'print("v3")\n',
+    });
     const fetchedAt = statSync(fetchHead).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
     expect(await checkout(source({ commit: third }))).toMatchObject({ fetched: false });
@@ -93,14 +124,22 @@ describe('git source preparation', () => {
   });
 
   it('prepares runs of one remote concurrently from a single clone', async () => {
-    const results = await Promise.all([first, second, first, second].map((commit) => checkout(source({ commit }))));
-    expect(results.map((r) => r.main)).toEqual(['print("v1")\n', 'print("v2")\n', 'print("v1")\n', 'print("v2")\n']);
+    const results = await Promise.all(
+      [first, second, first, second].map((commit) => checkout(source({ commit }))),
+    );
+    expect(results.map((r) => r.main)).toEqual([
+      'print("v1")\n',
+      'print("v2")\n',
+      'print("v1")\n',
+      'print("v2")\n',
+    ]);
     expect(results.filter((r) => r.fetched)).toHaveLength(1);
   });
 
   it('shows the program the job’s remote as origin and the commit detached', async () => {
     const { dir } = await checkout(source({ commit: first }));
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
     expect(git('remote', 'get-url', 'origin')).toBe(repo.path);
     expect(git('rev-parse', 'HEAD')).toBe(first);
     expect(git('status', '--porcelain')).toBe('');

@@ -29,8 +29,15 @@ function gitEnv(): Promise<NodeJS.ProcessEnv> {
     const base = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
     // ssh ignores GIT_TERMINAL_PROMPT; BatchMode makes it fail instead of asking. A user's own ssh command wins.
     if (process.env.GIT_SSH_COMMAND || process.env.GIT_SSH) return base;
-    const configured = await execFileText('git', ['config', '--get', 'core.sshCommand'], { env: base }).catch(() => '');
-    return configured.trim() ? base : { ...base, GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15' };
+    const configured = await execFileText('git', ['config', '--get', 'core.sshCommand'], {
+      env: base,
+    }).catch(() => '');
+    return configured.trim()
+      ? base
+      : {
+          ...base,
+          GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15',
+        };
   })();
   return env;
 }
@@ -40,7 +47,14 @@ function gitEnv(): Promise<NodeJS.ProcessEnv> {
  * says, and an https transfer stalled for a minute fails instead of holding the mirror's lock forever.
  */
 async function git(args: readonly string[]): Promise<string> {
-  const safe = ['-c', 'protocol.ext.allow=never', '-c', 'http.lowSpeedLimit=1000', '-c', 'http.lowSpeedTime=60'];
+  const safe = [
+    '-c',
+    'protocol.ext.allow=never',
+    '-c',
+    'http.lowSpeedLimit=1000',
+    '-c',
+    'http.lowSpeedTime=60',
+  ];
   return (await execFileText('git', [...safe, ...args], { env: await gitEnv() })).trim();
 }
 
@@ -78,9 +92,23 @@ async function cloneMirror(remote: string, mirror: string): Promise<void> {
   }
 }
 
-async function fetchMirror(remote: string, mirror: string, extra: readonly string[] = []): Promise<void> {
+async function fetchMirror(
+  remote: string,
+  mirror: string,
+  extra: readonly string[] = [],
+): Promise<void> {
   // gc.auto=0: runs checked out with --shared borrow this mirror's objects while they run.
-  const args = ['-c', 'gc.auto=0', '--git-dir', mirror, 'fetch', '--quiet', '--prune', 'origin', ...extra];
+  const args = [
+    '-c',
+    'gc.auto=0',
+    '--git-dir',
+    mirror,
+    'fetch',
+    '--quiet',
+    '--prune',
+    'origin',
+    ...extra,
+  ];
   try {
     await git(args);
   } catch (error) {
@@ -97,7 +125,11 @@ export interface GitCheckout {
 }
 
 /** The commit `wanted` names, fetching only when the mirror cannot already answer. */
-async function resolveInMirror(source: GitSource, wanted: string | undefined, mirror: string): Promise<GitCheckout> {
+async function resolveInMirror(
+  source: GitSource,
+  wanted: string | undefined,
+  mirror: string,
+): Promise<GitCheckout> {
   let fetched = false;
   if (!existsSync(join(mirror, 'HEAD'))) {
     await cloneMirror(source.remote, mirror);
@@ -137,17 +169,30 @@ async function resolveInMirror(source: GitSource, wanted: string | undefined, mi
  * Checks `source` out into `dir` (empty or absent) at `version` (a commit, branch or tag; W&B's
  * `git.version`), else the job's pinned commit, else its ref, else the remote's default branch.
  */
-export async function prepareGitSource(source: GitSource, version: string | undefined, cacheDir: string, dir: string): Promise<GitCheckout> {
+export async function prepareGitSource(
+  source: GitSource,
+  version: string | undefined,
+  cacheDir: string,
+  dir: string,
+): Promise<GitCheckout> {
   const check = checkGitRemote(source.remote);
   if (!check.ok) throw new PrepareError(check.problem, 'bad_remote');
   const wanted = version || source.commit || source.ref || undefined;
   if (wanted?.startsWith('-')) {
-    throw new PrepareError(`Could not find git ref "${wanted}" in ${source.remote}: a ref cannot start with "-"; check the commit, branch or tag (-g/--git-version, version=)`, 'git_ref');
+    throw new PrepareError(
+      `Could not find git ref "${wanted}" in ${source.remote}: a ref cannot start with "-"; check the commit, branch or tag (-g/--git-version, version=)`,
+      'git_ref',
+    );
   }
   // git does not expand `~`; a shell would have.
-  const remote = check.kind === 'local' && source.remote.startsWith('~/') ? join(homedir(), source.remote.slice(2)) : source.remote;
+  const remote =
+    check.kind === 'local' && source.remote.startsWith('~/')
+      ? join(homedir(), source.remote.slice(2))
+      : source.remote;
   const mirror = gitMirrorPath(cacheDir, source.remote);
-  const result = await mirrors.run(mirror, () => resolveInMirror({ ...source, remote }, wanted, mirror));
+  const result = await mirrors.run(mirror, () =>
+    resolveInMirror({ ...source, remote }, wanted, mirror),
+  );
   await mkdir(dir, { recursive: true });
   await git(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror, dir]);
   await git(['-C', dir, 'checkout', '--quiet', '--detach', result.commit]);

@@ -42,7 +42,15 @@ describe('git remotes the agent fetches from', () => {
     if (!check.ok) expect(check.problem).toMatch(problem);
   });
 
-  it.each(['https://github.com/a/b', 'ssh://git@h/a', 'git@h:a/b', '/abs', './rel', '../rel', 'file:///x'])(
+  it.each([
+    'https://github.com/a/b',
+    'ssh://git@h/a',
+    'git@h:a/b',
+    '/abs',
+    './rel',
+    '../rel',
+    'file:///x',
+  ])(
     '%s, accepted by the agent, is accepted by the server too (the agent is the stricter of the two)',
     (remote) => {
       expect(checkOnServer(remote)).toBeUndefined();

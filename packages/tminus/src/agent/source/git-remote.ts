@@ -12,7 +12,9 @@
 
 export type GitRemoteKind = 'https' | 'ssh' | 'scp' | 'file' | 'local';
 
-export type GitRemoteCheck = { readonly ok: true; readonly kind: GitRemoteKind } | { readonly ok: false; readonly problem: string };
+export type GitRemoteCheck =
+  | { readonly ok: true; readonly kind: GitRemoteKind }
+  | { readonly ok: false; readonly problem: string };
 
 const FORMS = 'https://host/path, ssh://[user@]host/path, user@host:path or a local path';
 
@@ -33,31 +35,57 @@ function authorityProblem(remote: string, afterScheme: string): GitRemoteCheck |
   const user = at === -1 ? '' : authority.slice(0, at);
   const host = authority.slice(at + 1);
   if (host === '') return refuse(remote, 'has no host');
-  if (host.startsWith('-') || user.startsWith('-')) return refuse(remote, 'has a host or user starting with "-", which ssh would read as an option');
+  if (host.startsWith('-') || user.startsWith('-'))
+    return refuse(
+      remote,
+      'has a host or user starting with "-", which ssh would read as an option',
+    );
   return undefined;
 }
 
 export function checkGitRemote(remote: string): GitRemoteCheck {
   if (remote.trim() === '') return { ok: false, problem: 'The job has an empty git remote' };
-  if (CONTROL.test(remote)) return refuse(JSON.stringify(remote).slice(1, -1), 'contains control characters');
+  if (CONTROL.test(remote))
+    return refuse(JSON.stringify(remote).slice(1, -1), 'contains control characters');
   if (remote.startsWith('-')) return refuse(remote, 'must not start with "-"');
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(remote)) return refuse(remote, 'uses a git transport helper ("::"), which can run commands; use ' + FORMS);
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(remote))
+    return refuse(
+      remote,
+      'uses a git transport helper ("::"), which can run commands; use ' + FORMS,
+    );
   const scheme = SCHEME.exec(remote)?.[1]?.toLowerCase();
   if (scheme !== undefined) {
     const rest = remote.slice(scheme.length + 3);
-    if (scheme === 'https' || scheme === 'ssh') return authorityProblem(remote, rest) ?? { ok: true, kind: scheme };
+    if (scheme === 'https' || scheme === 'ssh')
+      return authorityProblem(remote, rest) ?? { ok: true, kind: scheme };
     if (scheme === 'file') return { ok: true, kind: 'file' };
     if (scheme === 'http' || scheme === 'git') {
-      return refuse(remote, `uses ${scheme}://, which is unauthenticated (anyone on the network path could change the code this agent runs); use https:// or ssh://`);
+      return refuse(
+        remote,
+        `uses ${scheme}://, which is unauthenticated (anyone on the network path could change the code this agent runs); use https:// or ssh://`,
+      );
     }
     return refuse(remote, `uses the unsupported protocol ${scheme}://; use ${FORMS}`);
   }
   const scp = SCP.exec(remote);
   if (scp !== null) {
     const [, user = '', host = ''] = scp;
-    if (host.startsWith('-') || user.startsWith('-')) return refuse(remote, 'has a host or user starting with "-", which ssh would read as an option');
+    if (host.startsWith('-') || user.startsWith('-'))
+      return refuse(
+        remote,
+        'has a host or user starting with "-", which ssh would read as an option',
+      );
     return { ok: true, kind: 'scp' };
   }
-  if (remote.startsWith('/') || remote.startsWith('./') || remote.startsWith('../') || remote.startsWith('~/')) return { ok: true, kind: 'local' };
-  return refuse(remote, `is not a remote this agent can fetch; use ${FORMS} (local paths start with /, ./, ../ or ~/)`);
+  if (
+    remote.startsWith('/') ||
+    remote.startsWith('./') ||
+    remote.startsWith('../') ||
+    remote.startsWith('~/')
+  )
+    return { ok: true, kind: 'local' };
+  return refuse(
+    remote,
+    `is not a remote this agent can fetch; use ${FORMS} (local paths start with /, ./, ../ or ~/)`,
+  );
 }

@@ -12,7 +12,11 @@ import { list } from 'tar';
 
 export interface SnapshotFiles {
   readonly dirs: readonly string[];
-  readonly files: readonly { readonly path: string; readonly mode: number; readonly data: Buffer }[];
+  readonly files: readonly {
+    readonly path: string;
+    readonly mode: number;
+    readonly data: Buffer;
+  }[];
 }
 
 /**
@@ -40,7 +44,12 @@ export async function readSnapshotFiles(tgz: string): Promise<SnapshotFiles | un
     strict: true,
     onReadEntry: (entry) => {
       const path = safePath(entry.path);
-      if (!qualifies || path === undefined || (entry.type !== 'File' && entry.type !== 'Directory') || dirs.length + files.length >= MAX_ENTRIES) {
+      if (
+        !qualifies ||
+        path === undefined ||
+        (entry.type !== 'File' && entry.type !== 'Directory') ||
+        dirs.length + files.length >= MAX_ENTRIES
+      ) {
         qualifies = false;
         return;
       }
@@ -54,7 +63,9 @@ export async function readSnapshotFiles(tgz: string): Promise<SnapshotFiles | un
         if (bytes > MAX_BYTES) qualifies = false;
         else chunks.push(chunk);
       });
-      entry.on('end', () => files.push({ path, mode: (entry.mode ?? 0o644) & 0o777, data: Buffer.concat(chunks) }));
+      entry.on('end', () =>
+        files.push({ path, mode: (entry.mode ?? 0o644) & 0o777, data: Buffer.concat(chunks) }),
+      );
     },
   });
   // No entry at all: not a tar this path can vouch for (node-tar's extraction says what is wrong).

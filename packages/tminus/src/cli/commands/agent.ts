@@ -26,54 +26,123 @@ export function registerAgentCommands(program: Command): void {
   for (const name of ['agent', 'launch-agent']) {
     program
       .command(name, { hidden: name === 'launch-agent' })
-      .description('Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. `tminus agent list` lists the agents instead.')
-      .argument('[action]', '"list": show agents (status, host, queues, running, last heartbeat) instead of running one')
+      .description(
+        'Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. `tminus agent list` lists the agents instead.',
+      )
+      .argument(
+        '[action]',
+        '"list": show agents (status, host, queues, running, last heartbeat) instead of running one',
+      )
       .option('--json', 'with list: JSON output')
       .option('-q, --queue <queue>', 'queue to poll (repeatable)', collect)
       .option('-j, --max-jobs <n>', 'runs at once (-1 = unlimited; default 1)')
       .option('-e, --entity <entity>', 'entity that owns the queues')
-      .option('-c, --config <file>', 'launch-config.yaml (W&B keys: entity, queues, max_jobs, verbosity, stopped_run_timeout)')
-      .option('--stop-grace-seconds <n>', 'SIGTERM → SIGKILL grace when a run is cancelled (default 60)')
+      .option(
+        '-c, --config <file>',
+        'launch-config.yaml (W&B keys: entity, queues, max_jobs, verbosity, stopped_run_timeout)',
+      )
+      .option(
+        '--stop-grace-seconds <n>',
+        'SIGTERM → SIGKILL grace when a run is cancelled (default 60)',
+      )
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0)
-      .addHelpText('after', examples('tminus agent -q default -q gpu --max-jobs 4', 'tminus agent -c launch-config.yaml -v', 'tminus agent list --json'))
-      .action(async (action: string | undefined, flags: AgentFlags & { json?: boolean }, command: Command) => {
-        if (action === 'list') return listAgents(command, flags.entity, flags.json);
-        if (action !== undefined) throw new UsageError(`Unknown agent action "${action}"; did you mean \`tminus agent list\`?`);
-        const config = resolveAgentConfig({
-          ...(flags.config === undefined ? {} : { file: flags.config }),
-          env: process.env,
-          flags: {
-            ...(flags.entity === undefined ? {} : { entity: flags.entity }),
-            ...(flags.queue === undefined ? {} : { queues: flags.queue }),
-            ...(flags.maxJobs === undefined ? {} : { maxJobs: parseInteger(flags.maxJobs, '--max-jobs', -1) }),
-            ...(flags.stopGraceSeconds === undefined ? {} : { stopGraceSeconds: parseInteger(flags.stopGraceSeconds, '--stop-grace-seconds', 0) }),
-            ...(flags.verbose ? { verbosity: flags.verbose } : {}),
-          },
-        });
-        if (config.queues.length === 0) {
-          throw new UsageError('To launch an agent please specify a queue or a list of queues in the configuration file or cli.', 'Pass -q default, or queues: [default] in the config file.');
-        }
-        const home = process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus');
-        // Several replicas (comma-separated --base-url / TMINUS_BASE_URL): fail over between them.
-        const urls = splitBaseUrls(command.optsWithGlobals<{ baseUrl?: string }>().baseUrl ?? process.env.TMINUS_BASE_URL);
-        const single = apiOf(command);
-        const api = urls.length > 1 ? new FailoverApi(urls, command.optsWithGlobals<{ apiKey?: string }>().apiKey ?? (process.env.TMINUS_API_KEY || readCliConfig().apiKey)) : single;
-        const agent = await startAgent({
-          api, queues: config.queues, maxJobs: config.maxJobs, stopGraceMs: config.stopGraceSeconds * 1000,
-          cacheDir: join(home, 'agent-cache'), workDir: join(home, 'runs'), verbosity: config.verbosity,
-          ...(config.entity === undefined ? {} : { entity: config.entity }),
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
-        const stop = () => void agent.stop().then(() => process.exit(0));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        await agent.done;
-      });
+      .addHelpText(
+        'after',
+        examples(
+          'tminus agent -q default -q gpu --max-jobs 4',
+          'tminus agent -c launch-config.yaml -v',
+          'tminus agent list --json',
+        ),
+      )
+      .action(
+        async (
+          action: string | undefined,
+          flags: AgentFlags & { json?: boolean },
+          command: Command,
+        ) => {
+          if (action === 'list') return listAgents(command, flags.entity, flags.json);
+          if (action !== undefined)
+            throw new UsageError(
+              `Unknown agent action "${action}"; did you mean \`tminus agent list\`?`,
+            );
+          const config = resolveAgentConfig({
+            ...(flags.config === undefined ? {} : { file: flags.config }),
+            env: process.env,
+            flags: {
+              ...(flags.entity === undefined ? {} : { entity: flags.entity }),
+              ...(flags.queue === undefined ? {} : { queues: flags.queue }),
+              ...(flags.maxJobs === undefined
+                ? {}
+                : { maxJobs: parseInteger(flags.maxJobs, '--max-jobs', -1) }),
+              ...(flags.stopGraceSeconds === undefined
+                ? {}
+                : {
+                    stopGraceSeconds: parseInteger(
+                      flags.stopGraceSeconds,
+                      '--stop-grace-seconds',
+                      0,
+                    ),
+                  }),
+              ...(flags.verbose ? { verbosity: flags.verbose } : {}),
+            },
+          });
+          if (config.queues.length === 0) {
+            throw new UsageError(
+              'To launch an agent please specify a queue or a list of queues in the configuration file or cli.',
+              'Pass -q default, or queues: [default] in the config file.',
+            );
+          }
+          const home = process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus');
+          // Several replicas (comma-separated --base-url / TMINUS_BASE_URL): fail over between them.
+          const urls = splitBaseUrls(
+            command.optsWithGlobals<{ baseUrl?: string }>().baseUrl ?? process.env.TMINUS_BASE_URL,
+          );
+          const single = apiOf(command);
+          const api =
+            urls.length > 1
+              ? new FailoverApi(
+                  urls,
+                  command.optsWithGlobals<{ apiKey?: string }>().apiKey ??
+                    (process.env.TMINUS_API_KEY || readCliConfig().apiKey),
+                )
+              : single;
+          const agent = await startAgent({
+            api,
+            queues: config.queues,
+            maxJobs: config.maxJobs,
+            stopGraceMs: config.stopGraceSeconds * 1000,
+            cacheDir: join(home, 'agent-cache'),
+            workDir: join(home, 'runs'),
+            verbosity: config.verbosity,
+            ...(config.entity === undefined ? {} : { entity: config.entity }),
+            log: (line) => process.stderr.write(`${line}\n`),
+          });
+          const stop = () => void agent.stop().then(() => process.exit(0));
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          await agent.done;
+        },
+      );
   }
 }
 
-async function listAgents(command: Command, entity: string | undefined, json: boolean | undefined): Promise<void> {
+async function listAgents(
+  command: Command,
+  entity: string | undefined,
+  json: boolean | undefined,
+): Promise<void> {
   const { items } = await apiOf(command).request('listAgents', { query: { entity } });
   if (json) return printJson(items);
-  printTable(['AGENT', 'STATUS', 'HOST', 'QUEUES', 'RUNNING', 'MAX JOBS', 'LAST HEARTBEAT'], items.map((a) => [a.id, a.status, a.hostname, a.queues.join(','), a.running, a.maxJobs === -1 ? 'unlimited' : a.maxJobs, a.lastHeartbeatAt]));
+  printTable(
+    ['AGENT', 'STATUS', 'HOST', 'QUEUES', 'RUNNING', 'MAX JOBS', 'LAST HEARTBEAT'],
+    items.map((a) => [
+      a.id,
+      a.status,
+      a.hostname,
+      a.queues.join(','),
+      a.running,
+      a.maxJobs === -1 ? 'unlimited' : a.maxJobs,
+      a.lastHeartbeatAt,
+    ]),
+  );
 }

@@ -10,20 +10,42 @@ import { parseJsonOrFile, parsePriority, parseSetVars, shellSplit } from '../par
 import { RunFailedExit, UsageError } from '../usage-error.js';
 
 interface LaunchFlags {
-  uri?: string; job?: string; entryPoint?: string; gitVersion?: string; config?: string; queue?: string | true;
-  entity?: string; project?: string; resource?: string; dockerImage?: string; resourceArgs?: string; priority?: string;
-  setVar?: string[]; name?: string; runId?: string; async?: boolean; json?: boolean;
+  uri?: string;
+  job?: string;
+  entryPoint?: string;
+  gitVersion?: string;
+  config?: string;
+  queue?: string | true;
+  entity?: string;
+  project?: string;
+  resource?: string;
+  dockerImage?: string;
+  resourceArgs?: string;
+  priority?: string;
+  setVar?: string[];
+  name?: string;
+  runId?: string;
+  async?: boolean;
+  json?: boolean;
 }
 
 export function registerLaunchCommand(program: Command): void {
   program
     .command('launch')
-    .description('Launch a job (W&B `wandb launch`). With -q it is pushed onto a queue and an agent runs it; the command prints the queued run’s id and returns. Without -q it runs right here: its output streams to this terminal, and the exit code is 0 if it finished, 3 if it failed.')
-    .option('-u, --uri <uri>', 'git repository URL or local path; becomes a job (entry point default main.py)')
+    .description(
+      'Launch a job (W&B `wandb launch`). With -q it is pushed onto a queue and an agent runs it; the command prints the queued run’s id and returns. Without -q it runs right here: its output streams to this terminal, and the exit code is 0 if it finished, 3 if it failed.',
+    )
+    .option(
+      '-u, --uri <uri>',
+      'git repository URL or local path; becomes a job (entry point default main.py)',
+    )
     .option('-j, --job <ref>', 'job reference <entity>/<project>/<name>:<alias-or-version>')
     .option('-E, --entry-point <command>', 'entry point, e.g. "python3 train.py --epochs 5"')
     .option('-g, --git-version <ref>', 'git commit, branch or tag')
-    .option('-c, --config <json-or-file>', 'launch spec: a .json/.yaml file or inline JSON (run config under overrides.run_config)')
+    .option(
+      '-c, --config <json-or-file>',
+      'launch spec: a .json/.yaml file or inline JSON (run config under overrides.run_config)',
+    )
     .option('-q, --queue [name]', 'queue to push to (bare -q = "default")')
     .option('-e, --entity <entity>', 'entity of the run')
     .option('-p, --project <project>', 'project of the run')
@@ -34,24 +56,41 @@ export function registerLaunchCommand(program: Command): void {
     .option('--set-var <key=value>', 'queue template variable (repeatable)', collect)
     .option('--name <name>', 'run display name')
     .option('--run-id <id>', 'run id (default: 8 random characters)')
-    .option('--async', 'not supported: a direct launch runs in this process; use -q to hand the run to an agent')
+    .option(
+      '--async',
+      'not supported: a direct launch runs in this process; use -q to hand the run to an agent',
+    )
     .option('--json', 'print the queued item / run as JSON')
-    .addHelpText('after', examples(
-      `tminus launch -j alice/demo/train:latest -q default -c '{"overrides":{"run_config":{"lr":0.1}}}'`,
-      'tminus launch -j alice/demo/train:latest -P high -q gpu --set-var gpus=2',
-      'tminus launch -u ./my-repo -E "python3 train.py"          # run here, stream the output',
-    ))
+    .addHelpText(
+      'after',
+      examples(
+        `tminus launch -j alice/demo/train:latest -q default -c '{"overrides":{"run_config":{"lr":0.1}}}'`,
+        'tminus launch -j alice/demo/train:latest -P high -q gpu --set-var gpus=2',
+        'tminus launch -u ./my-repo -E "python3 train.py"          # run here, stream the output',
+      ),
+    )
     .action(async (flags: LaunchFlags, command: Command) => {
       const queue = flags.queue === true ? 'default' : flags.queue;
-      if (flags.async && queue !== undefined) throw new UsageError('Cannot use both --async and --queue with tminus launch: a queued launch is always asynchronous.');
+      if (flags.async && queue !== undefined)
+        throw new UsageError(
+          'Cannot use both --async and --queue with tminus launch: a queued launch is always asynchronous.',
+        );
       if (flags.async) {
-        throw new UsageError('--async without --queue would end the run when this command exits', 'A direct launch runs in this process; use -q/--queue to hand the run to an agent.');
+        throw new UsageError(
+          '--async without --queue would end the run when this command exits',
+          'A direct launch runs in this process; use -q/--queue to hand the run to an agent.',
+        );
       }
-      if (flags.priority !== undefined && queue === undefined) throw new UsageError('--priority flag requires --queue to be set');
+      if (flags.priority !== undefined && queue === undefined)
+        throw new UsageError('--priority flag requires --queue to be set');
       if (flags.setVar !== undefined && queue === undefined) {
-        throw new UsageError('--set-var flag requires --queue to be set', 'Template variables fill in a queue’s resource config: add -q <queue>.');
+        throw new UsageError(
+          '--set-var flag requires --queue to be set',
+          'Template variables fill in a queue’s resource config: add -q <queue>.',
+        );
       }
-      if (flags.uri !== undefined && flags.job !== undefined) throw new UsageError('Cannot provide both a uri and a job name.');
+      if (flags.uri !== undefined && flags.job !== undefined)
+        throw new UsageError('Cannot provide both a uri and a job name.');
       const options = {
         ...(flags.uri === undefined ? {} : { uri: flags.uri }),
         ...(flags.job === undefined ? {} : { job: flags.job }),
@@ -62,21 +101,28 @@ export function registerLaunchCommand(program: Command): void {
         ...(flags.project === undefined ? {} : { project: flags.project }),
         ...(flags.resource === undefined ? {} : { resource: flags.resource }),
         ...(flags.dockerImage === undefined ? {} : { dockerImage: flags.dockerImage }),
-        ...(flags.resourceArgs === undefined ? {} : { resourceArgs: parseJsonOrFile(flags.resourceArgs, 'resource-args') }),
+        ...(flags.resourceArgs === undefined
+          ? {}
+          : { resourceArgs: parseJsonOrFile(flags.resourceArgs, 'resource-args') }),
         ...(flags.name === undefined ? {} : { name: flags.name }),
         ...(flags.runId === undefined ? {} : { runId: flags.runId }),
       };
       const api = apiOf(command);
       if (queue !== undefined) {
         const queued = await launchAdd({
-          ...options, api, queueName: queue,
+          ...options,
+          api,
+          queueName: queue,
           ...(flags.priority === undefined ? {} : { priority: parsePriority(flags.priority) }),
           ...(flags.setVar === undefined ? {} : { templateVariables: parseSetVars(flags.setVar) }),
         });
         const item = await queued.item();
         for (const warning of item.warnings) process.stderr.write(`warning: ${warning}\n`);
         if (flags.json) printJson(item);
-        else say(`Added run to queue ${queue}: ${queued.id} (job ${item.spec.job ?? '-'}, priority ${queued.priority})`);
+        else
+          say(
+            `Added run to queue ${queue}: ${queued.id} (job ${item.spec.job ?? '-'}, priority ${queued.priority})`,
+          );
         return;
       }
       // Not `synchronous: true`: that would return only after the run ended, with no run id to
@@ -87,8 +133,14 @@ export function registerLaunchCommand(program: Command): void {
       const ok = await submitted.wait();
       const run = await api.request('getRun', { params: { id: submitted.id } });
       if (flags.json) printJson(run);
-      else process.stderr.write(`Run ${run.id} ${run.state}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}\n`);
-      if (!ok) throw new RunFailedExit(`Run ${run.id} ${run.state}: ${run.failure?.message ?? 'no failure recorded'}`);
+      else
+        process.stderr.write(
+          `Run ${run.id} ${run.state}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}\n`,
+        );
+      if (!ok)
+        throw new RunFailedExit(
+          `Run ${run.id} ${run.state}: ${run.failure?.message ?? 'no failure recorded'}`,
+        );
     });
 }
 
@@ -96,8 +148,13 @@ export function registerLaunchCommand(program: Command): void {
 export async function streamLogs(api: Api, runId: string, print: boolean): Promise<void> {
   let after = -1;
   for (;;) {
-    const page = await api.request('getLogs', { params: { id: runId }, query: { after, waitMs: 20_000 } });
-    if (print) for (const line of page.lines) (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
+    const page = await api.request('getLogs', {
+      params: { id: runId },
+      query: { after, waitMs: 20_000 },
+    });
+    if (print)
+      for (const line of page.lines)
+        (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
     after = page.next;
     if (page.done) return;
   }

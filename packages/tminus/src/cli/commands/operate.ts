@@ -14,7 +14,11 @@ import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store } from '../../store/store.js';
 import { examples, printJson, say } from '../output.js';
 
-interface StoreFlags { dataDir?: string; database?: string; json?: boolean }
+interface StoreFlags {
+  dataDir?: string;
+  database?: string;
+  json?: boolean;
+}
 
 function dataDirOf(flags: StoreFlags): string {
   return flags.dataDir ?? (process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus'));
@@ -22,10 +26,17 @@ function dataDirOf(flags: StoreFlags): string {
 
 async function openStore(flags: StoreFlags): Promise<{ store: Store; where: string }> {
   const database = flags.database ?? process.env.TMINUS_DATABASE_URL;
-  if (database) return { store: await openPostgresStore({ connectionString: database, max: 2 }), where: database.replace(/\/\/[^@/]*@/, '//***@') };
+  if (database)
+    return {
+      store: await openPostgresStore({ connectionString: database, max: 2 }),
+      where: database.replace(/\/\/[^@/]*@/, '//***@'),
+    };
   const dir = dataDirOf(flags);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return { store: await openSqliteStore({ path: join(dir, 'tminus.db') }), where: join(dir, 'tminus.db') };
+  return {
+    store: await openSqliteStore({ path: join(dir, 'tminus.db') }),
+    where: join(dir, 'tminus.db'),
+  };
 }
 
 function withStoreOptions(command: Command): Command {
@@ -37,8 +48,16 @@ function withStoreOptions(command: Command): Command {
 
 export function registerOperateCommands(program: Command): void {
   withStoreOptions(program.command('migrate'))
-    .description('Apply pending database migrations to the SQLite data dir or the PostgreSQL database. Servers also do this when they start, under a lock; run it ahead of an upgrade to see failures before any server restarts.')
-    .addHelpText('after', examples('tminus migrate --data-dir ~/.tminus', 'tminus migrate --database postgres://postgres@db:5432/tminus'))
+    .description(
+      'Apply pending database migrations to the SQLite data dir or the PostgreSQL database. Servers also do this when they start, under a lock; run it ahead of an upgrade to see failures before any server restarts.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'tminus migrate --data-dir ~/.tminus',
+        'tminus migrate --database postgres://postgres@db:5432/tminus',
+      ),
+    )
     .action(async (flags: StoreFlags) => {
       const { store, where } = await openStore(flags);
       try {
@@ -52,27 +71,57 @@ export function registerOperateCommands(program: Command): void {
 
   program
     .command('copy-to-postgres')
-    .description('One-shot copy of a SQLite install (queues, jobs, runs, logs, keys, code snapshots) into an empty PostgreSQL database. Stop the server first.')
+    .description(
+      'One-shot copy of a SQLite install (queues, jobs, runs, logs, keys, code snapshots) into an empty PostgreSQL database. Stop the server first.',
+    )
     .requiredOption('--to <url>', 'postgres://… of an empty database')
-    .option('--data-dir <dir>', 'the SQLite data dir to copy (env TMINUS_DATA_DIR; default ~/.tminus)')
+    .option(
+      '--data-dir <dir>',
+      'the SQLite data dir to copy (env TMINUS_DATA_DIR; default ~/.tminus)',
+    )
     .option('--json', 'JSON output')
-    .addHelpText('after', examples('tminus copy-to-postgres --data-dir ~/.tminus --to postgres://postgres@db:5432/tminus', 'tminus server --database postgres://postgres@db:5432/tminus'))
+    .addHelpText(
+      'after',
+      examples(
+        'tminus copy-to-postgres --data-dir ~/.tminus --to postgres://postgres@db:5432/tminus',
+        'tminus server --database postgres://postgres@db:5432/tminus',
+      ),
+    )
     .action(async (flags: { to: string; dataDir?: string; json?: boolean }) => {
-      const report = await copySqliteToPostgres(dataDirOf(flags), flags.to, flags.json ? undefined : (line) => say(`  ${line}`));
+      const report = await copySqliteToPostgres(
+        dataDirOf(flags),
+        flags.to,
+        flags.json ? undefined : (line) => say(`  ${line}`),
+      );
       if (flags.json) printJson(report);
-      else say(`copied into PostgreSQL; start servers with --database ${flags.to.replace(/\/\/[^@/]*@/, '//***@')}`);
+      else
+        say(
+          `copied into PostgreSQL; start servers with --database ${flags.to.replace(/\/\/[^@/]*@/, '//***@')}`,
+        );
     });
 
   withStoreOptions(program.command('doctor'))
-    .description('Check what a server and a local agent need: the database reachable and migrated, the data dir writable (and not readable by others), git and python3 installed. Exits 1 if a check fails.')
-    .addHelpText('after', examples('tminus doctor', 'tminus doctor --database postgres://postgres@db:5432/tminus --json'))
+    .description(
+      'Check what a server and a local agent need: the database reachable and migrated, the data dir writable (and not readable by others), git and python3 installed. Exits 1 if a check fails.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'tminus doctor',
+        'tminus doctor --database postgres://postgres@db:5432/tminus --json',
+      ),
+    )
     .action(async (flags: StoreFlags) => {
       const checks: { check: string; ok: boolean; detail: string }[] = [];
       const add = (check: string, run: () => string) => {
         try {
           checks.push({ check, ok: true, detail: run() });
         } catch (error) {
-          checks.push({ check, ok: false, detail: error instanceof Error ? error.message.split('\n')[0]! : String(error) });
+          checks.push({
+            check,
+            ok: false,
+            detail: error instanceof Error ? error.message.split('\n')[0]! : String(error),
+          });
         }
       };
       const dir = dataDirOf(flags);
@@ -86,17 +135,27 @@ export function registerOperateCommands(program: Command): void {
         const { store, where } = await openStore(flags);
         try {
           await store.migrate();
-          checks.push({ check: 'database', ok: true, detail: `${where}: reachable, migrations applied, ${await store.countApiKeys()} API key(s)` });
+          checks.push({
+            check: 'database',
+            ok: true,
+            detail: `${where}: reachable, migrations applied, ${await store.countApiKeys()} API key(s)`,
+          });
         } finally {
           await store.close();
         }
       } catch (error) {
-        checks.push({ check: 'database', ok: false, detail: error instanceof Error ? error.message : String(error) });
+        checks.push({
+          check: 'database',
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+        });
       }
       add('git', () => execFileSync('git', ['--version'], { encoding: 'utf8' }).trim());
       add('python3', () => execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim());
       if (flags.json) printJson(checks);
-      else for (const c of checks) say(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(18)} ${c.detail}`);
-      if (checks.some((c) => !c.ok)) throw new Error(`${checks.filter((c) => !c.ok).length} check(s) failed: see FAIL above`);
+      else
+        for (const c of checks) say(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(18)} ${c.detail}`);
+      if (checks.some((c) => !c.ok))
+        throw new Error(`${checks.filter((c) => !c.ok).length} check(s) failed: see FAIL above`);
     });
 }

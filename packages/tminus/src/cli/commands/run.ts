@@ -11,33 +11,78 @@ import { streamLogs } from './launch.js';
 export function registerRunCommands(program: Command): void {
   const run = program
     .command('run')
-    .description('List, inspect, follow, wait for and cancel runs, whether they came through a queue or were launched directly.')
-    .addHelpText('after', examples('tminus run list --state failed', 'tminus run logs -f <run-id>', 'tminus run wait <run-id> --timeout 600'));
+    .description(
+      'List, inspect, follow, wait for and cancel runs, whether they came through a queue or were launched directly.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'tminus run list --state failed',
+        'tminus run logs -f <run-id>',
+        'tminus run wait <run-id> --timeout 600',
+      ),
+    );
 
   run
     .command('list')
-    .description('List runs, newest first, with state, exit code, project, queue and job; filter by entity, project, queue or state.')
-    .addHelpText('after', examples('tminus run list -p demo --state running', 'tminus run list --limit 5 --json'))
+    .description(
+      'List runs, newest first, with state, exit code, project, queue and job; filter by entity, project, queue or state.',
+    )
+    .addHelpText(
+      'after',
+      examples('tminus run list -p demo --state running', 'tminus run list --limit 5 --json'),
+    )
     .option('-e, --entity <entity>', 'entity')
     .option('-p, --project <project>', 'project')
     .option('-q, --queue <queue>', 'queue')
     .option('--state <state>', `one of ${RUN_STATES.join(', ')}`)
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'JSON output')
-    .action(async (flags: { entity?: string; project?: string; queue?: string; state?: string; limit: string; json?: boolean }, command: Command) => {
-      if (flags.state !== undefined && !(RUN_STATES as readonly string[]).includes(flags.state)) {
-        throw new UsageError(`--state must be one of ${RUN_STATES.join(', ')}`);
-      }
-      const page = await apiOf(command).request('listRuns', {
-        query: { entity: flags.entity, project: flags.project, queue: flags.queue, state: flags.state as Run['state'] | undefined, limit: parseInteger(flags.limit, '--limit', 1) },
-      });
-      if (flags.json) return printJson(page);
-      printTable(['RUN', 'STATE', 'EXIT', 'PROJECT', 'QUEUE', 'JOB', 'CREATED'], page.items.map((r) => [r.id, r.state, r.exitCode, r.project, r.queue, r.job, r.createdAt]));
-    });
+    .action(
+      async (
+        flags: {
+          entity?: string;
+          project?: string;
+          queue?: string;
+          state?: string;
+          limit: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        if (flags.state !== undefined && !(RUN_STATES as readonly string[]).includes(flags.state)) {
+          throw new UsageError(`--state must be one of ${RUN_STATES.join(', ')}`);
+        }
+        const page = await apiOf(command).request('listRuns', {
+          query: {
+            entity: flags.entity,
+            project: flags.project,
+            queue: flags.queue,
+            state: flags.state as Run['state'] | undefined,
+            limit: parseInteger(flags.limit, '--limit', 1),
+          },
+        });
+        if (flags.json) return printJson(page);
+        printTable(
+          ['RUN', 'STATE', 'EXIT', 'PROJECT', 'QUEUE', 'JOB', 'CREATED'],
+          page.items.map((r) => [
+            r.id,
+            r.state,
+            r.exitCode,
+            r.project,
+            r.queue,
+            r.job,
+            r.createdAt,
+          ]),
+        );
+      },
+    );
 
   run
     .command('show')
-    .description('Show a run: state, exit code, where it failed and why, job, config and times. For a failed run, also its last 20 log lines.')
+    .description(
+      'Show a run: state, exit code, where it failed and why, job, config and times. For a failed run, also its last 20 log lines.',
+    )
     .addHelpText('after', examples('tminus run show <run-id>', 'tminus run show <run-id> --json'))
     .argument('<id>', 'run id')
     .option('--json', 'JSON output')
@@ -46,20 +91,27 @@ export function registerRunCommands(program: Command): void {
       const r = await api.request('getRun', { params: { id } });
       if (flags.json) return printJson(r);
       say(`run ${r.id}  ${r.state}${r.exitCode === null ? '' : ` (exit code ${r.exitCode})`}`);
-      say(`  ${r.entity}/${r.project}  job ${r.job ?? '-'}  queue ${r.queue ?? '(direct)'}  attempt ${r.attempt}`);
+      say(
+        `  ${r.entity}/${r.project}  job ${r.job ?? '-'}  queue ${r.queue ?? '(direct)'}  attempt ${r.attempt}`,
+      );
       if (r.sourceCommit) say(`  commit   ${r.sourceCommit}`);
       say(`  config   ${JSON.stringify(r.config)}`);
-      say(`  created  ${r.createdAt}  started ${r.startedAt ?? '-'}  finished ${r.finishedAt ?? '-'}`);
+      say(
+        `  created  ${r.createdAt}  started ${r.startedAt ?? '-'}  finished ${r.finishedAt ?? '-'}`,
+      );
       if (r.failure) {
         say(`  failed at stage ${r.failure.stage}: ${r.failure.message}`);
         const tail = await lastLogLines(api, id, 20);
-        if (tail.length) say(`  last ${tail.length} log lines:\n${tail.map((l) => `    ${l}`).join('\n')}`);
+        if (tail.length)
+          say(`  last ${tail.length} log lines:\n${tail.map((l) => `    ${l}`).join('\n')}`);
       }
     });
 
   run
     .command('explain')
-    .description('Why is a queued run still pending? Shows its position in the queue, how many live agents poll that queue and how many of them are at capacity.')
+    .description(
+      'Why is a queued run still pending? Shows its position in the queue, how many live agents poll that queue and how many of them are at capacity.',
+    )
     .addHelpText('after', examples('tminus run explain <queued-run-id>'))
     .argument('<queued-run-id>', 'queue item id (printed by `tminus launch -q`)')
     .option('--json', 'JSON output')
@@ -71,8 +123,17 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('logs')
-    .description('Print a run’s output (stdout and stderr, in order). With -f, keep following it until the run ends.')
-    .addHelpText('after', examples('tminus run logs <run-id>', 'tminus run logs -f <run-id>', 'tminus run logs <run-id> --json'))
+    .description(
+      'Print a run’s output (stdout and stderr, in order). With -f, keep following it until the run ends.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'tminus run logs <run-id>',
+        'tminus run logs -f <run-id>',
+        'tminus run logs <run-id> --json',
+      ),
+    )
     .argument('<id>', 'run id')
     .option('-f, --follow', 'keep following until the run ends')
     .option('--json', 'JSON lines output')
@@ -82,9 +143,14 @@ export function registerRunCommands(program: Command): void {
       let after = -1;
       const lines = [];
       for (;;) {
-        const page = await api.request('getLogs', { params: { id }, query: { after, waitMs: flags.follow ? 20_000 : 0 } });
+        const page = await api.request('getLogs', {
+          params: { id },
+          query: { after, waitMs: flags.follow ? 20_000 : 0 },
+        });
         if (flags.json) lines.push(...page.lines);
-        else for (const l of page.lines) (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${l.text}\n`);
+        else
+          for (const l of page.lines)
+            (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${l.text}\n`);
         after = page.next;
         if (page.done || (!flags.follow && page.lines.length === 0)) break;
       }
@@ -93,21 +159,34 @@ export function registerRunCommands(program: Command): void {
 
   run
     .command('wait')
-    .description('Wait until a run ends; exit 0 if it finished, 3 if it failed, crashed, was stopped or preempted, 1 on timeout.')
+    .description(
+      'Wait until a run ends; exit 0 if it finished, 3 if it failed, crashed, was stopped or preempted, 1 on timeout.',
+    )
     .addHelpText('after', examples('tminus run wait <run-id> --timeout 600 && echo trained'))
     .argument('<id>', 'run id')
     .option('--timeout <seconds>', 'give up after this long')
     .option('--json', 'print the run as JSON')
     .action(async (id: string, flags: { timeout?: string; json?: boolean }, command: Command) => {
-      const r = await waitForRunEnd(apiOf(command), id, flags.timeout === undefined ? {} : { timeoutMs: parseInteger(flags.timeout, '--timeout', 1) * 1000 });
+      const r = await waitForRunEnd(
+        apiOf(command),
+        id,
+        flags.timeout === undefined
+          ? {}
+          : { timeoutMs: parseInteger(flags.timeout, '--timeout', 1) * 1000 },
+      );
       if (flags.json) printJson(r);
       else say(`run ${r.id} ${r.state}${r.exitCode === null ? '' : ` (exit code ${r.exitCode})`}`);
-      if (r.state !== 'finished') throw new RunFailedExit(`Run ${r.id} ${r.state}${r.failure ? `: ${r.failure.message}` : ''}`);
+      if (r.state !== 'finished')
+        throw new RunFailedExit(
+          `Run ${r.id} ${r.state}${r.failure ? `: ${r.failure.message}` : ''}`,
+        );
     });
 
   run
     .command('cancel')
-    .description('Stop a run: SIGTERM, then SIGKILL after the agent’s grace period. Cancelling a run that has ended changes nothing.')
+    .description(
+      'Stop a run: SIGTERM, then SIGKILL after the agent’s grace period. Cancelling a run that has ended changes nothing.',
+    )
     .addHelpText('after', examples('tminus run cancel <run-id>'))
     .argument('<id>', 'run id')
     .option('--json', 'print the run as JSON')

@@ -7,7 +7,9 @@ import { startLocalProcess } from './runner.js';
 
 function start(argv: [string, ...string[]], env: NodeJS.ProcessEnv = { PATH: process.env.PATH }) {
   const lines: string[] = [];
-  const started = startLocalProcess({ argv, env }, tmpdir(), (stream, text) => lines.push(`${stream}:${text}`));
+  const started = startLocalProcess({ argv, env }, tmpdir(), (stream, text) =>
+    lines.push(`${stream}:${text}`),
+  );
   return { lines, started };
 }
 const sh = (script: string) => start(['/bin/sh', '-c', script]);
@@ -19,7 +21,10 @@ async function until(condition: () => boolean): Promise<void> {
 /** Running, not a zombie waiting for a parent (in a container, PID 1 may never reap it). */
 function alive(pid: number): boolean {
   try {
-    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)]).toString().trim().startsWith('Z');
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)])
+      .toString()
+      .trim()
+      .startsWith('Z');
   } catch {
     return false; // ps exits 1 when there is no such process.
   }
@@ -35,20 +40,31 @@ describe('local-process runner', () => {
   });
 
   it('keeps the order of many lines from a real python3 child', async () => {
-    const { lines, started } = start(['python3', '-c', 'import sys\nfor i in range(5000): print(i)\nsys.exit(0)']);
+    const { lines, started } = start([
+      'python3',
+      '-c',
+      'import sys\nfor i in range(5000): print(i)\nsys.exit(0)',
+    ]);
     expect((await (await started).exited).exitCode).toBe(0);
     expect(lines).toEqual(Array.from({ length: 5000 }, (_, i) => `stdout:${i}`));
   });
 
   it('runs without a shell: arguments are passed as they are', async () => {
     const { lines, started } = start(['/bin/echo', '$HOME; rm -rf /', '*']);
-    await (await started).exited;
+    await (
+      await started
+    ).exited;
     expect(lines).toEqual(['stdout:$HOME; rm -rf / *']);
   });
 
   it('passes exactly the environment it is given', async () => {
-    const { lines, started } = start(['/bin/sh', '-c', 'echo "$ONLY_THIS-$HOME"'], { PATH: process.env.PATH, ONLY_THIS: 'yes' });
-    await (await started).exited;
+    const { lines, started } = start(['/bin/sh', '-c', 'echo "$ONLY_THIS-$HOME"'], {
+      PATH: process.env.PATH,
+      ONLY_THIS: 'yes',
+    });
+    await (
+      await started
+    ).exited;
     expect(lines).toEqual(['stdout:yes-']);
   });
 
@@ -68,7 +84,9 @@ describe('local-process runner', () => {
   });
 
   it('stop() escalates to SIGKILL after the grace period when SIGTERM is trapped', async () => {
-    const { lines, started } = sh('trap "echo got-term" TERM; echo ready; while true; do sleep 0.05; done');
+    const { lines, started } = sh(
+      'trap "echo got-term" TERM; echo ready; while true; do sleep 0.05; done',
+    );
     const child = await started;
     await until(() => lines.includes('stdout:ready'));
     const began = Date.now();

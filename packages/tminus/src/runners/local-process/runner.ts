@@ -39,11 +39,20 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Starts `spec` in `cwd`; rejects if it cannot be started (e.g. the program does not exist). */
-export function startLocalProcess(spec: ProcessSpec, cwd: string, onLine: (stream: LogStream, text: string) => void): Promise<LocalProcess> {
+export function startLocalProcess(
+  spec: ProcessSpec,
+  cwd: string,
+  onLine: (stream: LogStream, text: string) => void,
+): Promise<LocalProcess> {
   return new Promise((resolve, reject) => {
     const [command, ...args] = spec.argv;
     // detached: a new session and process group, so that stop() reaches the program's children too.
-    const child = spawn(command, args, { cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = new LineSplitter((t) => onLine('stdout', t));
     const err = new LineSplitter((t) => onLine('stderr', t));
     child.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d));

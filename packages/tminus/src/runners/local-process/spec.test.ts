@@ -5,18 +5,47 @@ import type { LaunchSpec } from '@tminus/sdk/protocol';
 import { buildArgv, buildProcessSpec, scriptOf } from './spec.js';
 
 const base = {
-  runId: 'r1', entity: 'e', project: 'p', name: 'nice', queue: 'default', jobEntrypoint: ['main.py'], runConfig: { lr: 1 },
-  configPath: '/tmp/c.json', apiUrl: 'http://x', runToken: 'tok', attempt: 1,
+  runId: 'r1',
+  entity: 'e',
+  project: 'p',
+  name: 'nice',
+  queue: 'default',
+  jobEntrypoint: ['main.py'],
+  runConfig: { lr: 1 },
+  configPath: '/tmp/c.json',
+  apiUrl: 'http://x',
+  runToken: 'tok',
+  attempt: 1,
   baseEnv: { PATH: '/usr/bin', HOME: '/home/u', TMINUS_API_KEY: 'secret', WANDB_API_KEY: 'secret' },
 };
 
 describe('argv of a run', () => {
   it.each<[string, LaunchSpec, string[] | undefined, string[] | undefined]>([
     ['job entrypoint main.py runs with python3', {}, ['main.py'], ['python3', 'main.py']],
-    ['args are appended', { overrides: { args: ['--lr', '1'] } }, ['python3', 't.py'], ['python3', 't.py', '--lr', '1']],
-    ['entry_point replaces the job’s', { overrides: { entry_point: ['bash', 'run.sh'], args: ['x'] } }, ['main.py'], ['bash', 'run.sh', 'x']],
-    ['an entry_point .py script gets python3', { overrides: { entry_point: ['train.py', '--fast'] } }, ['main.py'], ['python3', 'train.py', '--fast']],
-    ['an empty entry_point keeps the job’s', { overrides: { entry_point: [] } }, ['main.py'], ['python3', 'main.py']],
+    [
+      'args are appended',
+      { overrides: { args: ['--lr', '1'] } },
+      ['python3', 't.py'],
+      ['python3', 't.py', '--lr', '1'],
+    ],
+    [
+      'entry_point replaces the job’s',
+      { overrides: { entry_point: ['bash', 'run.sh'], args: ['x'] } },
+      ['main.py'],
+      ['bash', 'run.sh', 'x'],
+    ],
+    [
+      'an entry_point .py script gets python3',
+      { overrides: { entry_point: ['train.py', '--fast'] } },
+      ['main.py'],
+      ['python3', 'train.py', '--fast'],
+    ],
+    [
+      'an empty entry_point keeps the job’s',
+      { overrides: { entry_point: [] } },
+      ['main.py'],
+      ['python3', 'main.py'],
+    ],
     ['a non-python program is run as is', {}, ['./run.sh', 'a'], ['./run.sh', 'a']],
     ['no entrypoint at all', {}, [], undefined],
     ['no job', {}, undefined, undefined],
@@ -46,11 +75,24 @@ describe('environment of a run', () => {
   it('sets the TMINUS_* and W&B variables', () => {
     const env = buildProcessSpec({ ...base, spec: { sweep_id: 's1' } })!.env;
     expect(env).toMatchObject({
-      TMINUS_RUN_ID: 'r1', TMINUS_ENTITY: 'e', TMINUS_PROJECT: 'p', TMINUS_CONFIG: '{"lr":1}', TMINUS_CONFIG_PATH: '/tmp/c.json',
-      TMINUS_API_URL: 'http://x', TMINUS_RUN_TOKEN: 'tok', TMINUS_QUEUE: 'default',
-      WANDB_RUN_ID: 'r1', WANDB_CONFIG: '{"lr":1}', WANDB_LAUNCH: 'True', WANDB_PROJECT: 'p', WANDB_ENTITY: 'e', WANDB_NAME: 'nice',
-      WANDB_SWEEP_ID: 's1', WANDB_LAUNCH_QUEUE_NAME: 'default',
-      PATH: '/usr/bin', HOME: '/home/u',
+      TMINUS_RUN_ID: 'r1',
+      TMINUS_ENTITY: 'e',
+      TMINUS_PROJECT: 'p',
+      TMINUS_CONFIG: '{"lr":1}',
+      TMINUS_CONFIG_PATH: '/tmp/c.json',
+      TMINUS_API_URL: 'http://x',
+      TMINUS_RUN_TOKEN: 'tok',
+      TMINUS_QUEUE: 'default',
+      WANDB_RUN_ID: 'r1',
+      WANDB_CONFIG: '{"lr":1}',
+      WANDB_LAUNCH: 'True',
+      WANDB_PROJECT: 'p',
+      WANDB_ENTITY: 'e',
+      WANDB_NAME: 'nice',
+      WANDB_SWEEP_ID: 's1',
+      WANDB_LAUNCH_QUEUE_NAME: 'default',
+      PATH: '/usr/bin',
+      HOME: '/home/u',
     });
   });
 

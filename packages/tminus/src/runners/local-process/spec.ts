@@ -27,7 +27,10 @@ export interface ProcessSpec {
 }
 
 /** `overrides.entry_point` replaces the job's entrypoint; `overrides.args` are appended; `x.py` runs with python3. */
-export function buildArgv(spec: LaunchSpec, jobEntrypoint: readonly string[] | undefined): string[] | undefined {
+export function buildArgv(
+  spec: LaunchSpec,
+  jobEntrypoint: readonly string[] | undefined,
+): string[] | undefined {
   const base = spec.overrides?.entry_point?.length ? spec.overrides.entry_point : jobEntrypoint;
   if (base === undefined || base.length === 0) return undefined;
   const argv = base[0]!.endsWith('.py') ? ['python3', ...base] : [...base];
@@ -43,8 +46,13 @@ const INTERPRETER = /^(python[\d.]*|bash|sh|zsh|node|Rscript|julia|perl|ruby)$/;
  */
 export function scriptOf(argv: readonly string[]): string | undefined {
   const [program = '', first] = argv;
-  const candidate = INTERPRETER.test(program.split('/').pop() ?? '') ? first : program.includes('/') ? program : undefined;
-  if (candidate === undefined || candidate.startsWith('-') || candidate.startsWith('/')) return undefined;
+  const candidate = INTERPRETER.test(program.split('/').pop() ?? '')
+    ? first
+    : program.includes('/')
+      ? program
+      : undefined;
+  if (candidate === undefined || candidate.startsWith('-') || candidate.startsWith('/'))
+    return undefined;
   return candidate;
 }
 

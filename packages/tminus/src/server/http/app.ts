@@ -39,12 +39,24 @@ export interface ListenerOptions {
   readonly durable?: () => Promise<void>;
 }
 
-export function createRequestListener({ handlers, auth, version, log, durable }: ListenerOptions): RequestListener {
+export function createRequestListener({
+  handlers,
+  auth,
+  version,
+  log,
+  durable,
+}: ListenerOptions): RequestListener {
   const router = new Router<Endpoint>();
   const openapi = buildOpenApi(version);
-  router.add('GET', '/api/v1/openapi.json', { route: undefined, handle: () => Promise.resolve(openapi) });
+  router.add('GET', '/api/v1/openapi.json', {
+    route: undefined,
+    handle: () => Promise.resolve(openapi),
+  });
   for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
-    router.add(route.method, `/api/v1${route.path}`, { route, handle: handlers[name] as AnyHandler });
+    router.add(route.method, `/api/v1${route.path}`, {
+      route,
+      handle: handlers[name] as AnyHandler,
+    });
   }
   return (req, res) => {
     respond(router, auth, durable, req, res).catch((error: unknown) => {
@@ -72,21 +84,32 @@ async function respond(
   }
   if (match === undefined) {
     req.resume();
-    throw new LaunchError('NOT_FOUND', `No route ${req.method ?? ''} ${pathname}`, { hint: 'See /api/v1/openapi.json.' });
+    throw new LaunchError('NOT_FOUND', `No route ${req.method ?? ''} ${pathname}`, {
+      hint: 'See /api/v1/openapi.json.',
+    });
   }
   const { route, handle } = match.value;
   const context = requestContext(await auth.authenticate(req.headers.authorization), req, res);
   const bytes = await readBody(req, route?.rawBody ? MAX_RAW_BYTES : MAX_JSON_BYTES);
   const input = route && {
     params: route.params ? parsePart(route.params, match.params, 'path') : undefined,
-    query: route.query ? parsePart(route.query, Object.fromEntries(new URLSearchParams(q === -1 ? '' : target.slice(q + 1))), 'query') : undefined,
+    query: route.query
+      ? parsePart(
+          route.query,
+          Object.fromEntries(new URLSearchParams(q === -1 ? '' : target.slice(q + 1))),
+          'query',
+        )
+      : undefined,
     body: route.body ? parsePart(route.body, parseJson(bytes), 'body') : undefined,
     raw: route.rawBody ? new Uint8Array(bytes) : undefined,
   };
   const result = await handle(input, context);
   if (req.method === 'GET' && durable !== undefined) await durable();
   if (result instanceof Uint8Array) {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.byteLength });
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': result.byteLength,
+    });
     res.end(result);
     return;
   }
@@ -94,7 +117,11 @@ async function respond(
 }
 
 /** The signal (aborted when the client goes away, which ends a long-poll early) is made only when a handler asks. */
-function requestContext(authContext: RequestContext['auth'], req: IncomingMessage, res: ServerResponse): RequestContext {
+function requestContext(
+  authContext: RequestContext['auth'],
+  req: IncomingMessage,
+  res: ServerResponse,
+): RequestContext {
   let controller: AbortController | undefined;
   let gone = false;
   res.once('close', () => {
@@ -127,7 +154,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.byteLength;
       if (size > limit) {
         req.destroy();
-        reject(new LaunchError('INVALID_ARGUMENT', `Request body is larger than ${Math.round(limit / 1024 ** 2)} MiB`));
+        reject(
+          new LaunchError(
+            'INVALID_ARGUMENT',
+            `Request body is larger than ${Math.round(limit / 1024 ** 2)} MiB`,
+          ),
+        );
         return;
       }
       chunks.push(chunk);
@@ -142,7 +174,9 @@ function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
-    throw new LaunchError('INVALID_ARGUMENT', 'Request body is not valid JSON', { hint: 'Send a JSON document with content-type application/json.' });
+    throw new LaunchError('INVALID_ARGUMENT', 'Request body is not valid JSON', {
+      hint: 'Send a JSON document with content-type application/json.',
+    });
   }
 }
 
@@ -152,6 +186,9 @@ function send(res: ServerResponse, status: number, value: unknown): void {
     return;
   }
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

@@ -20,5 +20,8 @@ export interface RequestContext {
   readonly idempotencyKey: string | undefined;
 }
 
-export type Handler<N extends RouteName> = (input: HandlerInput<N>, ctx: RequestContext) => Promise<RouteOutput<N>>;
+export type Handler<N extends RouteName> = (
+  input: HandlerInput<N>,
+  ctx: RequestContext,
+) => Promise<RouteOutput<N>>;
 export type Handlers = { readonly [N in RouteName]: Handler<N> };

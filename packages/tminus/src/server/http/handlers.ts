@@ -11,15 +11,23 @@ export const SERVER_VERSION = '0.1.0';
 
 export function createHandlers(s: Services): Handlers {
   return {
-    whoami: (_input, { auth }) => Promise.resolve({ entity: auth.entity, keyName: auth.keyName, serverVersion: SERVER_VERSION }),
+    whoami: (_input, { auth }) =>
+      Promise.resolve({
+        entity: auth.entity,
+        keyName: auth.keyName,
+        serverVersion: SERVER_VERSION,
+      }),
     uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.byteLength }),
     downloadBlob: async ({ params }) => {
       const bytes = await s.blobs.get(params.digest);
-      if (bytes === undefined) throw new LaunchError('NOT_FOUND', `Blob ${params.digest} not found`);
+      if (bytes === undefined)
+        throw new LaunchError('NOT_FOUND', `Blob ${params.digest} not found`);
       return bytes;
     },
     createJob: ({ body }, { auth }) => s.jobs.create(auth, body),
-    listJobs: async ({ query }, { auth }) => ({ items: await s.store.listJobs(query.entity ?? auth.entity, query.project) }),
+    listJobs: async ({ query }, { auth }) => ({
+      items: await s.store.listJobs(query.entity ?? auth.entity, query.project),
+    }),
     resolveJob: ({ query }, { auth }) => s.jobs.resolve(auth, query.ref),
     listQueues: async ({ query }, { auth }) => ({ items: await s.queues.list(auth, query.entity) }),
     createQueue: ({ body }, { auth }) => s.queues.create(auth, body),
@@ -32,15 +40,27 @@ export function createHandlers(s: Services): Handlers {
     enqueue: ({ body }, { auth, idempotencyKey }) => s.enqueue.enqueue(auth, body, idempotencyKey),
     enqueueBatch: async ({ body }, { auth, idempotencyKey }) => ({
       items: (await s.enqueue.enqueueMany(auth, body.items, idempotencyKey)).map((i) => ({
-        id: i.id, queue: i.queue, queueEntity: i.entity, entity: i.spec.entity ?? i.entity, project: i.spec.project ?? '',
-        projectQueue: i.projectQueue, priority: i.priority, state: i.state, warnings: i.warnings,
+        id: i.id,
+        queue: i.queue,
+        queueEntity: i.entity,
+        entity: i.spec.entity ?? i.entity,
+        project: i.spec.project ?? '',
+        projectQueue: i.projectQueue,
+        priority: i.priority,
+        state: i.state,
+        warnings: i.warnings,
       })),
     }),
     getQueueItem: ({ params, query }, { signal }) =>
-      query.waitFor === undefined || query.waitMs === 0 ? s.items.get(params.id) : s.items.waitStarted(params.id, query.waitMs, signal),
+      query.waitFor === undefined || query.waitMs === 0
+        ? s.items.get(params.id)
+        : s.items.waitStarted(params.id, query.waitMs, signal),
     deleteQueueItem: async ({ params }) => ({ deleted: await s.items.delete(params.id) }),
     listRuns: async ({ query }, { auth }) => {
-      const queue = query.queue === undefined ? undefined : await s.queues.get(query.entity ?? auth.entity, query.queue);
+      const queue =
+        query.queue === undefined
+          ? undefined
+          : await s.queues.get(query.entity ?? auth.entity, query.queue);
       return s.runs.list({
         entity: query.entity ?? auth.entity,
         limit: query.limit,
@@ -51,17 +71,23 @@ export function createHandlers(s: Services): Handlers {
       });
     },
     getRun: ({ params, query }, { signal }) =>
-      query.waitFor === undefined || query.waitMs === 0 ? s.runs.get(params.id) : s.runs.wait(params.id, query.waitFor, query.waitMs, signal),
+      query.waitFor === undefined || query.waitMs === 0
+        ? s.runs.get(params.id)
+        : s.runs.wait(params.id, query.waitFor, query.waitMs, signal),
     cancelRun: ({ params }) => s.runs.cancel(params.id),
-    getLogs: ({ params, query }, { signal }) => s.runs.readLogs(params.id, query.after, query.limit, query.waitMs, signal),
+    getLogs: ({ params, query }, { signal }) =>
+      s.runs.readLogs(params.id, query.after, query.limit, query.waitMs, signal),
     createDirectRun: ({ body }, { auth }) => s.runs.createDirect(auth, body.spec),
     registerAgent: ({ body }, { auth }) => s.agents.register(auth, body),
     listAgents: async ({ query }, { auth }) => ({ items: await s.agents.list(auth, query.entity) }),
     claim: ({ params, body }, { signal }) => s.agents.claim(params.id, body, signal),
     heartbeat: ({ params, body }) => s.agents.heartbeat(params.id, body),
     ackItem: ({ params, body }) => s.items.ack(params.id, body.fencingToken, body.runId),
-    failItem: ({ params, body }) => s.items.fail(params.id, body.fencingToken, body.stage, body.message),
+    failItem: ({ params, body }) =>
+      s.items.fail(params.id, body.fencingToken, body.stage, body.message),
     updateRunStatus: ({ params, body }) => s.runs.updateStatus(params.id, body),
-    appendLogs: async ({ params, body }) => ({ next: await s.runs.appendLogs(params.id, body.fencingToken, body.lines) }),
+    appendLogs: async ({ params, body }) => ({
+      next: await s.runs.appendLogs(params.id, body.fencingToken, body.lines),
+    }),
   };
 }

@@ -13,13 +13,22 @@ describe('Router', () => {
   router.add('GET', '/api/v1/jobs/:id', 'jobById');
 
   it('matches parameters and decodes them', () => {
-    expect(router.match('GET', '/api/v1/runs/abc123')).toEqual({ value: 'getRun', params: { id: 'abc123' } });
-    expect(router.match('GET', '/api/v1/queues/alice/gpu%20a100')).toEqual({ value: 'getQueue', params: { entity: 'alice', name: 'gpu a100' } });
+    expect(router.match('GET', '/api/v1/runs/abc123')).toEqual({
+      value: 'getRun',
+      params: { id: 'abc123' },
+    });
+    expect(router.match('GET', '/api/v1/queues/alice/gpu%20a100')).toEqual({
+      value: 'getQueue',
+      params: { entity: 'alice', name: 'gpu a100' },
+    });
     expect(router.match('GET', '/api/v1/queues/alice/gpu/items')?.value).toBe('listQueueItems');
   });
 
   it('prefers a static segment over a parameter, whatever the order added', () => {
-    expect(router.match('GET', '/api/v1/jobs/resolve')).toEqual({ value: 'resolveJob', params: {} });
+    expect(router.match('GET', '/api/v1/jobs/resolve')).toEqual({
+      value: 'resolveJob',
+      params: {},
+    });
     expect(router.match('GET', '/api/v1/jobs/other')?.value).toBe('jobById');
     expect(router.match('POST', '/api/v1/runs/direct')?.value).toBe('createDirectRun');
   });

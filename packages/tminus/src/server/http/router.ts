@@ -18,7 +18,9 @@ export class Router<T> {
   readonly #byMethod = new Map<string, Entry<T>[]>();
 
   add(method: string, pattern: string, value: T): void {
-    const segments = split(pattern).map((s): Segment => (s.startsWith(':') ? { param: s.slice(1) } : { static: s }));
+    const segments = split(pattern).map((s): Segment =>
+      s.startsWith(':') ? { param: s.slice(1) } : { static: s },
+    );
     const entries = this.#byMethod.get(method) ?? [];
     entries.push({ segments, value });
     // More static segments first; among equals, the first added wins.
@@ -45,7 +47,10 @@ function staticCount(segments: readonly Segment[]): number {
   return segments.filter((s) => 'static' in s).length;
 }
 
-function matchSegments(segments: readonly Segment[], parts: readonly string[]): Record<string, string> | undefined {
+function matchSegments(
+  segments: readonly Segment[],
+  parts: readonly string[],
+): Record<string, string> | undefined {
   if (segments.length !== parts.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < segments.length; i++) {

@@ -45,9 +45,13 @@ export class AgentService {
     }
     if (missing.length > 0) {
       const available = (await this.ctx.store.listQueues(entity)).map((q) => q.name);
-      throw new LaunchError('NOT_FOUND', `Could not start launch agent: queue(s) ${missing.join(', ')} not found for entity ${entity}`, {
-        hint: `Available queues: ${available.join(', ') || 'none'}. Create one with \`tminus queue create NAME -e ${entity}\`.`,
-      });
+      throw new LaunchError(
+        'NOT_FOUND',
+        `Could not start launch agent: queue(s) ${missing.join(', ')} not found for entity ${entity}`,
+        {
+          hint: `Available queues: ${available.join(', ') || 'none'}. Create one with \`tminus queue create NAME -e ${entity}\`.`,
+        },
+      );
     }
     return this.ctx.store.createAgent({
       id: newId('ag'),
@@ -64,14 +68,20 @@ export class AgentService {
   async get(id: string): Promise<Agent> {
     const agent = await this.ctx.store.getAgent(id);
     if (agent === undefined) {
-      throw new LaunchError('NOT_FOUND', `Agent ${id} is not registered`, { hint: 'Restart the agent; it registers again.' });
+      throw new LaunchError('NOT_FOUND', `Agent ${id} is not registered`, {
+        hint: 'Restart the agent; it registers again.',
+      });
     }
     return agent;
   }
 
   /** Leases the next item of the agent's queues (in the order given), waiting up to `waitMs` for one. */
   /** Also returns at once with the agent's runs to cancel, so a stop request reaches an idle agent immediately. */
-  async claim(agentId: string, input: ClaimRequest, signal?: AbortSignal): Promise<{ lease: Lease | null; cancel: string[] }> {
+  async claim(
+    agentId: string,
+    input: ClaimRequest,
+    signal?: AbortSignal,
+  ): Promise<{ lease: Lease | null; cancel: string[] }> {
     const request = ClaimRequestSchema.parse(input);
     const agent = await this.#registration(agentId);
     const names = request.queues ?? agent.queues;
@@ -83,7 +93,12 @@ export class AgentService {
       request.waitMs,
       async () => {
         const known = new Set(request.cancelling);
-        const cancel = request.active === 0 ? [] : (await this.ctx.store.agentRunIds(agentId, 'stopping')).filter((id) => !known.has(id));
+        const cancel =
+          request.active === 0
+            ? []
+            : (await this.ctx.store.agentRunIds(agentId, 'stopping')).filter(
+                (id) => !known.has(id),
+              );
         if (cancel.length > 0) return { lease: null, cancel };
         const lease = await this.#tryClaim(agentId, queues);
         return lease === undefined ? undefined : { lease, cancel };
@@ -137,11 +152,18 @@ export class AgentService {
       const now = this.ctx.now();
       const fencingToken = newFencingToken();
       const leaseExpiresAt = now + this.ctx.leaseMs;
-      const item = await this.ctx.store.claim({ queueId: queue.id, agentId, fencingToken, now, leaseExpiresAt });
+      const item = await this.ctx.store.claim({
+        queueId: queue.id,
+        agentId,
+        fencingToken,
+        now,
+        leaseExpiresAt,
+      });
       if (item === undefined) continue;
       // No notification: nobody waits for `leased` (waiters want the run, which the ack creates).
       this.leased.set(item.id, item);
-      const job = item.spec.job === undefined ? null : await this.#leaseJob(item.entity, item.spec.job);
+      const job =
+        item.spec.job === undefined ? null : await this.#leaseJob(item.entity, item.spec.job);
       return { item, fencingToken, leaseExpiresAt: new Date(leaseExpiresAt).toISOString(), job };
     }
     return undefined;
@@ -152,7 +174,9 @@ export class AgentService {
     await this.#registration(agentId);
     await this.ctx.store.heartbeatAgent(agentId, request.status, request.runs.length, now);
     this.#aliveWritten.set(agentId, now);
-    const owned = new Set(await this.ctx.store.extendRunLeases(request.runs, now + this.ctx.leaseMs));
+    const owned = new Set(
+      await this.ctx.store.extendRunLeases(request.runs, now + this.ctx.leaseMs),
+    );
     const lost = request.runs.filter((r) => !owned.has(r.runId)).map((r) => r.runId);
     const runs = await this.ctx.store.getRunsByIds([...owned]);
     const cancel = runs.filter((r) => r.state === 'stopping').map((r) => r.id);

@@ -41,7 +41,8 @@ function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promis
 }
 
 /** Idempotency keys are scoped to the API key that sent them. */
-const scopeKey = (auth: AuthContext, key: string | undefined) => (key === undefined ? null : `${auth.keyId}:${key}`);
+const scopeKey = (auth: AuthContext, key: string | undefined) =>
+  key === undefined ? null : `${auth.keyId}:${key}`;
 
 export class EnqueueService {
   constructor(
@@ -51,8 +52,17 @@ export class EnqueueService {
     private readonly jobs: JobService,
   ) {}
 
-  async enqueue(auth: AuthContext, request: EnqueueRequest, idempotencyKey: string | undefined): Promise<QueueItem> {
-    const prepared = await this.#prepare(auth, request, scopeKey(auth, idempotencyKey), newLookups());
+  async enqueue(
+    auth: AuthContext,
+    request: EnqueueRequest,
+    idempotencyKey: string | undefined,
+  ): Promise<QueueItem> {
+    const prepared = await this.#prepare(
+      auth,
+      request,
+      scopeKey(auth, idempotencyKey),
+      newLookups(),
+    );
     const { item, existed } = await this.ctx.store.enqueue(prepared);
     if (!existed) this.ctx.notifier.notifyEach(topics.queue(item.queueId));
     return item;
@@ -63,35 +73,59 @@ export class EnqueueService {
    * all, and an error names the item (`items[3]: …`). Item i of a retried batch (same idempotency
    * key) returns the first batch's item i.
    */
-  async enqueueMany(auth: AuthContext, requests: readonly EnqueueRequest[], idempotencyKey: string | undefined): Promise<QueueItem[]> {
+  async enqueueMany(
+    auth: AuthContext,
+    requests: readonly EnqueueRequest[],
+    idempotencyKey: string | undefined,
+  ): Promise<QueueItem[]> {
     const lookups = newLookups();
     const key = scopeKey(auth, idempotencyKey);
     const prepared: NewQueueItem[] = [];
     for (const [index, request] of requests.entries()) {
       try {
-        prepared.push(await this.#prepare(auth, request, key === null ? null : `${key}:${index}`, lookups));
+        prepared.push(
+          await this.#prepare(auth, request, key === null ? null : `${key}:${index}`, lookups),
+        );
       } catch (error) {
         throw error instanceof LaunchError
-          ? new LaunchError(error.code, `items[${index}]: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), details: { ...error.details, index } })
+          ? new LaunchError(error.code, `items[${index}]: ${error.message}`, {
+              ...(error.hint === undefined ? {} : { hint: error.hint }),
+              details: { ...error.details, index },
+            })
           : error;
       }
     }
     const results = await this.ctx.store.enqueueMany(prepared);
     const fresh = new Map<string, number>();
-    for (const r of results) if (!r.existed) fresh.set(r.item.queueId, (fresh.get(r.item.queueId) ?? 0) + 1);
-    for (const [queueId, count] of fresh) this.ctx.notifier.notifyEach(topics.queue(queueId), count);
+    for (const r of results)
+      if (!r.existed) fresh.set(r.item.queueId, (fresh.get(r.item.queueId) ?? 0) + 1);
+    for (const [queueId, count] of fresh)
+      this.ctx.notifier.notifyEach(topics.queue(queueId), count);
     return results.map((r) => r.item);
   }
 
-  async #prepare(auth: AuthContext, request: EnqueueRequest, idempotencyKey: string | null, lookups: Lookups): Promise<NewQueueItem> {
+  async #prepare(
+    auth: AuthContext,
+    request: EnqueueRequest,
+    idempotencyKey: string | null,
+    lookups: Lookups,
+  ): Promise<NewQueueItem> {
     const spec: LaunchSpec = structuredClone(request.spec);
     spec.entity ??= auth.entity;
-    const queueEntity = request.queueEntity ?? (spec.queue_entity as string | undefined) ?? spec.entity;
-    const queue = await memo(lookups.queues, `${queueEntity}/${request.queue}`, () => this.queues.get(queueEntity, request.queue));
+    const queueEntity =
+      request.queueEntity ?? (spec.queue_entity as string | undefined) ?? spec.entity;
+    const queue = await memo(lookups.queues, `${queueEntity}/${request.queue}`, () =>
+      this.queues.get(queueEntity, request.queue),
+    );
     const warnings: string[] = [];
     const priority = this.#priority(queue, request.priority);
     await this.prepareSpec(auth, spec, lookups);
-    this.#applyQueueDefaults(queue, spec, request.templateVariables ?? spec.template_variables ?? {}, warnings);
+    this.#applyQueueDefaults(
+      queue,
+      spec,
+      request.templateVariables ?? spec.template_variables ?? {},
+      warnings,
+    );
     delete spec.template_variables;
     return {
       id: newId('qi'),
@@ -110,13 +144,23 @@ export class EnqueueService {
    * Source steps shared by enqueue and direct launches: a `uri` becomes a git job version, a job
    * reference is resolved and pinned to `:vN`, the project defaults to the job's.
    */
-  async prepareSpec(auth: AuthContext, spec: LaunchSpec, lookups: Lookups = newLookups()): Promise<void> {
+  async prepareSpec(
+    auth: AuthContext,
+    spec: LaunchSpec,
+    lookups: Lookups = newLookups(),
+  ): Promise<void> {
     spec.entity ??= auth.entity;
     if (spec.run_id !== undefined) {
       const valid = RunId.safeParse(spec.run_id);
-      if (!valid.success) throw new LaunchError('INVALID_ARGUMENT', `run_id "${spec.run_id}" ${valid.error.issues[0]?.message ?? 'is invalid'}`);
+      if (!valid.success)
+        throw new LaunchError(
+          'INVALID_ARGUMENT',
+          `run_id "${spec.run_id}" ${valid.error.issues[0]?.message ?? 'is invalid'}`,
+        );
       if ((await this.ctx.store.getRun(spec.run_id)) !== undefined) {
-        throw new LaunchError('CONFLICT', `A run with id "${spec.run_id}" exists already`, { hint: 'Choose another runId, or omit it to get a generated one.' });
+        throw new LaunchError('CONFLICT', `A run with id "${spec.run_id}" exists already`, {
+          hint: 'Choose another runId, or omit it to get a generated one.',
+        });
       }
     }
     if (spec.uri !== undefined && spec.uri !== '') {
@@ -147,25 +191,38 @@ export class EnqueueService {
       throw new LaunchError(
         'INVALID_ARGUMENT',
         `Queue ${queue.name} does not have prioritization enabled; priority ${priority} (${PRIORITY_NAMES[priority] ?? '?'}) cannot be used`,
-        { hint: `Drop the priority, or recreate the queue with \`tminus queue create ${queue.name} --prioritization on\`.` },
+        {
+          hint: `Drop the priority, or recreate the queue with \`tminus queue create ${queue.name} --prioritization on\`.`,
+        },
       );
     }
     return priority;
   }
 
   /** The queue's resource wins; template variables are checked and filled into its config. */
-  #applyQueueDefaults(queue: Queue, spec: LaunchSpec, supplied: JsonObject, warnings: string[]): void {
+  #applyQueueDefaults(
+    queue: Queue,
+    spec: LaunchSpec,
+    supplied: JsonObject,
+    warnings: string[],
+  ): void {
     if (spec.resource !== undefined && spec.resource !== queue.resource) {
-      warnings.push(`Queue ${queue.name} runs on ${queue.resource}; the spec's resource "${spec.resource}" was replaced.`);
+      warnings.push(
+        `Queue ${queue.name} runs on ${queue.resource}; the spec's resource "${spec.resource}" was replaced.`,
+      );
     }
     spec.resource = queue.resource;
     const resolved = resolveTemplateValues(queue.name, queue.templateVariables, supplied);
     if (!resolved.ok) {
-      throw new LaunchError('INVALID_ARGUMENT', resolved.message, { details: { variable: resolved.variable } });
+      throw new LaunchError('INVALID_ARGUMENT', resolved.message, {
+        details: { variable: resolved.variable },
+      });
     }
     if (Object.keys(supplied).length > 0 && spec.resource_args !== undefined) {
       // W&B: "only one can be set. Using template_variables."
-      warnings.push('Both resource_args and template_variables were given; only one can be set. Using template_variables.');
+      warnings.push(
+        'Both resource_args and template_variables were given; only one can be set. Using template_variables.',
+      );
       delete spec.resource_args;
     }
     if (Object.keys(queue.config).length > 0) {

@@ -1,5 +1,11 @@
 import { LaunchError } from '@tminus/sdk';
-import type { FailureStage, PendingExplanation, QueueItem, Run, RunState } from '@tminus/sdk/protocol';
+import type {
+  FailureStage,
+  PendingExplanation,
+  QueueItem,
+  Run,
+  RunState,
+} from '@tminus/sdk/protocol';
 
 import { topics } from '../notifier.js';
 import type { ServiceContext } from './context.js';
@@ -17,17 +23,24 @@ export class ItemService {
   async get(id: string): Promise<QueueItem> {
     const item = await this.ctx.store.getQueueItem(id);
     if (item === undefined) {
-      throw new LaunchError('NOT_FOUND', `Queued run ${id} not found`, { hint: 'It may have been deleted; list runs with `tminus run list`.' });
+      throw new LaunchError('NOT_FOUND', `Queued run ${id} not found`, {
+        hint: 'It may have been deleted; list runs with `tminus run list`.',
+      });
     }
     return item;
   }
 
   /** Holds until the item has a run (or failed), up to `waitMs`. */
   async waitStarted(id: string, waitMs: number, signal?: AbortSignal): Promise<QueueItem> {
-    const started = await this.ctx.notifier.waitFor([topics.item(id)], waitMs, async () => {
-      const item = await this.get(id);
-      return item.runId !== null || item.state === 'failed' ? item : undefined;
-    }, signal);
+    const started = await this.ctx.notifier.waitFor(
+      [topics.item(id)],
+      waitMs,
+      async () => {
+        const item = await this.get(id);
+        return item.runId !== null || item.state === 'failed' ? item : undefined;
+      },
+      signal,
+    );
     return started ?? this.get(id);
   }
 
@@ -37,22 +50,46 @@ export class ItemService {
     const windowSeconds = Math.max(60, Math.round((this.ctx.leaseMs * 2) / 1000));
     const since = this.ctx.now() - windowSeconds * 1000;
     const agents = (await this.ctx.store.listAgents(item.entity)).filter(
-      (a) => a.queues.includes(item.queue) && a.status !== 'killed' && Date.parse(a.lastHeartbeatAt) >= since,
+      (a) =>
+        a.queues.includes(item.queue) &&
+        a.status !== 'killed' &&
+        Date.parse(a.lastHeartbeatAt) >= since,
     );
     // Count the agents' active runs from the runs themselves, not from their last heartbeat.
-    const busy = await Promise.all(agents.map(async (a) => {
-      if (a.maxJobs === -1) return false;
-      const counts = await Promise.all((['starting', 'running', 'stopping'] as const).map((st) => this.ctx.store.agentRunIds(a.id, st)));
-      return counts.reduce((n, ids) => n + ids.length, 0) >= a.maxJobs;
-    }));
+    const busy = await Promise.all(
+      agents.map(async (a) => {
+        if (a.maxJobs === -1) return false;
+        const counts = await Promise.all(
+          (['starting', 'running', 'stopping'] as const).map((st) =>
+            this.ctx.store.agentRunIds(a.id, st),
+          ),
+        );
+        return counts.reduce((n, ids) => n + ids.length, 0) >= a.maxJobs;
+      }),
+    );
     const atCapacity = busy.filter(Boolean).length;
-    const position = item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
+    const position =
+      item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
     let message: string;
-    if (item.state !== 'pending') message = item.runId ? `Not pending: it is run ${item.runId} (${item.state}).` : `Not pending: it is ${item.state}.`;
-    else if (agents.length === 0) message = `Position ${position} in queue ${item.queue}, but no agent has polled this queue in the last ${windowSeconds} s. Start one: tminus agent -q ${item.queue} -e ${item.entity}`;
-    else if (atCapacity === agents.length) message = `Position ${position} in queue ${item.queue}; all ${agents.length} agent(s) polling it are running their max_jobs. It starts when one finishes a run (or raise --max-jobs).`;
-    else message = `Position ${position} in queue ${item.queue}; ${agents.length - atCapacity} of ${agents.length} agent(s) have free capacity, so it should start as soon as the ${position === 1 ? 'next claim' : `${(position ?? 1) - 1} item(s) ahead of it are claimed`}.`;
-    return { state: item.state, position, queue: item.queue, agentsPolling: agents.length, agentsAtCapacity: atCapacity, windowSeconds, message };
+    if (item.state !== 'pending')
+      message = item.runId
+        ? `Not pending: it is run ${item.runId} (${item.state}).`
+        : `Not pending: it is ${item.state}.`;
+    else if (agents.length === 0)
+      message = `Position ${position} in queue ${item.queue}, but no agent has polled this queue in the last ${windowSeconds} s. Start one: tminus agent -q ${item.queue} -e ${item.entity}`;
+    else if (atCapacity === agents.length)
+      message = `Position ${position} in queue ${item.queue}; all ${agents.length} agent(s) polling it are running their max_jobs. It starts when one finishes a run (or raise --max-jobs).`;
+    else
+      message = `Position ${position} in queue ${item.queue}; ${agents.length - atCapacity} of ${agents.length} agent(s) have free capacity, so it should start as soon as the ${position === 1 ? 'next claim' : `${(position ?? 1) - 1} item(s) ahead of it are claimed`}.`;
+    return {
+      state: item.state,
+      position,
+      queue: item.queue,
+      agentsPolling: agents.length,
+      agentsAtCapacity: atCapacity,
+      windowSeconds,
+      message,
+    };
   }
 
   async delete(id: string): Promise<boolean> {
@@ -60,9 +97,15 @@ export class ItemService {
     if (result === 'not_found') return false;
     if (result === 'not_pending') {
       const item = await this.get(id);
-      throw new LaunchError('CONFLICT', `Queued run ${id} is ${item.state}, not pending, so it cannot be removed from the queue`, {
-        hint: item.runId ? `Stop its run with \`tminus run cancel ${item.runId}\`.` : 'An agent has taken it; cancel the run once it exists.',
-      });
+      throw new LaunchError(
+        'CONFLICT',
+        `Queued run ${id} is ${item.state}, not pending, so it cannot be removed from the queue`,
+        {
+          hint: item.runId
+            ? `Stop its run with \`tminus run cancel ${item.runId}\`.`
+            : 'An agent has taken it; cancel the run once it exists.',
+        },
+      );
     }
     this.ctx.notifier.notify(topics.item(id));
     return true;
@@ -96,7 +139,12 @@ export class ItemService {
     return run;
   }
 
-  async fail(itemId: string, fencingToken: string, stage: FailureStage, message: string): Promise<QueueItem> {
+  async fail(
+    itemId: string,
+    fencingToken: string,
+    stage: FailureStage,
+    message: string,
+  ): Promise<QueueItem> {
     const item = await this.ctx.store.failItem(itemId, fencingToken, { stage, message });
     this.ctx.notifier.notify(topics.item(itemId));
     return item;

@@ -21,7 +21,9 @@ import type { EntityService } from './entities.js';
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -71,7 +73,9 @@ export class JobService {
     if (source.type === 'git') {
       const problem = checkGitRemote(source.remote);
       if (problem !== undefined) {
-        throw new LaunchError('INVALID_ARGUMENT', problem, { hint: 'Use https://, ssh://, user@host:path or an absolute local path.' });
+        throw new LaunchError('INVALID_ARGUMENT', problem, {
+          hint: 'Use https://, ssh://, user@host:path or an absolute local path.',
+        });
       }
     }
     if (source.type === 'code' && !(await this.#ctx.blobs.has(source.digest))) {
@@ -108,7 +112,9 @@ export class JobService {
   #parse(auth: AuthContext, ref: string): JobRef {
     const parsed = parseJobRef(ref, { entity: auth.entity });
     if (!parsed.ok) {
-      throw new LaunchError('INVALID_ARGUMENT', parsed.message, { hint: `Use ${JOB_REF_FORM}, e.g. alice/mnist/train:latest.` });
+      throw new LaunchError('INVALID_ARGUMENT', parsed.message, {
+        hint: `Use ${JOB_REF_FORM}, e.g. alice/mnist/train:latest.`,
+      });
     }
     return parsed.ref;
   }

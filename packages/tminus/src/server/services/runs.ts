@@ -31,18 +31,32 @@ export class RunService {
   async get(id: string): Promise<Run> {
     const run = await this.ctx.store.getRun(id);
     if (run === undefined) {
-      throw new LaunchError('NOT_FOUND', `Run ${id} not found`, { hint: 'List runs with `tminus run list`.' });
+      throw new LaunchError('NOT_FOUND', `Run ${id} not found`, {
+        hint: 'List runs with `tminus run list`.',
+      });
     }
     return run;
   }
 
-  async wait(id: string, until: 'started' | 'finished', waitMs: number, signal?: AbortSignal): Promise<Run> {
+  async wait(
+    id: string,
+    until: 'started' | 'finished',
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<Run> {
     const reached = (run: Run) =>
-      until === 'finished' ? isTerminalRunState(run.state) : run.state !== 'pending' && run.state !== 'starting';
-    const run = await this.ctx.notifier.waitFor([topics.run(id)], waitMs, async () => {
-      const current = await this.get(id);
-      return reached(current) ? current : undefined;
-    }, signal);
+      until === 'finished'
+        ? isTerminalRunState(run.state)
+        : run.state !== 'pending' && run.state !== 'starting';
+    const run = await this.ctx.notifier.waitFor(
+      [topics.run(id)],
+      waitMs,
+      async () => {
+        const current = await this.get(id);
+        return reached(current) ? current : undefined;
+      },
+      signal,
+    );
     return run ?? this.get(id);
   }
 
@@ -81,7 +95,9 @@ export class RunService {
     // A run the user is stopping stays `stopping` until the agent reports how it ended.
     if (current === 'stopping' && (state === 'running' || state === 'starting')) state = 'stopping';
     if (!canTransition(current, state)) {
-      throw new LaunchError('CONFLICT', `Run ${id} is ${current}; it cannot become ${state}`, { details: { from: current, to: state } });
+      throw new LaunchError('CONFLICT', `Run ${id} is ${current}; it cannot become ${state}`, {
+        details: { from: current, to: state },
+      });
     }
     const now = this.ctx.now();
     return {
@@ -111,23 +127,41 @@ export class RunService {
     return run;
   }
 
-  async appendLogs(id: string, fencingToken: string, lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[]): Promise<number> {
+  async appendLogs(
+    id: string,
+    fencingToken: string,
+    lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[],
+  ): Promise<number> {
     const next = await this.ctx.store.appendLogs(id, fencingToken, lines, this.ctx.now());
     this.ctx.notifier.notify(topics.logs(id));
     return next;
   }
 
   /** Lines after `after`; with `waitMs`, held until a line arrives or the run ends. */
-  async readLogs(id: string, after: number, limit: number, waitMs: number, signal?: AbortSignal): Promise<LogPage> {
+  async readLogs(
+    id: string,
+    after: number,
+    limit: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<LogPage> {
     const read = async () => {
-      const [lines, run] = await Promise.all([this.ctx.store.readLogs(id, after, limit), this.get(id)]);
+      const [lines, run] = await Promise.all([
+        this.ctx.store.readLogs(id, after, limit),
+        this.get(id),
+      ]);
       return { lines, terminal: isTerminalRunState(run.state) };
     };
     const page =
-      (await this.ctx.notifier.waitFor([topics.logs(id)], waitMs, async () => {
-        const result = await read();
-        return result.lines.length > 0 || result.terminal ? result : undefined;
-      }, signal)) ?? (await read());
+      (await this.ctx.notifier.waitFor(
+        [topics.logs(id)],
+        waitMs,
+        async () => {
+          const result = await read();
+          return result.lines.length > 0 || result.terminal ? result : undefined;
+        },
+        signal,
+      )) ?? (await read());
     const last = page.lines.at(-1);
     return {
       lines: page.lines,

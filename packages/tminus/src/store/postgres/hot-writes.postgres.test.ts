@@ -17,7 +17,11 @@ const url = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0
 const schema = `t_${randomBytes(6).toString('hex')}`;
 
 async function connect(options?: string): Promise<pg.Client | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000, ...(options ? { options } : {}) });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 2_000,
+    ...(options ? { options } : {}),
+  });
   try {
     await client.connect();
     return client;
@@ -29,7 +33,12 @@ async function connect(options?: string): Promise<pg.Client | undefined> {
 const admin = await connect();
 
 /** The generic plan of `text` for these argument literals, on a hot-path connection. */
-async function genericPlan(client: pg.Client, name: string, text: string, args: string): Promise<string> {
+async function genericPlan(
+  client: pg.Client,
+  name: string,
+  text: string,
+  args: string,
+): Promise<string> {
   await client.query(`PREPARE ${name} AS ${text}`);
   const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(${args})`);
   return rows.map((r) => r['QUERY PLAN']).join('\n');
@@ -47,14 +56,27 @@ if (admin !== undefined) {
       const store = await openPostgresStore({ connectionString: url, schema, max: 1 });
       await store.migrate();
       await store.close();
-      const client = (await connect([`-c search_path=${schema}`, ...HOT_CONNECTION_SETTINGS].join(' ')))!;
+      const client = (await connect(
+        [`-c search_path=${schema}`, ...HOT_CONNECTION_SETTINGS].join(' '),
+      ))!;
       try {
-        expect((await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]?.plan_cache_mode).toBe('force_generic_plan');
+        expect(
+          (await client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]
+            ?.plan_cache_mode,
+        ).toBe('force_generic_plan');
         const claim = await genericPlan(client, 'claim', CLAIM, `'{a}', '{t}', '{1}', 'q', 1`);
-        const ack = await genericPlan(client, 'ack', FIRST_ACK,
-          `'{i}', '{t}', '{r}', '{e}', '{p}', '{NULL}', '{starting}', '{q}', '{j}', '{"{}"}', '{"{}"}', '{NULL}', '{1}', '{1}', 'leased'`);
-        const report = await genericPlan(client, 'report', FENCED_UPDATE,
-          `'{r}', '{t}', '{running}', '{finished}', '{0}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{5}'`);
+        const ack = await genericPlan(
+          client,
+          'ack',
+          FIRST_ACK,
+          `'{i}', '{t}', '{r}', '{e}', '{p}', '{NULL}', '{starting}', '{q}', '{j}', '{"{}"}', '{"{}"}', '{NULL}', '{1}', '{1}', 'leased'`,
+        );
+        const report = await genericPlan(
+          client,
+          'report',
+          FENCED_UPDATE,
+          `'{r}', '{t}', '{running}', '{finished}', '{0}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{5}'`,
+        );
         for (const plan of [claim, ack, report]) expect(plan).not.toContain('Seq Scan');
         expect(claim).toContain('queue_items_claim');
         expect(claim).toContain('queue_items_pkey');
@@ -69,6 +91,7 @@ if (admin !== undefined) {
   });
 } else {
   describe('hot writes: plans', () => {
-    it.skip(`skipped: no PostgreSQL answered at ${url} (set TMINUS_TEST_DATABASE_URL)`, () => undefined);
+    it.skip(`skipped: no PostgreSQL answered at ${url} (set TMINUS_TEST_DATABASE_URL)`, () =>
+      undefined);
   });
 }

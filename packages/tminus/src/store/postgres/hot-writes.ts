@@ -23,7 +23,10 @@ import { jsonText as j, type Queries } from './pg-queries.js';
  * sequential scan looks cheapest and would then stay for good. Every statement here is a keyed
  * lookup, so sequential scans are ruled out (hot-writes.postgres.test.ts checks the plans).
  */
-export const HOT_CONNECTION_SETTINGS = ['-c plan_cache_mode=force_generic_plan', '-c enable_seqscan=off'] as const;
+export const HOT_CONNECTION_SETTINGS = [
+  '-c plan_cache_mode=force_generic_plan',
+  '-c enable_seqscan=off',
+] as const;
 
 /**
  * Batches in flight at once, per kind of write (and per queue for claims). One: everything that
@@ -100,10 +103,17 @@ export interface HotWrites {
  * @param lazy asynchronous commits (a lost lease leaves the item pending; see postgres-store.ts).
  */
 export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWrites {
-  const claimsByQueue = new BoundedMap<string, Batcher<ClaimParams, BareItemRow | undefined>>(1_000);
+  const claimsByQueue = new BoundedMap<string, Batcher<ClaimParams, BareItemRow | undefined>>(
+    1_000,
+  );
   const claimBatch = (queueId: string) => async (claims: readonly ClaimParams[]) => {
-    const leased = await q.rows<BareItemRow & { ord: number }>(lazy, CLAIM,
-      [claims.map((c) => c.agentId), claims.map((c) => c.fencingToken), claims.map((c) => c.leaseExpiresAt), queueId, claims.length]);
+    const leased = await q.rows<BareItemRow & { ord: number }>(lazy, CLAIM, [
+      claims.map((c) => c.agentId),
+      claims.map((c) => c.fencingToken),
+      claims.map((c) => c.leaseExpiresAt),
+      queueId,
+      claims.length,
+    ]);
     const byOrd = new Map(leased.map(({ ord, ...row }) => [Number(ord), row]));
     return claims.map((_, i) => byOrd.get(i + 1));
   };
@@ -112,36 +122,61 @@ export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWr
     async (batch) => {
       const column = (f: (a: FirstAck) => unknown) => batch.map(f);
       const inserted = await q.rows<BareRunRow>(pool, FIRST_ACK, [
-        column((a) => a.itemId), column((a) => a.token), column((a) => a.run.id), column((a) => a.run.entity), column((a) => a.run.project),
-        column((a) => a.run.name), column((a) => a.run.state), column((a) => a.run.queueId), column((a) => a.run.job), column((a) => j(a.run.spec)),
-        column((a) => j(a.run.config)), column((a) => a.run.agentId), column((a) => a.run.leaseExpiresAt), column((a) => a.run.now),
+        column((a) => a.itemId),
+        column((a) => a.token),
+        column((a) => a.run.id),
+        column((a) => a.run.entity),
+        column((a) => a.run.project),
+        column((a) => a.run.name),
+        column((a) => a.run.state),
+        column((a) => a.run.queueId),
+        column((a) => a.run.job),
+        column((a) => j(a.run.spec)),
+        column((a) => j(a.run.config)),
+        column((a) => a.run.agentId),
+        column((a) => a.run.leaseExpiresAt),
+        column((a) => a.run.now),
         'leased',
       ]);
       const byItem = new Map(inserted.map((r) => [r.queue_item_id, r]));
       return batch.map((a) => byItem.get(a.itemId));
     },
-    CONCURRENCY, 500, (a) => a.itemId,
+    CONCURRENCY,
+    500,
+    (a) => a.itemId,
   );
 
   const updates = new Batcher<FencedUpdate, BareRunRow | undefined>(
     async (batch) => {
       const column = (f: (u: FencedUpdate) => unknown) => batch.map(f);
       const changed = await q.rows<BareRunRow>(pool, FENCED_UPDATE, [
-        column((u) => u.id), column((u) => u.token), column((u) => u.ifState ?? null), column((u) => u.patch.state ?? null),
-        column((u) => u.patch.exitCode ?? null), column((u) => (u.patch.failure === undefined ? null : j(u.patch.failure))),
-        column((u) => u.patch.sourceCommit ?? null), column((u) => (u.patch.config === undefined ? null : j(u.patch.config))),
-        column((u) => u.patch.startedAt ?? null), column((u) => u.patch.finishedAt ?? null),
+        column((u) => u.id),
+        column((u) => u.token),
+        column((u) => u.ifState ?? null),
+        column((u) => u.patch.state ?? null),
+        column((u) => u.patch.exitCode ?? null),
+        column((u) => (u.patch.failure === undefined ? null : j(u.patch.failure))),
+        column((u) => u.patch.sourceCommit ?? null),
+        column((u) => (u.patch.config === undefined ? null : j(u.patch.config))),
+        column((u) => u.patch.startedAt ?? null),
+        column((u) => u.patch.finishedAt ?? null),
       ]);
       const byId = new Map(changed.map((r) => [r.id, r]));
       return batch.map((u) => byId.get(u.id));
     },
-    CONCURRENCY, 500, (u) => u.id,
+    CONCURRENCY,
+    500,
+    (u) => u.id,
   );
 
   return {
     claim(params) {
       let claims = claimsByQueue.get(params.queueId);
-      if (claims === undefined) claimsByQueue.set(params.queueId, (claims = new Batcher(claimBatch(params.queueId), CONCURRENCY)));
+      if (claims === undefined)
+        claimsByQueue.set(
+          params.queueId,
+          (claims = new Batcher(claimBatch(params.queueId), CONCURRENCY)),
+        );
       return claims.call(params);
     },
     firstAck: (ack) => acks.call(ack),

@@ -25,10 +25,12 @@ export function createQueries(): Queries {
     if (name === undefined) names.set(text, (name = `tminus_${names.size}`));
     return { name, text, values };
   };
-  const rows = async <T>(db: Db, text: string, params: unknown[] = []) => (await db.query(prepared(text, params))).rows as T[];
+  const rows = async <T>(db: Db, text: string, params: unknown[] = []) =>
+    (await db.query(prepared(text, params))).rows as T[];
   return {
     rows,
-    one: async <T>(db: Db, text: string, params: unknown[] = []) => (await rows<T>(db, text, params))[0],
+    one: async <T>(db: Db, text: string, params: unknown[] = []) =>
+      (await rows<T>(db, text, params))[0],
     count: async (db, text, params = []) => (await db.query(prepared(text, params))).rowCount ?? 0,
     exec: async (db, text, params) => void (await db.query(prepared(text, params))),
   };
@@ -37,4 +39,5 @@ export function createQueries(): Queries {
 /** JSON columns are text (both adapters share one row mapping). */
 export const jsonText = (value: unknown) => JSON.stringify(value ?? null);
 
-export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
+export const isUniqueViolation = (error: unknown) =>
+  (error as { code?: string } | null)?.code === '23505';

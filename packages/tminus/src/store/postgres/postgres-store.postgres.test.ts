@@ -38,7 +38,9 @@ async function freshSchema(): Promise<string> {
 }
 
 if (available) {
-  describeStoreContract('postgres', async () => openPostgresStore({ connectionString: url, schema: await freshSchema(), max: 4 }));
+  describeStoreContract('postgres', async () =>
+    openPostgresStore({ connectionString: url, schema: await freshSchema(), max: 4 }),
+  );
   describe('change feed (LISTEN/NOTIFY)', () => {
     it('delivers a topic published by one store to another store on the same database', async () => {
       const schema = await freshSchema();
@@ -46,13 +48,15 @@ if (available) {
       const b = await openPostgresStore({ connectionString: url, schema, max: 2 });
       const received: string[] = [];
       const arrived = new Promise<void>((resolve) => {
-        void b.changes!.subscribe((topic) => {
-          received.push(topic);
-          if (topic === 'queue:q_1') resolve();
-        }).then((unsubscribe) => {
-          a.changes!.publish('queue:q_1');
-          void arrived.then(unsubscribe);
-        });
+        void b
+          .changes!.subscribe((topic) => {
+            received.push(topic);
+            if (topic === 'queue:q_1') resolve();
+          })
+          .then((unsubscribe) => {
+            a.changes!.publish('queue:q_1');
+            void arrived.then(unsubscribe);
+          });
       });
       await arrived;
       expect(received).toContain('queue:q_1');
@@ -69,6 +73,7 @@ if (available) {
   });
 } else {
   describe('Store contract: postgres', () => {
-    it.skip(`skipped: no PostgreSQL answered at ${url} (set TMINUS_TEST_DATABASE_URL)`, () => undefined);
+    it.skip(`skipped: no PostgreSQL answered at ${url} (set TMINUS_TEST_DATABASE_URL)`, () =>
+      undefined);
   });
 }

@@ -40,7 +40,8 @@ describe('GroupCommit with a held fsync (the disk is the boundary)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const insert = (v: string) => gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes);
+  const insert = (v: string) =>
+    gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes);
   const settled = (p: Promise<unknown>) => {
     const state = { done: false };
     void p.then(() => (state.done = true));
@@ -66,7 +67,9 @@ describe('GroupCommit with a held fsync (the disk is the boundary)', () => {
 
   it("a write acknowledged at 'committed' resolves at COMMIT, before the held fsync", async () => {
     const synced = settled(insert('a'));
-    const committed = settled(gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('b').changes, 'committed'));
+    const committed = settled(
+      gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('b').changes, 'committed'),
+    );
     await tick();
     await tick();
     expect(committed.done).toBe(true);
@@ -137,7 +140,9 @@ describe('GroupCommit with a held fsync (the disk is the boundary)', () => {
     await tick();
     await tick();
     expect(db.inTransaction).toBe(true); // deferred behind the held fsync
-    const committed = settled(gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('3').changes, 'committed'));
+    const committed = settled(
+      gc.write(() => db.prepare('INSERT INTO t (v) VALUES (?)').run('3').changes, 'committed'),
+    );
     await tick();
     await tick();
     expect(committed.done).toBe(true);

@@ -98,7 +98,11 @@ export class GroupCommit {
       if (this.#deferred) this.#endOfTurn(batch);
     }
     return new Promise<T>((resolve, reject) =>
-      batch.push({ resolve: () => resolve(result), reject, ...(until === 'committed' ? { atCommit: true as const } : {}) }),
+      batch.push({
+        resolve: () => resolve(result),
+        reject,
+        ...(until === 'committed' ? { atCommit: true as const } : {}),
+      }),
     );
   }
 
@@ -223,7 +227,8 @@ export class GroupCommit {
       this.#syncing = undefined;
       if (error) this.#fail(waiters, error);
       else for (const w of waiters) w.resolve();
-      if (this.#deferred) this.#commitAndSync(); // the writes begun during this fsync
+      if (this.#deferred)
+        this.#commitAndSync(); // the writes begun during this fsync
       else this.#sync(); // batches committed during this fsync
     });
   }

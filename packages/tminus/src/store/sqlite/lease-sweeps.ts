@@ -15,41 +15,96 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
   const { all, run } = sql;
   return {
     requeueExpiredLeases: (now) =>
-      write(() => all<{ queue_id: string }>(
-        `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
-         WHERE state = 'leased' AND lease_expires_at < ? RETURNING queue_id`, now,
-      ).map((r) => r.queue_id)),
+      write(() =>
+        all<{ queue_id: string }>(
+          `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+         WHERE state = 'leased' AND lease_expires_at < ? RETURNING queue_id`,
+          now,
+        ).map((r) => r.queue_id),
+      ),
     expireRunLeases: (now, newToken) =>
       write(() => {
-        const expired = all<{ id: string; agent_id: string | null; attempt: number; state: string; queue_item_id: string | null;
-          queue_id: string | null; max_attempts: number | null; lease_expires_at: number }>(
+        const expired = all<{
+          id: string;
+          agent_id: string | null;
+          attempt: number;
+          state: string;
+          queue_item_id: string | null;
+          queue_id: string | null;
+          max_attempts: number | null;
+          lease_expires_at: number;
+        }>(
           `SELECT r.id, r.agent_id, r.attempt, r.state, r.queue_item_id, r.queue_id, r.lease_expires_at, q.max_attempts
-           FROM runs r LEFT JOIN queues q ON q.id = r.queue_id WHERE r.state IN ${ACTIVE} AND r.lease_expires_at < ?`, now);
+           FROM runs r LEFT JOIN queues q ON q.id = r.queue_id WHERE r.state IN ${ACTIVE} AND r.lease_expires_at < ?`,
+          now,
+        );
         const out: ExpiredRun[] = [];
         for (const r of expired) {
           const token = newToken();
           const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry = r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
+          const retry =
+            r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
           // Conditional on the lease we read: a heartbeat that extended it meanwhile wins.
           const changed = retry
-            ? run(`UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL
-                   WHERE id = ? AND lease_expires_at = ? AND state = ?`, token, r.id, r.lease_expires_at, r.state)
-            : run(`UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND lease_expires_at = ? AND state = ?`,
-              j({ stage: 'agent', reason: 'agent_lost', message: lost }), now, token, r.id, r.lease_expires_at, r.state);
+            ? run(
+                `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL
+                   WHERE id = ? AND lease_expires_at = ? AND state = ?`,
+                token,
+                r.id,
+                r.lease_expires_at,
+                r.state,
+              )
+            : run(
+                `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND lease_expires_at = ? AND state = ?`,
+                j({ stage: 'agent', reason: 'agent_lost', message: lost }),
+                now,
+                token,
+                r.id,
+                r.lease_expires_at,
+                r.state,
+              );
           if (changed.changes === 0) continue;
           if (retry) {
-            run(`UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`, r.queue_item_id);
+            run(
+              `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`,
+              r.queue_item_id,
+            );
           }
-          insertLog(sql, r.id, nextLogSeq(sql, r.id), 'system',
-            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`, now);
-          out.push({ runId: r.id, agentId: r.agent_id, outcome: retry ? 'retried' : 'crashed', queueItemId: r.queue_item_id, queueId: r.queue_id });
+          insertLog(
+            sql,
+            r.id,
+            nextLogSeq(sql, r.id),
+            'system',
+            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`,
+            now,
+          );
+          out.push({
+            runId: r.id,
+            agentId: r.agent_id,
+            outcome: retry ? 'retried' : 'crashed',
+            queueItemId: r.queue_item_id,
+            queueId: r.queue_id,
+          });
         }
         return out;
       }),
     failStartTimeouts: (startedBefore, now, message, newToken) =>
-      write(() => all<{ id: string }>(`SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`, startedBefore)
-        .filter((r) => run(`UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND state = 'starting'`,
-          j({ stage: 'agent', reason: 'start_timeout', message }), now, newToken(), r.id).changes === 1)
-        .map((r) => r.id)),
+      write(() =>
+        all<{ id: string }>(
+          `SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`,
+          startedBefore,
+        )
+          .filter(
+            (r) =>
+              run(
+                `UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND state = 'starting'`,
+                j({ stage: 'agent', reason: 'start_timeout', message }),
+                now,
+                newToken(),
+                r.id,
+              ).changes === 1,
+          )
+          .map((r) => r.id),
+      ),
   };
 }

@@ -69,16 +69,26 @@ CREATE TABLE agents (
  * under the write lock (`BEGIN IMMEDIATE`) before it runs.
  */
 export function applySqliteMigrations(db: Database.Database, now: number): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-  const newest = (db.prepare(`SELECT max(version) AS v FROM schema_migrations`).get() as { v: number | null }).v ?? 0;
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+  );
+  const newest =
+    (db.prepare(`SELECT max(version) AS v FROM schema_migrations`).get() as { v: number | null })
+      .v ?? 0;
   const known = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
   if (newest > known) {
-    throw new LaunchError('CONFLICT', `This database is at schema version ${newest}, newer than this tminus knows (${known})`, {
-      hint: 'Upgrade tminus, or point it at another data directory.',
-    });
+    throw new LaunchError(
+      'CONFLICT',
+      `This database is at schema version ${newest}, newer than this tminus knows (${known})`,
+      {
+        hint: 'Upgrade tminus, or point it at another data directory.',
+      },
+    );
   }
   const isApplied = db.prepare(`SELECT 1 FROM schema_migrations WHERE version = ?`);
-  const record = db.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`);
+  const record = db.prepare(
+    `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+  );
   for (const m of SQLITE_MIGRATIONS) {
     db.transaction(() => {
       if (isApplied.get(m.version) !== undefined) return;

@@ -24,11 +24,30 @@ describeStoreContract('sqlite (memory)', () => openSqliteStore({ path: ':memory:
 describeStoreContract('sqlite (file)', () => openSqliteStore({ path: freshPath() }));
 
 const item = (id: string, extra: Partial<NewQueueItem> = {}): NewQueueItem => ({
-  id, queueId: 'q_q', priority: 2, spec: {}, templateVariables: {}, projectQueue: 'pq', warnings: [], idempotencyKey: null, now: 1_000, ...extra,
+  id,
+  queueId: 'q_q',
+  priority: 2,
+  spec: {},
+  templateVariables: {},
+  projectQueue: 'pq',
+  warnings: [],
+  idempotencyKey: null,
+  now: 1_000,
+  ...extra,
 });
 const queue = (store: Store, id = 'q_q', name = 'q') =>
-  store.createQueue({ id, entity: 'e', name, resource: 'local-process', config: {}, templateVariables: {}, prioritization: false,
-    maxAttempts: 1, createdAt: new Date(1).toISOString(), createdAtMs: 1 });
+  store.createQueue({
+    id,
+    entity: 'e',
+    name,
+    resource: 'local-process',
+    config: {},
+    templateVariables: {},
+    prioritization: false,
+    maxAttempts: 1,
+    createdAt: new Date(1).toISOString(),
+    createdAtMs: 1,
+  });
 
 describe('sqlite file store', () => {
   it('keeps data across reopen; migrate() twice is harmless and records each migration once', async () => {
@@ -49,7 +68,9 @@ describe('sqlite file store', () => {
     await b.close();
 
     const raw = new Database(path, { readonly: true });
-    const versions = raw.prepare(`SELECT version FROM schema_migrations ORDER BY version`).all() as { version: number }[];
+    const versions = raw
+      .prepare(`SELECT version FROM schema_migrations ORDER BY version`)
+      .all() as { version: number }[];
     expect(versions.map((v) => v.version)).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
@@ -61,10 +82,21 @@ describe('sqlite file store', () => {
     await a.migrate();
     await a.close();
     const raw = new Database(path, { readonly: true });
-    const plan = (sql: string) => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
-    expect(plan(`SELECT id FROM runs WHERE state = 'starting' AND acked_at < 1`)).toMatch(/USING (COVERING )?INDEX runs_starting/);
-    expect(plan(`SELECT seq FROM queue_items WHERE queue_id = 'q' AND state = 'pending' ORDER BY priority, seq LIMIT 1`)).toMatch(/INDEX queue_items_claim/);
-    expect(plan(`SELECT id FROM runs WHERE agent_id = 'a' AND state = 'stopping'`)).toMatch(/INDEX runs_agent/);
+    const plan = (sql: string) =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((r) => r.detail)
+        .join('; ');
+    expect(plan(`SELECT id FROM runs WHERE state = 'starting' AND acked_at < 1`)).toMatch(
+      /USING (COVERING )?INDEX runs_starting/,
+    );
+    expect(
+      plan(
+        `SELECT seq FROM queue_items WHERE queue_id = 'q' AND state = 'pending' ORDER BY priority, seq LIMIT 1`,
+      ),
+    ).toMatch(/INDEX queue_items_claim/);
+    expect(plan(`SELECT id FROM runs WHERE agent_id = 'a' AND state = 'stopping'`)).toMatch(
+      /INDEX runs_agent/,
+    );
     raw.close();
   });
 
@@ -74,10 +106,17 @@ describe('sqlite file store', () => {
     await a.migrate();
     await a.close();
     const raw = new Database(path);
-    raw.prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`).run();
+    raw
+      .prepare(
+        `INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)`,
+      )
+      .run();
     raw.close();
     const b = await openSqliteStore({ path });
-    await expect(b.migrate()).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('999') as unknown });
+    await expect(b.migrate()).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('999') as unknown,
+    });
     await b.close();
   });
 });
@@ -86,7 +125,10 @@ describe('sqlite group commit', () => {
   let path: string;
   let store: Store;
   let other: Database.Database;
-  const committed = () => (other.prepare(`SELECT id FROM queue_items ORDER BY seq`).all() as { id: string }[]).map((r) => r.id);
+  const committed = () =>
+    (other.prepare(`SELECT id FROM queue_items ORDER BY seq`).all() as { id: string }[]).map(
+      (r) => r.id,
+    );
 
   beforeEach(async () => {
     path = freshPath();
@@ -101,7 +143,11 @@ describe('sqlite group commit', () => {
   });
 
   it('resolves concurrent writes only once they are committed, in one batch', async () => {
-    const pending = Promise.all([store.enqueue(item('a')), store.enqueue(item('b')), store.enqueue(item('c'))]);
+    const pending = Promise.all([
+      store.enqueue(item('a')),
+      store.enqueue(item('b')),
+      store.enqueue(item('c')),
+    ]);
     // Written on the store's connection, not yet committed: another connection sees nothing.
     expect(committed()).toEqual([]);
     await pending;
@@ -115,7 +161,12 @@ describe('sqlite group commit', () => {
       store.enqueue(item('a')), // duplicate id: CONFLICT
       store.enqueue(item('b')),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
     expect(results[1]).toMatchObject({ reason: { code: 'CONFLICT' } });
     expect(results[2]).toMatchObject({ reason: { code: 'CONFLICT' } });
     expect(committed()).toEqual(['a', 'b']);
@@ -149,34 +200,119 @@ describe('sqlite extras beyond the shared contract', () => {
   afterEach(() => store.close());
 
   it('writes to rows that do not exist say NOT_FOUND', async () => {
-    await expect(store.enqueue(item('i', { queueId: 'nope' }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(store.failItem('nope', 't', { stage: 'agent', message: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const run = { id: 'r', entity: 'e', project: 'p', name: null, queueItemId: null, queueId: null, job: null, spec: {}, config: {},
-      agentId: null, fencingToken: 't', state: 'starting' as const, leaseExpiresAt: null, now: 1 };
+    await expect(store.enqueue(item('i', { queueId: 'nope' }))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(
+      store.failItem('nope', 't', { stage: 'agent', message: 'x' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const run = {
+      id: 'r',
+      entity: 'e',
+      project: 'p',
+      name: null,
+      queueItemId: null,
+      queueId: null,
+      job: null,
+      spec: {},
+      config: {},
+      agentId: null,
+      fencingToken: 't',
+      state: 'starting' as const,
+      leaseExpiresAt: null,
+      now: 1,
+    };
     await expect(store.ackItem('nope', 't', run)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(store.heartbeatAgent('nope', 'polling', 0, 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await store.createAgent({ id: 'ag', entity: 'e', queues: ['q'], hostname: 'h', maxJobs: 1, version: '1', config: {}, now: 1 });
-    await expect(store.createAgent({ id: 'ag', entity: 'e', queues: ['q'], hostname: 'h', maxJobs: 1, version: '1', config: {}, now: 1 }))
-      .rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(store.heartbeatAgent('nope', 'polling', 0, 1)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await store.createAgent({
+      id: 'ag',
+      entity: 'e',
+      queues: ['q'],
+      hostname: 'h',
+      maxJobs: 1,
+      version: '1',
+      config: {},
+      now: 1,
+    });
+    await expect(
+      store.createAgent({
+        id: 'ag',
+        entity: 'e',
+        queues: ['q'],
+        hostname: 'h',
+        maxJobs: 1,
+        version: '1',
+        config: {},
+        now: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('stale tokens get a message a user can act on', async () => {
-    await store.createRun({ id: 'abc12345', entity: 'e', project: 'p', name: null, queueItemId: null, queueId: null, job: null, spec: {},
-      config: {}, agentId: null, fencingToken: 'mine', state: 'running', leaseExpiresAt: null, now: 1 });
+    await store.createRun({
+      id: 'abc12345',
+      entity: 'e',
+      project: 'p',
+      name: null,
+      queueItemId: null,
+      queueId: null,
+      job: null,
+      spec: {},
+      config: {},
+      agentId: null,
+      fencingToken: 'mine',
+      state: 'running',
+      leaseExpiresAt: null,
+      now: 1,
+    });
     await expect(store.updateRun('abc12345', 'old', { state: 'finished' })).rejects.toMatchObject({
-      code: 'STALE_TOKEN', message: expect.stringMatching(/Run abc12345 is owned by another agent or attempt \(stale fencing token\)/) as unknown,
+      code: 'STALE_TOKEN',
+      message: expect.stringMatching(
+        /Run abc12345 is owned by another agent or attempt \(stale fencing token\)/,
+      ) as unknown,
     });
   });
 
   it('transitionRun applies the whole patch', async () => {
-    await store.createRun({ id: 'r', entity: 'e', project: 'p', name: null, queueItemId: null, queueId: null, job: null, spec: {},
-      config: {}, agentId: null, fencingToken: 't', state: 'running', leaseExpiresAt: null, now: 1 });
-    const run = await store.transitionRun('r', ['running'], { state: 'failed', exitCode: 2, sourceCommit: 'abc', config: { x: 1 }, startedAt: 5, finishedAt: 9 });
-    expect(run).toMatchObject({ state: 'failed', exitCode: 2, sourceCommit: 'abc', config: { x: 1 },
-      startedAt: new Date(5).toISOString(), finishedAt: new Date(9).toISOString() });
+    await store.createRun({
+      id: 'r',
+      entity: 'e',
+      project: 'p',
+      name: null,
+      queueItemId: null,
+      queueId: null,
+      job: null,
+      spec: {},
+      config: {},
+      agentId: null,
+      fencingToken: 't',
+      state: 'running',
+      leaseExpiresAt: null,
+      now: 1,
+    });
+    const run = await store.transitionRun('r', ['running'], {
+      state: 'failed',
+      exitCode: 2,
+      sourceCommit: 'abc',
+      config: { x: 1 },
+      startedAt: 5,
+      finishedAt: 9,
+    });
+    expect(run).toMatchObject({
+      state: 'failed',
+      exitCode: 2,
+      sourceCommit: 'abc',
+      config: { x: 1 },
+      startedAt: new Date(5).toISOString(),
+      finishedAt: new Date(9).toISOString(),
+    });
   });
 
   it('refuses a cursor it did not hand out', async () => {
-    await expect(store.listRuns({ limit: 1, cursor: 'garbage' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(store.listRuns({ limit: 1, cursor: 'garbage' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

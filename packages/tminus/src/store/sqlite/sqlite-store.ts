@@ -11,8 +11,17 @@ import Database from 'better-sqlite3';
 
 import { staleToken } from '../errors.js';
 import {
-  type AgentRow, type BareItemRow, type BareRunRow, type JobRow, type QueueRow,
-  pendingItem, toAgent, toItem, toJobVersion, toQueue, toRun,
+  type AgentRow,
+  type BareItemRow,
+  type BareRunRow,
+  type JobRow,
+  type QueueRow,
+  pendingItem,
+  toAgent,
+  toItem,
+  toJobVersion,
+  toQueue,
+  toRun,
 } from '../rows.js';
 import type { NewQueueItem, NewRun, RunPatch, Store } from '../store.js';
 import { GroupCommit } from './group-commit.js';
@@ -31,11 +40,17 @@ const PATCH_SET = `state = coalesce(?, state), exit_code = coalesce(?, exit_code
   finished_at = coalesce(finished_at, ?)`;
 const j = (value: unknown) => JSON.stringify(value ?? null);
 const patchArgs = (p: RunPatch) => [
-  p.state ?? null, p.exitCode ?? null, p.failure === undefined ? null : j(p.failure), p.sourceCommit ?? null,
-  p.config === undefined ? null : j(p.config), p.startedAt ?? null, p.finishedAt ?? null,
+  p.state ?? null,
+  p.exitCode ?? null,
+  p.failure === undefined ? null : j(p.failure),
+  p.sourceCommit ?? null,
+  p.config === undefined ? null : j(p.config),
+  p.startedAt ?? null,
+  p.finishedAt ?? null,
 ];
 const isUniqueViolation = (error: unknown) =>
-  error instanceof Database.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code);
+  error instanceof Database.SqliteError &&
+  /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code);
 const notFound = (what: string, hint?: string) =>
   new LaunchError('NOT_FOUND', `${what} not found`, hint === undefined ? {} : { hint });
 
@@ -59,7 +74,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const queueRef = (id: string) => {
     let ref = queueNames.get(id);
     if (ref === undefined) {
-      ref = get<{ name: string; entity: string }>(`SELECT name, entity FROM queues WHERE id = ?`, id);
+      ref = get<{ name: string; entity: string }>(
+        `SELECT name, entity FROM queues WHERE id = ?`,
+        id,
+      );
       if (ref !== undefined) queueNames.set(id, ref);
     }
     return ref;
@@ -68,47 +86,92 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     const q = queueRef(r.queue_id);
     return toItem({ ...r, queue_name: q?.name ?? '', queue_entity: q?.entity ?? '' });
   };
-  const runOf = (r: BareRunRow) => toRun({ ...r, queue_name: r.queue_id === null ? null : (queueRef(r.queue_id)?.name ?? null) });
+  const runOf = (r: BareRunRow) =>
+    toRun({ ...r, queue_name: r.queue_id === null ? null : (queueRef(r.queue_id)?.name ?? null) });
   const itemRow = (id: string) => get<BareItemRow>(`SELECT * FROM queue_items WHERE id = ?`, id);
   const runRow = (id: string) => get<BareRunRow>(`SELECT * FROM runs WHERE id = ?`, id);
 
   const aliasesOf = (e: string, p: string, n: string, v: number) =>
-    all<{ alias: string }>(`SELECT alias FROM job_aliases WHERE entity=? AND project=? AND name=? AND version=? ORDER BY alias`, e, p, n, v)
-      .map((a) => a.alias);
-  const jobVersion = (r: JobRow | undefined) => (r === undefined ? undefined : toJobVersion(r, aliasesOf(r.entity, r.project, r.name, r.version)));
+    all<{ alias: string }>(
+      `SELECT alias FROM job_aliases WHERE entity=? AND project=? AND name=? AND version=? ORDER BY alias`,
+      e,
+      p,
+      n,
+      v,
+    ).map((a) => a.alias);
+  const jobVersion = (r: JobRow | undefined) =>
+    r === undefined
+      ? undefined
+      : toJobVersion(r, aliasesOf(r.entity, r.project, r.name, r.version));
   const versionRow = (e: string, p: string, n: string, v: number) =>
-    get<JobRow>(`SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND version=?`, e, p, n, v);
+    get<JobRow>(
+      `SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND version=?`,
+      e,
+      p,
+      n,
+      v,
+    );
 
   const insertRun = (r: NewRun) => {
     try {
-      return runOf(get<BareRunRow>(
-        `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id,
+      return runOf(
+        get<BareRunRow>(
+          `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id,
            fencing_token, lease_expires_at, created_at, acked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?) RETURNING *`,
-        r.id, r.entity, r.project, r.name, r.state, r.queueItemId, r.queueId, r.job, j(r.spec), j(r.config),
-        r.agentId, r.fencingToken, r.leaseExpiresAt, r.now, r.now,
-      )!);
+          r.id,
+          r.entity,
+          r.project,
+          r.name,
+          r.state,
+          r.queueItemId,
+          r.queueId,
+          r.job,
+          j(r.spec),
+          j(r.config),
+          r.agentId,
+          r.fencingToken,
+          r.leaseExpiresAt,
+          r.now,
+          r.now,
+        )!,
+      );
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      throw new LaunchError('CONFLICT', `A run with id "${r.id}" already exists`, { hint: 'Run ids are unique; choose another one.' });
+      throw new LaunchError('CONFLICT', `A run with id "${r.id}" already exists`, {
+        hint: 'Run ids are unique; choose another one.',
+      });
     }
   };
   /** Why a fenced write on a queue item changed nothing: the item is gone, or the token is stale. */
   const itemRefused = (itemId: string) =>
-    itemRow(itemId) === undefined ? notFound(`Queued run ${itemId}`) : staleToken(`Queued run ${itemId}`);
+    itemRow(itemId) === undefined
+      ? notFound(`Queued run ${itemId}`)
+      : staleToken(`Queued run ${itemId}`);
   const runRefused = (runId: string) =>
-    get(`SELECT 1 FROM runs WHERE id = ?`, runId) === undefined ? notFound(`Run ${runId}`) : staleToken(`Run ${runId}`);
+    get(`SELECT 1 FROM runs WHERE id = ?`, runId) === undefined
+      ? notFound(`Run ${runId}`)
+      : staleToken(`Run ${runId}`);
 
   /** One enqueue, inside the caller's transaction. */
   const enqueueOne = (i: NewQueueItem) => {
     const queue = queueRef(i.queueId);
-    if (queue === undefined) throw notFound(`Queue ${i.queueId}`, 'List queues with `tminus queue list`.');
+    if (queue === undefined)
+      throw notFound(`Queue ${i.queueId}`, 'List queues with `tminus queue list`.');
     let inserted: number;
     try {
       inserted = run(
         `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
          VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
-        i.id, i.queueId, i.priority, j(i.spec), j(i.templateVariables), i.projectQueue, i.idempotencyKey, j(i.warnings), i.now,
+        i.id,
+        i.queueId,
+        i.priority,
+        j(i.spec),
+        j(i.templateVariables),
+        i.projectQueue,
+        i.idempotencyKey,
+        j(i.warnings),
+        i.now,
       ).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -116,7 +179,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
     if (inserted === 1) return { item: pendingItem(i, queue), existed: false };
     // The idempotency key was seen before: the first item answers.
-    return { item: item(get<BareItemRow>(`SELECT * FROM queue_items WHERE idempotency_key = ?`, i.idempotencyKey)!), existed: true };
+    return {
+      item: item(
+        get<BareItemRow>(`SELECT * FROM queue_items WHERE idempotency_key = ?`, i.idempotencyKey)!,
+      ),
+      existed: true,
+    };
   };
 
   const store: Store = {
@@ -140,7 +208,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     createApiKey: (k) =>
       write(() => {
         try {
-          run(`INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES (?, ?, ?, ?, ?)`, k.id, k.name, k.hash, k.entity, k.createdAt);
+          run(
+            `INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES (?, ?, ?, ?, ?)`,
+            k.id,
+            k.name,
+            k.hash,
+            k.entity,
+            k.createdAt,
+          );
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           throw new LaunchError('CONFLICT', `API key "${k.name}" (${k.id}) already exists`);
@@ -148,26 +223,61 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }),
     findApiKeyByHash: (hash) =>
       read(() => {
-        const r = get<{ id: string; name: string; hash: string; entity: string; created_at: number }>(`SELECT * FROM api_keys WHERE hash = ?`, hash);
-        return r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at };
+        const r = get<{
+          id: string;
+          name: string;
+          hash: string;
+          entity: string;
+          created_at: number;
+        }>(`SELECT * FROM api_keys WHERE hash = ?`, hash);
+        return (
+          r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at }
+        );
       }),
-    ensureEntity: (name, now) => write(() => run(`INSERT OR IGNORE INTO entities (name, created_at) VALUES (?, ?)`, name, now).changes === 1),
+    ensureEntity: (name, now) =>
+      write(
+        () =>
+          run(`INSERT OR IGNORE INTO entities (name, created_at) VALUES (?, ?)`, name, now)
+            .changes === 1,
+      ),
     ensureProject: (entity, project, now) =>
-      write(() => void run(`INSERT OR IGNORE INTO projects (entity, name, created_at) VALUES (?, ?, ?)`, entity, project, now)),
+      write(
+        () =>
+          void run(
+            `INSERT OR IGNORE INTO projects (entity, name, created_at) VALUES (?, ?, ?)`,
+            entity,
+            project,
+            now,
+          ),
+      ),
 
     createQueue: (q) =>
       write(() => {
         try {
-          return toQueue(get<QueueRow>(
-            `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at)
+          return toQueue(
+            get<QueueRow>(
+              `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-            q.id, q.entity, q.name, q.resource, j(q.config), j(q.templateVariables), q.prioritization ? 1 : 0, q.maxAttempts, q.createdAtMs,
-          )!);
+              q.id,
+              q.entity,
+              q.name,
+              q.resource,
+              j(q.config),
+              j(q.templateVariables),
+              q.prioritization ? 1 : 0,
+              q.maxAttempts,
+              q.createdAtMs,
+            )!,
+          );
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
-          throw new LaunchError('CONFLICT', `Queue "${q.name}" already exists for entity "${q.entity}"`, {
-            hint: 'Pick another name, or use the existing queue.',
-          });
+          throw new LaunchError(
+            'CONFLICT',
+            `Queue "${q.name}" already exists for entity "${q.entity}"`,
+            {
+              hint: 'Pick another name, or use the existing queue.',
+            },
+          );
         }
       }),
     getQueue: (entity, name) =>
@@ -180,32 +290,73 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         const r = get<QueueRow>(`SELECT * FROM queues WHERE id = ?`, id);
         return r && toQueue(r);
       }),
-    listQueues: (entity) => read(() => all<QueueRow>(`SELECT * FROM queues WHERE entity = ? ORDER BY name`, entity).map(toQueue)),
+    listQueues: (entity) =>
+      read(() =>
+        all<QueueRow>(`SELECT * FROM queues WHERE entity = ? ORDER BY name`, entity).map(toQueue),
+      ),
 
     findJobVersionByDigest: (e, p, n, digest) =>
-      read(() => jobVersion(get<JobRow>(
-        `SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND digest=? ORDER BY version DESC LIMIT 1`, e, p, n, digest,
-      ))),
+      read(() =>
+        jobVersion(
+          get<JobRow>(
+            `SELECT * FROM job_versions WHERE entity=? AND project=? AND name=? AND digest=? ORDER BY version DESC LIMIT 1`,
+            e,
+            p,
+            n,
+            digest,
+          ),
+        ),
+      ),
     getJobVersion: (e, p, n, alias) =>
       read(() => {
         const m = /^v(\d+)$/.exec(alias);
         const version = m
           ? Number(m[1])
-          : get<{ version: number }>(`SELECT version FROM job_aliases WHERE entity=? AND project=? AND name=? AND alias=?`, e, p, n, alias)?.version;
+          : get<{ version: number }>(
+              `SELECT version FROM job_aliases WHERE entity=? AND project=? AND name=? AND alias=?`,
+              e,
+              p,
+              n,
+              alias,
+            )?.version;
         return version === undefined ? undefined : jobVersion(versionRow(e, p, n, version));
       }),
     createJobVersion: (v) =>
       write(() => {
-        const last = get<{ v: number | null }>(`SELECT max(version) AS v FROM job_versions WHERE entity=? AND project=? AND name=?`, v.entity, v.project, v.name)!.v;
+        const last = get<{ v: number | null }>(
+          `SELECT max(version) AS v FROM job_versions WHERE entity=? AND project=? AND name=?`,
+          v.entity,
+          v.project,
+          v.name,
+        )!.v;
         const version = last === null ? 0 : last + 1;
-        run(`INSERT INTO job_versions (entity, project, name, version, source, digest, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          v.entity, v.project, v.name, version, j(v.source), v.digest, v.description, v.now);
+        run(
+          `INSERT INTO job_versions (entity, project, name, version, source, digest, description, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          v.entity,
+          v.project,
+          v.name,
+          version,
+          j(v.source),
+          v.digest,
+          v.description,
+          v.now,
+        );
         // An alias names one version: giving it again moves it (as `latest` moves on every version).
         for (const alias of new Set(['latest', ...v.aliases])) {
-          run(`INSERT INTO job_aliases (entity, project, name, alias, version) VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT (entity, project, name, alias) DO UPDATE SET version = excluded.version`, v.entity, v.project, v.name, alias, version);
+          run(
+            `INSERT INTO job_aliases (entity, project, name, alias, version) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (entity, project, name, alias) DO UPDATE SET version = excluded.version`,
+            v.entity,
+            v.project,
+            v.name,
+            alias,
+            version,
+          );
         }
-        return { job: jobVersion(versionRow(v.entity, v.project, v.name, version))!, jobCreated: version === 0 };
+        return {
+          job: jobVersion(versionRow(v.entity, v.project, v.name, version))!,
+          jobCreated: version === 0,
+        };
       }),
     listJobs: (entity, project) =>
       read(() => {
@@ -213,13 +364,23 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           `SELECT v.*, c.versions FROM job_versions v JOIN (SELECT entity, project, name, max(version) AS top, count(*) AS versions
              FROM job_versions WHERE entity = ? AND (? IS NULL OR project = ?) GROUP BY entity, project, name) c
            ON c.entity = v.entity AND c.project = v.project AND c.name = v.name AND c.top = v.version ORDER BY v.project, v.name`,
-          entity, project ?? null, project ?? null,
+          entity,
+          project ?? null,
+          project ?? null,
         );
         return rows.map((r): JobSummary => {
           const aliases = all<{ alias: string; version: number }>(
-            `SELECT alias, version FROM job_aliases WHERE entity=? AND project=? AND name=? ORDER BY alias`, r.entity, r.project, r.name);
+            `SELECT alias, version FROM job_aliases WHERE entity=? AND project=? AND name=? ORDER BY alias`,
+            r.entity,
+            r.project,
+            r.name,
+          );
           return {
-            entity: r.entity, project: r.project, name: r.name, versions: r.versions, latest: jobVersion(r)!,
+            entity: r.entity,
+            project: r.project,
+            name: r.name,
+            versions: r.versions,
+            latest: jobVersion(r)!,
             aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])),
           };
         });
@@ -234,7 +395,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }),
     deleteQueueItem: (id) =>
       write(() => {
-        if (run(`DELETE FROM queue_items WHERE id = ? AND state = 'pending'`, id).changes === 1) return 'deleted' as const;
+        if (run(`DELETE FROM queue_items WHERE id = ? AND state = 'pending'`, id).changes === 1)
+          return 'deleted' as const;
         return itemRow(id) === undefined ? ('not_found' as const) : ('not_pending' as const);
       }),
     // Acknowledged at COMMIT, before its fsync: a claim lost in a crash leaves the item pending and
@@ -246,31 +408,49 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           `UPDATE queue_items SET state = 'leased', agent_id = ?, fencing_token = ?, lease_expires_at = ?
            WHERE seq = (SELECT seq FROM queue_items WHERE queue_id = ? AND state = 'pending' ORDER BY priority, seq LIMIT 1)
            RETURNING *`,
-          c.agentId, c.fencingToken, c.leaseExpiresAt, c.queueId,
+          c.agentId,
+          c.fencingToken,
+          c.leaseExpiresAt,
+          c.queueId,
         );
         return r && item(r);
       }, 'committed'),
     ackItem: (itemId, token, newRun) =>
       write(() => {
         const leased = get<{ agent_id: string | null; run_id: string | null; state: string }>(
-          `SELECT agent_id, run_id, state FROM queue_items WHERE id = ? AND state IN ('leased', 'claimed') AND fencing_token = ?`, itemId, token);
+          `SELECT agent_id, run_id, state FROM queue_items WHERE id = ? AND state IN ('leased', 'claimed') AND fencing_token = ?`,
+          itemId,
+          token,
+        );
         if (leased === undefined) throw itemRefused(itemId);
         if (leased.state === 'claimed') {
           // The same ack again (its answer was lost with a replica or a restart): answer it again,
           // as long as this token still owns the run.
-          const owned = leased.run_id === newRun.id ? get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, newRun.id, token) : undefined;
+          const owned =
+            leased.run_id === newRun.id
+              ? get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, newRun.id, token)
+              : undefined;
           if (owned === undefined) throw staleToken(`Queued run ${itemId}`);
           return runOf(runRow(newRun.id)!);
         }
         if (leased.run_id !== null) {
           // A retry: the next attempt of the same run (its attempt number was raised when it was re-queued).
           if (leased.run_id !== newRun.id) {
-            throw new LaunchError('CONFLICT', `Queued run ${itemId} is a retry of run ${leased.run_id}; acknowledge it with that run id`);
+            throw new LaunchError(
+              'CONFLICT',
+              `Queued run ${itemId} is a retry of run ${leased.run_id}; acknowledge it with that run id`,
+            );
           }
           const retried = get<BareRunRow>(
             `UPDATE runs SET state = ?, fencing_token = ?, agent_id = ?, lease_expires_at = ?, acked_at = ?, exit_code = NULL, failure = NULL,
                started_at = NULL, finished_at = NULL WHERE id = ? RETURNING *`,
-            newRun.state, token, leased.agent_id, newRun.leaseExpiresAt, newRun.now, leased.run_id)!;
+            newRun.state,
+            token,
+            leased.agent_id,
+            newRun.leaseExpiresAt,
+            newRun.now,
+            leased.run_id,
+          )!;
           run(`UPDATE queue_items SET state = 'claimed' WHERE id = ?`, itemId);
           return runOf(retried);
         }
@@ -282,20 +462,41 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       write(() => {
         const r = get<BareItemRow>(
           `UPDATE queue_items SET state = 'failed', error = ? WHERE id = ? AND state = 'leased' AND fencing_token = ? RETURNING *`,
-          j({ stage: failure.stage, message: failure.message }), itemId, token);
+          j({ stage: failure.stage, message: failure.message }),
+          itemId,
+          token,
+        );
         if (r === undefined) throw itemRefused(itemId);
         return item(r);
       }),
     countPendingAhead: (itemId) =>
-      read(() => get<{ n: number }>(
-        `SELECT count(*) AS n FROM queue_items o, queue_items i WHERE i.id = ? AND o.queue_id = i.queue_id AND o.state = 'pending'
-           AND (o.priority < i.priority OR (o.priority = i.priority AND o.seq < i.seq))`, itemId)?.n ?? 0),
+      read(
+        () =>
+          get<{ n: number }>(
+            `SELECT count(*) AS n FROM queue_items o, queue_items i WHERE i.id = ? AND o.queue_id = i.queue_id AND o.state = 'pending'
+           AND (o.priority < i.priority OR (o.priority = i.priority AND o.seq < i.seq))`,
+            itemId,
+          )?.n ?? 0,
+      ),
     listQueueItems: (queueId, state, limit) =>
-      read(() => all<BareItemRow>(`SELECT * FROM queue_items WHERE queue_id = ? AND (? IS NULL OR state = ?) ORDER BY seq LIMIT ?`,
-        queueId, state ?? null, state ?? null, limit).map(item)),
+      read(() =>
+        all<BareItemRow>(
+          `SELECT * FROM queue_items WHERE queue_id = ? AND (? IS NULL OR state = ?) ORDER BY seq LIMIT ?`,
+          queueId,
+          state ?? null,
+          state ?? null,
+          limit,
+        ).map(item),
+      ),
     ...leaseSweeps(sql, write),
     agentRunIds: (agentId, state) =>
-      read(() => all<{ id: string }>(`SELECT id FROM runs WHERE agent_id = ? AND state = ? ORDER BY seq`, agentId, state).map((r) => r.id)),
+      read(() =>
+        all<{ id: string }>(
+          `SELECT id FROM runs WHERE agent_id = ? AND state = ? ORDER BY seq`,
+          agentId,
+          state,
+        ).map((r) => r.id),
+      ),
 
     createRun: (r) => write(() => insertRun(r)),
     getRun: (id) =>
@@ -306,61 +507,129 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     listRuns: (f) =>
       read(() => {
         if (f.cursor !== undefined && !/^\d+$/.test(f.cursor)) {
-          throw new LaunchError('INVALID_ARGUMENT', `"${f.cursor}" is not a cursor from a previous page of runs`, {
-            hint: 'Pass the nextCursor of the previous page unchanged, or omit it to start from the newest run.',
-          });
+          throw new LaunchError(
+            'INVALID_ARGUMENT',
+            `"${f.cursor}" is not a cursor from a previous page of runs`,
+            {
+              hint: 'Pass the nextCursor of the previous page unchanged, or omit it to start from the newest run.',
+            },
+          );
         }
         // The cursor is the seq of the last run returned; pages go on strictly below it.
         const cursor = f.cursor === undefined ? null : Number(f.cursor);
         const rows = all<BareRunRow>(
           `SELECT * FROM runs WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR project = ?) AND (? IS NULL OR queue_id = ?)
              AND (? IS NULL OR state = ?) AND (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?`,
-          f.entity ?? null, f.entity ?? null, f.project ?? null, f.project ?? null, f.queueId ?? null, f.queueId ?? null,
-          f.state ?? null, f.state ?? null, cursor, cursor, f.limit + 1,
+          f.entity ?? null,
+          f.entity ?? null,
+          f.project ?? null,
+          f.project ?? null,
+          f.queueId ?? null,
+          f.queueId ?? null,
+          f.state ?? null,
+          f.state ?? null,
+          cursor,
+          cursor,
+          f.limit + 1,
         );
         const page = rows.slice(0, f.limit);
-        return { items: page.map(runOf), nextCursor: rows.length > f.limit ? String(page.at(-1)!.seq) : null };
+        return {
+          items: page.map(runOf),
+          nextCursor: rows.length > f.limit ? String(page.at(-1)!.seq) : null,
+        };
       }),
     updateRun: (id, token, p, ifState) =>
       write(() => {
-        const r = get<BareRunRow>(`UPDATE runs SET ${PATCH_SET} WHERE id = ? AND fencing_token = ? AND coalesce(?, state) = state RETURNING *`,
-          ...patchArgs(p), id, token, ifState ?? null);
+        const r = get<BareRunRow>(
+          `UPDATE runs SET ${PATCH_SET} WHERE id = ? AND fencing_token = ? AND coalesce(?, state) = state RETURNING *`,
+          ...patchArgs(p),
+          id,
+          token,
+          ifState ?? null,
+        );
         if (r !== undefined) return runOf(r);
-        if (ifState !== undefined && get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, id, token) !== undefined) return undefined;
+        if (
+          ifState !== undefined &&
+          get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, id, token) !== undefined
+        )
+          return undefined;
         throw runRefused(id);
       }),
     transitionRun: (id, from, p) =>
       write(() => {
         const r = get<BareRunRow>(
-          `UPDATE runs SET ${PATCH_SET} WHERE id = ? AND state IN (SELECT value FROM json_each(?)) RETURNING *`, ...patchArgs(p), id, j(from));
+          `UPDATE runs SET ${PATCH_SET} WHERE id = ? AND state IN (SELECT value FROM json_each(?)) RETURNING *`,
+          ...patchArgs(p),
+          id,
+          j(from),
+        );
         return r && runOf(r);
       }),
     getRunsByIds: (ids) =>
-      read(() => all<BareRunRow>(`SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`, j(ids)).map(runOf)),
+      read(() =>
+        all<BareRunRow>(
+          `SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+          j(ids),
+        ).map(runOf),
+      ),
     extendRunLeases: (runs, leaseExpiresAt) =>
-      write(() => runs
-        .filter((r) => run(`UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?`, leaseExpiresAt, r.runId, r.fencingToken).changes === 1)
-        .map((r) => r.runId)),
+      write(() =>
+        runs
+          .filter(
+            (r) =>
+              run(
+                `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?`,
+                leaseExpiresAt,
+                r.runId,
+                r.fencingToken,
+              ).changes === 1,
+          )
+          .map((r) => r.runId),
+      ),
 
     appendLogs: (runId, token, lines, now) =>
       write(() => {
-        if (get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, runId, token) === undefined) throw runRefused(runId);
+        if (
+          get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, runId, token) === undefined
+        )
+          throw runRefused(runId);
         let next = nextLogSeq(sql, runId);
         for (const line of lines) insertLog(sql, runId, next++, line.stream, line.text, now);
         return next;
       }),
     readLogs: (runId, after, limit) =>
-      read(() => all<{ seq: number; stream: LogLine['stream']; text: string; ts: number }>(
-        `SELECT seq, stream, text, ts FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`, runId, after, limit,
-      ).map((r): LogLine => ({ seq: r.seq, stream: r.stream, text: r.text, ts: new Date(r.ts).toISOString() }))),
+      read(() =>
+        all<{ seq: number; stream: LogLine['stream']; text: string; ts: number }>(
+          `SELECT seq, stream, text, ts FROM run_logs WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+          runId,
+          after,
+          limit,
+        ).map((r): LogLine => ({
+          seq: r.seq,
+          stream: r.stream,
+          text: r.text,
+          ts: new Date(r.ts).toISOString(),
+        })),
+      ),
 
     createAgent: (a) =>
       write(() => {
         try {
-          return toAgent(get<AgentRow>(
-            `INSERT INTO agents (id, entity, queues, hostname, status, max_jobs, running, version, config, last_heartbeat_at, created_at)
+          return toAgent(
+            get<AgentRow>(
+              `INSERT INTO agents (id, entity, queues, hostname, status, max_jobs, running, version, config, last_heartbeat_at, created_at)
              VALUES (?, ?, ?, ?, 'polling', ?, 0, ?, ?, ?, ?) RETURNING *`,
-            a.id, a.entity, j(a.queues), a.hostname, a.maxJobs, a.version, j(a.config), a.now, a.now)!);
+              a.id,
+              a.entity,
+              j(a.queues),
+              a.hostname,
+              a.maxJobs,
+              a.version,
+              j(a.config),
+              a.now,
+              a.now,
+            )!,
+          );
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           throw new LaunchError('CONFLICT', `Agent ${a.id} is already registered`);
@@ -371,16 +640,38 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         const r = get<AgentRow>(`SELECT * FROM agents WHERE id = ?`, id);
         return r && toAgent(r);
       }),
-    listAgents: (entity) => read(() => all<AgentRow>(`SELECT * FROM agents WHERE entity = ? ORDER BY created_at, id`, entity).map(toAgent)),
+    listAgents: (entity) =>
+      read(() =>
+        all<AgentRow>(`SELECT * FROM agents WHERE entity = ? ORDER BY created_at, id`, entity).map(
+          toAgent,
+        ),
+      ),
     heartbeatAgent: (id, status, running, now) =>
       write(() => {
-        if (run(`UPDATE agents SET status = ?, running = ?, last_heartbeat_at = ? WHERE id = ?`, status, running, now, id).changes === 0) {
+        if (
+          run(
+            `UPDATE agents SET status = ?, running = ?, last_heartbeat_at = ? WHERE id = ?`,
+            status,
+            running,
+            now,
+            id,
+          ).changes === 0
+        ) {
           throw notFound(`Agent ${id}`, 'Restart the agent; it registers again.');
         }
       }),
     // A sign of life lost in a crash is harmless: acknowledged at COMMIT, like a claim.
     touchAgent: (id, now) =>
-      gc.write(() => void run(`UPDATE agents SET last_heartbeat_at = ? WHERE id = ? AND last_heartbeat_at < ?`, now, id, now), 'committed'),
+      gc.write(
+        () =>
+          void run(
+            `UPDATE agents SET last_heartbeat_at = ? WHERE id = ? AND last_heartbeat_at < ?`,
+            now,
+            id,
+            now,
+          ),
+        'committed',
+      ),
   };
   return store;
 }

@@ -27,9 +27,26 @@ export function statementCache(db: Database.Database): Statements {
 
 /** The sequence number the next log line of a run gets: consecutive from 0. */
 export function nextLogSeq(sql: Statements, runId: string): number {
-  return (sql.get<{ n: number | null }>(`SELECT max(seq) AS n FROM run_logs WHERE run_id = ?`, runId)!.n ?? -1) + 1;
+  return (
+    (sql.get<{ n: number | null }>(`SELECT max(seq) AS n FROM run_logs WHERE run_id = ?`, runId)!
+      .n ?? -1) + 1
+  );
 }
 
-export function insertLog(sql: Statements, runId: string, seq: number, stream: string, text: string, ts: number): void {
-  sql.run(`INSERT INTO run_logs (run_id, seq, stream, text, ts) VALUES (?, ?, ?, ?, ?)`, runId, seq, stream, text, ts);
+export function insertLog(
+  sql: Statements,
+  runId: string,
+  seq: number,
+  stream: string,
+  text: string,
+  ts: number,
+): void {
+  sql.run(
+    `INSERT INTO run_logs (run_id, seq, stream, text, ts) VALUES (?, ?, ?, ?, ?)`,
+    runId,
+    seq,
+    stream,
+    text,
+    ts,
+  );
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { JsonObject, Name, Timestamp } from './common.js';
+import { FencingToken, JsonObject, Name, RunId, Timestamp } from './common.js';
 import { JobVersion } from './job.js';
 import { QueueItem } from './queue.js';
 import { FailureStage, LogStream, Run, RunFailure, RunState } from './run.js';
@@ -10,11 +10,11 @@ export type AgentStatus = z.infer<typeof AgentStatus>;
 
 export const RegisterAgentRequest = z.object({
   entity: Name.optional(),
-  queues: z.array(Name).min(1, 'an agent needs at least one queue'),
-  hostname: z.string(),
+  queues: z.array(Name).min(1, 'an agent needs at least one queue').max(100),
+  hostname: z.string().max(255),
   /** -1 = unlimited (W&B). */
-  maxJobs: z.number().int().min(-1),
-  version: z.string(),
+  maxJobs: z.number().int().min(-1).max(100_000),
+  version: z.string().max(64),
   config: JsonObject.optional(),
 });
 export type RegisterAgentRequest = z.infer<typeof RegisterAgentRequest>;
@@ -34,11 +34,11 @@ export type Agent = z.infer<typeof Agent>;
 
 export const ClaimRequest = z.object({
   /** Queues to try, in order (the agent rotates them for fairness). Default: all of the agent's. */
-  queues: z.array(Name).optional(),
+  queues: z.array(Name).max(100).optional(),
   /** How long to hold the request open waiting for work. */
   waitMs: z.number().int().min(0).max(60_000).default(25_000),
   /** Runs the agent is already stopping: not reported again as `cancel`. */
-  cancelling: z.array(z.string()).default([]),
+  cancelling: z.array(RunId).max(100_000).default([]),
   /** How many runs the agent has going. 0: it has nothing to cancel, so the server skips that lookup. */
   active: z.number().int().min(0).optional(),
 });
@@ -58,39 +58,39 @@ export const ClaimResponse = z.object({
   cancel: z.array(z.string()).default([]),
 });
 
-export const AckRequest = z.object({ fencingToken: z.string(), runId: z.string() });
+export const AckRequest = z.object({ fencingToken: FencingToken, runId: RunId });
 
 export const FailItemRequest = z.object({
-  fencingToken: z.string(),
+  fencingToken: FencingToken,
   stage: FailureStage,
-  message: z.string(),
+  message: z.string().max(10_000),
 });
 
 /** Log lines as an agent sends them (one request holds at most 10,000). */
 export const LogLines = z.array(z.object({ stream: LogStream, text: z.string() })).max(10_000);
 
 export const RunStatusUpdate = z.object({
-  fencingToken: z.string(),
+  fencingToken: FencingToken,
   /** Log lines appended before the state changes: a run's last lines travel with its end. */
   lines: LogLines.optional(),
   state: RunState,
   exitCode: z.number().int().optional(),
   failure: RunFailure.optional(),
-  sourceCommit: z.string().optional(),
+  sourceCommit: z.string().max(64).optional(),
   /** The run config the program received, recorded once at start. */
   config: JsonObject.optional(),
 });
 export type RunStatusUpdate = z.infer<typeof RunStatusUpdate>;
 
 export const LogAppendRequest = z.object({
-  fencingToken: z.string(),
+  fencingToken: FencingToken,
   lines: LogLines,
 });
 export type LogAppendRequest = z.infer<typeof LogAppendRequest>;
 
 export const HeartbeatRequest = z.object({
   status: AgentStatus,
-  runs: z.array(z.object({ runId: z.string(), fencingToken: z.string() })),
+  runs: z.array(z.object({ runId: RunId, fencingToken: FencingToken })).max(100_000),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
 export const HeartbeatResponse = z.object({

@@ -21,6 +21,22 @@ export const RunId = z
   .max(128)
   .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, "_" and "-"');
 
+/**
+ * Ids the server makes (`qi_…`, `ag_…`, `key_…`) and the ones users may give runs: what a path
+ * segment, a file name or a query parameter can carry without escaping, 1–128 characters.
+ */
+export const ObjectId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, "_" and "-"');
+
+/** A content address of a blob: `sha256:` and 64 lowercase hex digits. */
+export const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>');
+
+/** A fencing token as the server hands it out (opaque; bounded so it cannot carry a payload). */
+export const FencingToken = z.string().min(1).max(256);
+
 /** Priority levels as W&B's CLI maps them: lower runs first. */
 export const Priority = {
   critical: 0,

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { JsonObject } from './common.js';
+import { JsonObject, Name } from './common.js';
 
 export const Overrides = z.looseObject({
   args: z.array(z.string(), 'override args must be a list of strings').optional(),
@@ -33,3 +33,18 @@ export const LaunchSpec = z.looseObject({
   build: z.boolean().optional(),
 });
 export type LaunchSpec = z.infer<typeof LaunchSpec>;
+
+/** W&B keeps an empty entity or project as given; the server reads it as "not set". */
+const OptionalName = z.union([z.literal(''), Name]).optional();
+
+/**
+ * A launch spec as a request carries it: the names that choose where it lands (entity, project,
+ * queue entity) must be names, checked before any lookup; the rest is as stored.
+ */
+export const LaunchSpecInput = LaunchSpec.extend({
+  entity: OptionalName,
+  project: OptionalName,
+  queue_entity: OptionalName,
+  name: z.string().max(1024).optional(),
+  run_id: z.string().max(128).optional(),
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { JsonObject, Name, PriorityValue, Timestamp } from './common.js';
-import { LaunchSpec } from './launch-spec.js';
+import { LaunchSpec, LaunchSpecInput } from './launch-spec.js';
 
 export const RESOURCES = [
   'local-process',
@@ -73,6 +73,8 @@ export const QueueItem = z.object({
   templateVariables: JsonObject,
   /** The run this item became, once an agent acknowledged it (W&B `associatedRunId`). */
   runId: z.string().nullable(),
+  /** The user who launched it (null for items queued before users existed). */
+  createdBy: z.string().nullable(),
   error: z.object({ stage: z.string(), message: z.string() }).nullable(),
   warnings: z.array(z.string()),
   createdAt: Timestamp,
@@ -83,8 +85,8 @@ export const EnqueueRequest = z.object({
   queue: Name,
   /** Entity that owns the queue; default: the spec's entity, then the key's default entity. */
   queueEntity: Name.optional(),
-  projectQueue: z.string().optional(),
-  spec: LaunchSpec,
+  projectQueue: z.string().max(128).optional(),
+  spec: LaunchSpecInput,
   priority: PriorityValue.optional(),
   templateVariables: JsonObject.optional(),
 });

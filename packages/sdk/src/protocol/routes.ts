@@ -18,7 +18,21 @@ import {
   RegisterAgentRequest,
   RunStatusUpdate,
 } from './agent.js';
-import { page } from './common.js';
+import {
+  CreatedKey,
+  CreatedUser,
+  CreateKeyRequest,
+  CreateTeamRequest,
+  CreateUserRequest,
+  ApiKeyInfo,
+  KeyIdParams,
+  Member,
+  SetMemberRequest,
+  Team,
+  User,
+  WhoAmI,
+} from './access.js';
+import { Digest, Name, ObjectId, page, RunId } from './common.js';
 import {
   CreateJobRequest,
   CreateJobResponse,
@@ -53,7 +67,11 @@ export interface RouteDef {
   readonly response: z.ZodType;
 }
 
-const id = z.object({ id: z.string() });
+/** Ids and names are checked at the edge: nothing unvalidated reaches a query, a path or a command line. */
+const id = z.object({ id: ObjectId });
+const runIdParam = z.object({ id: RunId });
+const queueParams = z.object({ entity: Name, name: Name });
+const entityQuery = z.object({ entity: Name.optional() });
 const waitQuery = z.object({
   /** Hold the request until this is reached or `waitMs` passes. */
   waitFor: z.enum(['started', 'finished']).optional(),
@@ -65,8 +83,9 @@ export const routes = {
   whoami: {
     method: 'GET',
     path: '/whoami',
-    summary: 'The caller: default entity and key name',
-    response: z.object({ entity: z.string(), keyName: z.string(), serverVersion: z.string() }),
+    summary:
+      'The caller: what kind of credential, its user, default entity, memberships and (agent keys) queues',
+    response: WhoAmI,
   },
   uploadBlob: {
     method: 'PUT',
@@ -79,7 +98,7 @@ export const routes = {
     method: 'GET',
     path: '/blobs/:digest',
     summary: 'Download a blob by its content address',
-    params: z.object({ digest: z.string() }),
+    params: z.object({ digest: Digest }),
     response: z.unknown(),
   },
   createJob: {
@@ -93,21 +112,21 @@ export const routes = {
     method: 'GET',
     path: '/jobs',
     summary: 'List jobs of an entity (optionally one project)',
-    query: z.object({ entity: z.string().optional(), project: z.string().optional() }),
+    query: z.object({ entity: Name.optional(), project: Name.optional() }),
     response: z.object({ items: z.array(JobSummary) }),
   },
   resolveJob: {
     method: 'GET',
     path: '/jobs/resolve',
     summary: 'Resolve entity/project/name:alias to one version',
-    query: z.object({ ref: z.string() }),
+    query: z.object({ ref: z.string().min(1).max(300) }),
     response: JobVersion,
   },
   listQueues: {
     method: 'GET',
     path: '/queues',
     summary: 'List queues of an entity',
-    query: z.object({ entity: z.string().optional() }),
+    query: entityQuery,
     response: z.object({ items: z.array(Queue) }),
   },
   createQueue: {
@@ -121,14 +140,14 @@ export const routes = {
     method: 'GET',
     path: '/queues/:entity/:name',
     summary: 'One queue',
-    params: z.object({ entity: z.string(), name: z.string() }),
+    params: queueParams,
     response: Queue,
   },
   listQueueItems: {
     method: 'GET',
     path: '/queues/:entity/:name/items',
     summary: 'Items of a queue, oldest first',
-    params: z.object({ entity: z.string(), name: z.string() }),
+    params: queueParams,
     query: z.object({
       state: QueueItemState.optional(),
       limit: z.coerce.number().int().min(1).max(100_000).default(100),
@@ -183,7 +202,7 @@ export const routes = {
     method: 'GET',
     path: '/runs/:id',
     summary: 'A run; with waitFor=finished, held until it is terminal (long-poll)',
-    params: id,
+    params: runIdParam,
     query: waitQuery,
     response: Run,
   },
@@ -191,14 +210,14 @@ export const routes = {
     method: 'POST',
     path: '/runs/:id/cancel',
     summary: 'Stop a run (idempotent): SIGTERM, then SIGKILL after the grace period',
-    params: id,
+    params: runIdParam,
     response: Run,
   },
   getLogs: {
     method: 'GET',
     path: '/runs/:id/logs',
     summary: 'Log lines after a sequence number; waitMs holds the request for new lines',
-    params: id,
+    params: runIdParam,
     query: z.object({
       after: z.coerce.number().int().min(-1).default(-1),
       limit: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -224,7 +243,7 @@ export const routes = {
     method: 'GET',
     path: '/agents',
     summary: 'Agents of an entity',
-    query: z.object({ entity: z.string().optional() }),
+    query: entityQuery,
     response: z.object({ items: z.array(Agent) }),
   },
   claim: {
@@ -263,7 +282,7 @@ export const routes = {
     method: 'POST',
     path: '/runs/:id/status',
     summary: 'Report a run state change (fenced)',
-    params: id,
+    params: runIdParam,
     body: RunStatusUpdate,
     response: Run,
   },
@@ -271,9 +290,74 @@ export const routes = {
     method: 'POST',
     path: '/runs/:id/logs',
     summary: 'Append log lines in order (fenced)',
-    params: id,
+    params: runIdParam,
     body: LogAppendRequest,
     response: z.object({ next: z.number().int() }),
+  },
+  createUser: {
+    method: 'POST',
+    path: '/users',
+    summary:
+      'Create a user, its personal entity (with a `default` queue) and its first API key (server admins)',
+    body: CreateUserRequest,
+    response: CreatedUser,
+  },
+  listUsers: {
+    method: 'GET',
+    path: '/users',
+    summary: 'All users (server admins)',
+    response: z.object({ items: z.array(User) }),
+  },
+  createTeam: {
+    method: 'POST',
+    path: '/teams',
+    summary: 'Create a team entity (with a `default` queue); the caller becomes its admin',
+    body: CreateTeamRequest,
+    response: Team,
+  },
+  listMembers: {
+    method: 'GET',
+    path: '/teams/:entity/members',
+    summary: 'Members of a team and their roles',
+    params: z.object({ entity: Name }),
+    response: z.object({ items: z.array(Member) }),
+  },
+  setMember: {
+    method: 'PUT',
+    path: '/teams/:entity/members/:user',
+    summary: 'Add a user to a team, or change their role (team admins)',
+    params: z.object({ entity: Name, user: Name }),
+    body: SetMemberRequest,
+    response: Member,
+  },
+  removeMember: {
+    method: 'DELETE',
+    path: '/teams/:entity/members/:user',
+    summary: 'Remove a user from a team (team admins)',
+    params: z.object({ entity: Name, user: Name }),
+    response: Deleted,
+  },
+  createKey: {
+    method: 'POST',
+    path: '/keys',
+    summary:
+      'Create an API key for yourself, or an agent key for some queues of an entity you administer; the key is shown once',
+    body: CreateKeyRequest,
+    response: CreatedKey,
+  },
+  listKeys: {
+    method: 'GET',
+    path: '/keys',
+    summary:
+      'Your keys and the agent keys of entities you administer (prefixes only, never the keys)',
+    response: z.object({ items: z.array(ApiKeyInfo) }),
+  },
+  revokeKey: {
+    method: 'DELETE',
+    path: '/keys/:id',
+    summary: 'Revoke a key: refused from the next request on',
+    params: KeyIdParams,
+    response: z.object({ revoked: z.boolean() }),
   },
 } as const satisfies Record<string, RouteDef>;
 

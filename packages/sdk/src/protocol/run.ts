@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-import { JsonObject, Timestamp } from './common.js';
-import { LaunchSpec } from './launch-spec.js';
+import { JsonObject, Name, Timestamp } from './common.js';
+import { LaunchSpec, LaunchSpecInput } from './launch-spec.js';
 
 export const RUN_STATES = [
   'pending',
@@ -56,6 +56,8 @@ export const Run = z.object({
   exitCode: z.number().int().nullable(),
   failure: RunFailure.nullable(),
   summary: JsonObject,
+  /** The user who launched it (null for runs recorded before users existed). */
+  createdBy: z.string().nullable(),
   agentId: z.string().nullable(),
   attempt: z.number().int().min(1),
   /** Git commit the run checked out, when its source is git. */
@@ -87,15 +89,15 @@ export const LogPage = z.object({
 export type LogPage = z.infer<typeof LogPage>;
 
 export const RunListQuery = z.object({
-  entity: z.string().optional(),
-  project: z.string().optional(),
-  queue: z.string().optional(),
+  entity: Name.optional(),
+  project: Name.optional(),
+  queue: Name.optional(),
   state: RunState.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  cursor: z.string().optional(),
+  cursor: z.string().max(64).optional(),
 });
 export type RunListQuery = z.input<typeof RunListQuery>;
 
 /** Create a run that this machine executes itself (`launch()`), with no queue or agent. */
-export const DirectRunRequest = z.object({ spec: LaunchSpec });
+export const DirectRunRequest = z.object({ spec: LaunchSpecInput });
 export type DirectRunRequest = z.infer<typeof DirectRunRequest>;

@@ -10,6 +10,7 @@ import { createGitRepo } from '../../../../test/helpers/git.js';
 import { tempDir } from '../../../../test/helpers/temp.js';
 import { executeRun } from './execute-run.js';
 import type { ReportedLine, RunReporter } from './run-reporter.js';
+import { runTokenFor } from '../lib/run-token.js';
 
 /** Prints what a launched program sees, then sleeps or fails as its config says. */
 const PROGRAM = `import json, os, sys, time
@@ -120,6 +121,7 @@ function start(
     exitCode: null,
     failure: null,
     summary: {},
+    createdBy: 'alice',
     agentId: 'a',
     attempt: 1,
     sourceCommit: null,
@@ -167,7 +169,8 @@ describe('executing a run', () => {
         'WANDB_ENTITY=e',
         'WANDB_NAME=nice',
         'TMINUS_API_URL=http://127.0.0.1:9',
-        'TMINUS_RUN_TOKEN=tok-1',
+        // The run's own credential, derived from (and not revealing) the attempt's fencing token.
+        `TMINUS_RUN_TOKEN=${runTokenFor('abcd1234', 'tok-1')}`,
         'api_key=<unset>',
         'cwd_has_main=True',
       ]);

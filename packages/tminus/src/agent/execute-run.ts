@@ -29,6 +29,7 @@ import {
   type RunReporter,
 } from './run-reporter.js';
 import { PrepareError } from './source/prepare-error.js';
+import { runTokenFor } from '../lib/run-token.js';
 
 export interface ExecuteRunInput {
   /** Used for `TMINUS_API_URL` and to download code snapshots. */
@@ -160,7 +161,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       runConfig: config,
       configPath,
       apiUrl: input.api.baseUrl,
-      runToken: input.fencingToken,
+      runToken: runTokenFor(run.id, input.fencingToken),
       attempt: run.attempt,
       baseEnv: process.env,
     });

@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 
+import { registerAccessCommands } from './commands/access.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLaunchCommand } from './commands/launch.js';
@@ -37,6 +38,7 @@ Start here:
   registerJobCommands(program);
   registerRunCommands(program);
   registerQueueCommands(program);
+  registerAccessCommands(program);
   registerOperateCommands(program);
   program.exitOverride();
   for (const command of program.commands) {

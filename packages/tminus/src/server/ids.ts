@@ -32,8 +32,9 @@ export function newFencingToken(): string {
   return randomSlice(16).toString('base64url');
 }
 
-export function newApiKey(): string {
-  return `tmk_${randomBytes(24).toString('base64url')}`;
+/** `tmk_…` for a user key, `tma_…` for an agent key (so a key in a log says what it can do). */
+export function newApiKey(kind: 'user' | 'agent' = 'user'): string {
+  return `${kind === 'user' ? 'tmk' : 'tma'}_${randomBytes(24).toString('base64url')}`;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -67,6 +67,16 @@ export class Notifier {
     for (const listener of ranked.slice(0, count)) listener.wake(topic);
   }
 
+  /** Calls `fn` whenever `topic` is notified, here or by another replica, until the returned function is called. */
+  watch(topic: string, fn: () => void): () => void {
+    // Never chosen for a one-taker wake (`notifyEach`), which is meant for waiting claims.
+    const listener: Listener = { wake: () => fn(), rank: () => Number.MAX_SAFE_INTEGER };
+    let set = this.#listeners.get(topic);
+    if (set === undefined) this.#listeners.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => void this.#listeners.get(topic)?.delete(listener);
+  }
+
   /** Listens on topics; `wait` resolves on the first wake since the last `checking()`. */
   subscribe(topics: readonly string[]): Subscription {
     let fired = false;
@@ -190,4 +200,6 @@ export const topics = {
   run: (runId: string) => `run:${runId}`,
   logs: (runId: string) => `logs:${runId}`,
   agent: (agentId: string) => `agent:${agentId}`,
+  /** Keys, users or memberships changed: cached credentials must be resolved again. */
+  access: 'access',
 } as const;

@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
+import { createAuthorize } from './access/authorize.js';
+import type { KeySpec } from './access/keys.js';
 import { Authenticator } from './auth.js';
 import { createFsBlobStore } from './blobs/fs-blob-store.js';
 import { createRequestListener } from './http/app.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
 import { startLeaseSweeper } from './lease-sweeper.js';
-import { Notifier } from './notifier.js';
+import { Notifier, topics } from './notifier.js';
 import { createServices } from './services/index.js';
 
 export interface ServerOptions {
@@ -38,7 +40,11 @@ export interface RunningServer {
   readonly url: string;
   /** Set when this start created the first admin key. */
   readonly bootstrap: { apiKey: string; entity: string } | undefined;
-  issueApiKey(entity: string, name: string): Promise<string>;
+  /**
+   * A key made by whoever runs the server process (`tminus up` for its CLI config and local agent):
+   * `replace` revokes that user's earlier keys of the same kind and name.
+   */
+  issueKey(spec: KeySpec, replace?: boolean): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -65,22 +71,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     leaseMs,
     log,
   };
-  const services = createServices(ctx);
+  const services = createServices(ctx, SERVER_VERSION);
   // Sweep a few times per lease so a lost agent is noticed within lease + a fraction of it.
   const stopSweeper = startLeaseSweeper(ctx, {
     intervalMs: Math.min(1_000, Math.max(100, leaseMs / 10)),
     startTimeoutMs: (options.startTimeoutSeconds ?? 1800) * 1000,
   });
-  const auth = new Authenticator(store);
+  // With replicas, a key revoked on another one is re-read after at most the feed's backstop.
+  const auth = new Authenticator(store, feed?.backstopMs ?? Infinity);
+  const unwatch = notifier.watch(topics.access, () => auth.invalidate());
   let bootstrap: RunningServer['bootstrap'];
   if ((await store.countApiKeys()) === 0) {
+    // The first user: a server admin, whose key is the bootstrap key.
     const entity = options.defaultEntity ?? safeEntityName(userInfo().username);
-    await services.entities.ensure(entity);
     try {
-      bootstrap = {
-        apiKey: await auth.issue(entity, 'admin', Date.now(), options.bootstrapApiKey),
-        entity,
-      };
+      const created = await services.access.createUser(entity, true, options.bootstrapApiKey);
+      bootstrap = { apiKey: created.apiKey, entity };
     } catch (error) {
       // Another replica starting at the same moment created the first key; only one may.
       if ((await store.countApiKeys()) === 0) throw error;
@@ -90,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createRequestListener({
       handlers: createHandlers(services),
       auth,
+      authorize: createAuthorize(services.guard),
       version: SERVER_VERSION,
       log,
       ...(store.durable === undefined ? {} : { durable: () => store.durable!() }),
@@ -106,11 +113,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url: `http://${host}:${address.port}`,
     bootstrap,
-    async issueApiKey(entity, name) {
-      await services.entities.ensure(entity);
-      return auth.issue(entity, name, Date.now());
-    },
+    issueKey: (spec, replace) => services.access.issueKey(spec, replace),
     async close() {
+      unwatch();
       await stopSweeper();
       await unsubscribe?.();
       await new Promise<void>((resolve) => {

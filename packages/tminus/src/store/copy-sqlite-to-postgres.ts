@@ -15,8 +15,11 @@ import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 /** Parents before children; `run_logs` last, it is the largest. */
 const TABLES = [
+  'users',
   'api_keys',
   'entities',
+  'memberships',
+  'blob_refs',
   'projects',
   'queues',
   'job_versions',

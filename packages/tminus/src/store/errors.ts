@@ -10,3 +10,20 @@ export function staleToken(what: string): LaunchError {
     },
   );
 }
+
+/** Users and entities share one namespace (a user's personal entity bears their name). */
+export function nameTaken(name: string): LaunchError {
+  return new LaunchError('CONFLICT', `The name "${name}" is taken by a user or an entity`, {
+    hint: 'User and team names share one namespace; pick another name.',
+  });
+}
+
+export function keyExists(id: string): LaunchError {
+  return new LaunchError('CONFLICT', `API key ${id} already exists`);
+}
+
+export function queueExists(entity: string, name: string): LaunchError {
+  return new LaunchError('CONFLICT', `Queue "${name}" already exists for entity "${entity}"`, {
+    hint: 'Pick another name, or use the existing queue.',
+  });
+}

@@ -3,7 +3,14 @@
  */
 import type { Agent, JobSource, JobVersion, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
 
-import type { NewQueueItem } from './store.js';
+import type {
+  ApiKeyRecord,
+  EntityRecord,
+  ItemOwner,
+  NewQueueItem,
+  RunOwner,
+  UserRecord,
+} from './store.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -47,6 +54,7 @@ export interface ItemRow {
   error: string | null;
   warnings: string;
   created_at: number;
+  created_by: string | null;
   queue_name: string;
   queue_entity: string;
 }
@@ -62,6 +70,7 @@ export function toItem(r: ItemRow): QueueItem {
     spec: json(r.spec, {}),
     templateVariables: json(r.template_variables, {}),
     runId: r.run_id,
+    createdBy: r.created_by,
     error: json(r.error, null),
     warnings: json(r.warnings, []),
     createdAt: iso(r.created_at),
@@ -84,6 +93,7 @@ export function pendingItem(
     spec: i.spec,
     templateVariables: i.templateVariables,
     runId: null,
+    createdBy: i.createdBy,
     error: null,
     warnings: [...i.warnings],
     createdAt: iso(i.now),
@@ -110,6 +120,7 @@ export interface RunRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  created_by: string | null;
   seq: number;
 }
 /** Rows as stored, before the queue's name (which both adapters cache) is added. */
@@ -131,6 +142,7 @@ export function toRun(r: RunRow): Run {
     exitCode: r.exit_code,
     failure: json(r.failure, null),
     summary: json(r.summary, {}),
+    createdBy: r.created_by,
     agentId: r.agent_id,
     attempt: r.attempt,
     sourceCommit: r.source_commit,
@@ -190,3 +202,96 @@ export function toAgent(r: AgentRow): Agent {
     createdAt: iso(r.created_at),
   };
 }
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  hash: string;
+  entity: string;
+  kind: 'user' | 'agent';
+  user_name: string;
+  queues: string | null;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+export function toApiKeyRecord(r: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    hash: r.hash,
+    entity: r.entity,
+    kind: r.kind,
+    user: r.user_name,
+    queues: json<string[] | null>(r.queues, null),
+    prefix: r.prefix,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  };
+}
+export const apiKeyArgs = (k: ApiKeyRecord) =>
+  [
+    k.id,
+    k.name,
+    k.hash,
+    k.entity,
+    k.kind,
+    k.user,
+    k.queues === null ? null : JSON.stringify(k.queues),
+    k.prefix,
+    k.createdAt,
+    k.revokedAt,
+  ] as const;
+export const API_KEY_COLUMNS =
+  'id, name, hash, entity, kind, user_name, queues, prefix, created_at, revoked_at';
+
+export interface UserRow {
+  name: string;
+  admin: number;
+  created_at: number;
+}
+export function toUserRecord(r: UserRow): UserRecord {
+  return { name: r.name, admin: Number(r.admin) === 1, createdAt: r.created_at };
+}
+
+export interface EntityRow {
+  name: string;
+  kind: 'user' | 'team';
+  created_at: number;
+}
+export const toEntityRecord = (r: EntityRow): EntityRecord => ({
+  name: r.name,
+  kind: r.kind,
+  createdAt: r.created_at,
+});
+
+export const RUN_OWNER_COLUMNS = 'id, entity, queue_id, created_by, fencing_token, state';
+export interface RunOwnerRow {
+  id: string;
+  entity: string;
+  queue_id: string | null;
+  created_by: string | null;
+  fencing_token: string;
+  state: Run['state'];
+}
+export const toRunOwner = (r: RunOwnerRow): RunOwner => ({
+  id: r.id,
+  entity: r.entity,
+  queueId: r.queue_id,
+  createdBy: r.created_by,
+  fencingToken: r.fencing_token,
+  state: r.state,
+});
+
+export interface ItemOwnerRow {
+  id: string;
+  queue_id: string;
+  entity: string | null;
+  created_by: string | null;
+}
+export const toItemOwner = (r: ItemOwnerRow): ItemOwner => ({
+  id: r.id,
+  queueId: r.queue_id,
+  entity: r.entity ?? '',
+  createdBy: r.created_by,
+});

@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import type { NewQueueItem, NewRun, Store } from './store.js';
+import { describeTenancyContract } from './tenancy-contract.js';
 
 /** Parses `value` as exactly `schema` (unknown keys refused), so a test fails on any shape drift. */
 function wire<S extends z.ZodObject>(schema: S, value: unknown): void {
@@ -50,6 +51,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       templateVariables: {},
       projectQueue: 'model-registry',
       warnings: [],
+      createdBy: null,
       idempotencyKey: null,
       now: now(),
       ...extra,
@@ -68,6 +70,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       fencingToken: token,
       state: 'pending',
       leaseExpiresAt: null,
+      createdBy: null,
       now: now(),
       ...extra,
     });
@@ -86,32 +89,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     });
     afterEach(() => store.close());
 
-    it('api keys and entities', async () => {
-      expect(await store.countApiKeys()).toBe(0);
-      await store.createApiKey({
-        id: 'k1',
-        name: 'admin',
-        hash: 'h1',
-        entity: 'e',
-        createdAt: 1_000,
-      });
-      await store.createApiKey({ id: 'k2', name: 'ci', hash: 'h2', entity: 'f', createdAt: 2_000 });
-      expect(await store.countApiKeys()).toBe(2);
-      expect(await store.findApiKeyByHash('h1')).toEqual({
-        id: 'k1',
-        name: 'admin',
-        hash: 'h1',
-        entity: 'e',
-        createdAt: 1_000,
-      });
-      expect((await store.findApiKeyByHash('h2'))?.id).toBe('k2');
-      expect(await store.findApiKeyByHash('nope')).toBeUndefined();
-      expect(await store.ensureEntity('e', now())).toBe(true);
-      expect(await store.ensureEntity('e', now())).toBe(false);
-      expect(await store.ensureEntity('other', now())).toBe(true);
-      await store.ensureProject('e', 'p', now());
-      await store.ensureProject('e', 'p', now());
-    });
+    describeTenancyContract(() => store, now);
 
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();
@@ -328,6 +306,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         spec: { job: 'e/p/j:v0' },
         templateVariables: {},
         runId: null,
+        createdBy: null,
         error: null,
         warnings: [],
         createdAt: first.item.createdAt,
@@ -512,6 +491,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         exitCode: null,
         failure: null,
         summary: {},
+        createdBy: null,
         agentId: null,
         attempt: 1,
         sourceCommit: null,

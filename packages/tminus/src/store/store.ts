@@ -23,6 +23,7 @@ import type {
   Run,
   RunFailure,
   RunState,
+  Role,
 } from '@tminus/sdk/protocol';
 
 export interface ApiKeyRecord {
@@ -30,8 +31,64 @@ export interface ApiKeyRecord {
   readonly name: string;
   /** sha256 hex of the key; the key itself is never stored. */
   readonly hash: string;
+  /** A user key's default entity; an agent key's one entity. */
   readonly entity: string;
+  readonly kind: 'user' | 'agent';
+  /** The user the key belongs to (an agent key: who created it). */
+  readonly user: string;
+  /** An agent key's queues (of `entity`); null for a user key. */
+  readonly queues: readonly string[] | null;
+  /** The key's first characters, shown when keys are listed. */
+  readonly prefix: string;
   readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+export interface UserRecord {
+  /** Also the name of the user's personal entity. */
+  readonly name: string;
+  /** Server-wide admin. */
+  readonly admin: boolean;
+  readonly createdAt: number;
+}
+
+export interface EntityRecord {
+  readonly name: string;
+  readonly kind: 'user' | 'team';
+  readonly createdAt: number;
+}
+
+/** A new entity, created with its `default` queue and (optionally) its first admin, atomically. */
+export interface NewEntity {
+  readonly name: string;
+  readonly kind: 'user' | 'team';
+  readonly defaultQueue: Queue & { readonly createdAtMs: number };
+  /** The user who gets the `admin` role in it. */
+  readonly admin: string | null;
+  readonly now: number;
+}
+
+/** Which keys `listApiKeys` returns: a user's own and the agent keys of entities they administer, or all. */
+export type KeyFilter =
+  { readonly user: string; readonly adminOf: readonly string[] } | { readonly all: true };
+
+/** What decides who may touch a run; never changes after the run is created, except the token and state. */
+export interface RunOwner {
+  readonly id: string;
+  readonly entity: string;
+  readonly queueId: string | null;
+  readonly createdBy: string | null;
+  readonly fencingToken: string;
+  readonly state: RunState;
+}
+
+/** What decides who may touch a queue item; never changes after enqueue. */
+export interface ItemOwner {
+  readonly id: string;
+  readonly queueId: string;
+  /** The entity the run lands in (`spec.entity`). */
+  readonly entity: string;
+  readonly createdBy: string | null;
 }
 
 export interface NewJobVersion {
@@ -54,6 +111,8 @@ export interface NewQueueItem {
   readonly templateVariables: JsonObject;
   readonly projectQueue: string;
   readonly warnings: readonly string[];
+  /** The user who launched it. */
+  readonly createdBy: string | null;
   /** Scoped by the caller (e.g. `<apiKeyId>:<header>`); a repeated key returns the first item. */
   readonly idempotencyKey: string | null;
   readonly now: number;
@@ -82,6 +141,8 @@ export interface NewRun {
   readonly fencingToken: string;
   readonly state: RunState;
   readonly leaseExpiresAt: number | null;
+  /** The user who launched it. */
+  readonly createdBy: string | null;
   readonly now: number;
 }
 
@@ -155,13 +216,39 @@ export interface Store {
   migrate(): Promise<void>;
   close(): Promise<void>;
 
-  // API keys and entities
+  // users, entities, memberships and API keys
   countApiKeys(): Promise<number>;
+  /** Throws `CONFLICT` if the id or hash exists. */
   createApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
-  /** Creates the entity if missing; returns true when it was created. */
-  ensureEntity(name: string, now: number): Promise<boolean>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Newest first. */
+  listApiKeys(filter: KeyFilter): Promise<ApiKeyRecord[]>;
+  /** Sets `revokedAt` once; false when there is no such key or it was revoked already. */
+  revokeApiKey(id: string, now: number): Promise<boolean>;
+  /**
+   * The user, their personal entity (with its default queue, the user its admin) and their first key,
+   * atomically. Throws `CONFLICT` if a user or an entity of that name exists.
+   */
+  createUser(user: UserRecord, entity: NewEntity, key: ApiKeyRecord): Promise<void>;
+  getUser(name: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<UserRecord[]>;
+  /** The entity with its default queue and first admin, atomically. Throws `CONFLICT` if it exists. */
+  createEntity(entity: NewEntity): Promise<void>;
+  getEntity(name: string): Promise<EntityRecord | undefined>;
   ensureProject(entity: string, project: string, now: number): Promise<void>;
+  /** Adds the user to the entity in `role`, or changes their role. */
+  setMembership(entity: string, user: string, role: Role, now: number): Promise<void>;
+  /** False when the user was not a member. */
+  removeMembership(entity: string, user: string): Promise<boolean>;
+  listMemberships(user: string): Promise<{ entity: string; role: Role }[]>;
+  listMembers(entity: string): Promise<{ user: string; role: Role }[]>;
+  /** Lets the entity's readers download the blob (a code snapshot of one of its jobs). */
+  addBlobRef(digest: string, entity: string): Promise<void>;
+  /** Whether one of these entities may read the blob; `null`: whether any may (the blob is known). */
+  blobReadableBy(digest: string, entities: readonly string[] | null): Promise<boolean>;
+  getRunOwner(id: string): Promise<RunOwner | undefined>;
+  getItemOwner(id: string): Promise<ItemOwner | undefined>;
 
   // queues
   /** Throws `CONFLICT` if `entity/name` exists. */

@@ -129,27 +129,42 @@ export function registerServerCommands(program: Command): void {
       const { server, dataDir } = await boot(flags);
       const configPath = cliConfigPath();
       const existing = readCliConfig(configPath);
-      // A key in the config that works against this server is kept; else the key this start
-      // created; else a new one.
+      // A user key in the config that works against this server is kept; else the key this start
+      // created; else a new one for the user named like the entity (whoever runs the server owns its
+      // data dir, so this is no more than they can do already).
       let apiKey: string | undefined;
+      let user: string | undefined;
       let entity: string | undefined;
       if (existing.apiKey) {
         const who = await new Api({ baseUrl: server.url, apiKey: existing.apiKey })
           .request('whoami', {})
           .catch(() => undefined);
-        if (who) [apiKey, entity] = [existing.apiKey, who.entity];
+        if (who?.kind === 'user' && who.user !== null)
+          [apiKey, user, entity] = [existing.apiKey, who.user, who.entity];
       }
       if (apiKey === undefined && server.bootstrap)
-        [apiKey, entity] = [server.bootstrap.apiKey, server.bootstrap.entity];
-      if (apiKey === undefined || entity === undefined) {
-        entity = (flags.entity ?? (process.env.TMINUS_ENTITY || userInfo().username)).replace(
-          /[^A-Za-z0-9_.-]/g,
-          '_',
+        [apiKey, user, entity] = [
+          server.bootstrap.apiKey,
+          server.bootstrap.entity,
+          server.bootstrap.entity,
+        ];
+      if (apiKey === undefined || user === undefined || entity === undefined) {
+        user = entity = (
+          flags.entity ??
+          (process.env.TMINUS_ENTITY || userInfo().username)
+        ).replace(/[^A-Za-z0-9_.-]/g, '_');
+        apiKey = await server.issueKey(
+          { kind: 'user', name: 'tminus up', user, entity, queues: null },
+          true,
         );
-        apiKey = await server.issueApiKey(entity, 'cli');
       }
       writeCliConfig({ baseUrl: server.url, apiKey, entity }, configPath);
-      const api = new Api({ baseUrl: server.url, apiKey });
+      // The local agent gets a key that can serve the default queue and nothing else.
+      const agentKey = await server.issueKey(
+        { kind: 'agent', name: 'tminus up agent', user, entity, queues: ['default'] },
+        true,
+      );
+      const api = new Api({ baseUrl: server.url, apiKey: agentKey });
       const agent = await startAgent({
         api,
         queues: ['default'],

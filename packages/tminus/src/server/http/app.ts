@@ -9,6 +9,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { LaunchError } from '@tminus/sdk';
 import { type RouteDef, type RouteName, routes } from '@tminus/sdk/protocol';
 
+import type { Principal } from '../access/principal.js';
 import type { Authenticator } from '../auth.js';
 import { parsePart, toErrorResponse } from './errors.js';
 import type { Handlers, RequestContext } from './handler-types.js';
@@ -26,9 +27,14 @@ interface Endpoint {
 const MAX_RAW_BYTES = 1024 ** 3;
 const MAX_JSON_BYTES = 64 * 1024 ** 2;
 
+/** Throws unless the caller may call the route with this input (access/policies.ts). */
+export type Authorize = (name: RouteName, input: unknown, who: Principal) => Promise<void>;
+
 export interface ListenerOptions {
   readonly handlers: Handlers;
   readonly auth: Authenticator;
+  /** Runs after the input is validated and before every route's handler. */
+  readonly authorize: Authorize;
   readonly version: string;
   readonly log: (line: string) => void;
   /**
@@ -42,6 +48,7 @@ export interface ListenerOptions {
 export function createRequestListener({
   handlers,
   auth,
+  authorize,
   version,
   log,
   durable,
@@ -53,9 +60,13 @@ export function createRequestListener({
     handle: () => Promise.resolve(openapi),
   });
   for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
+    const handler = handlers[name] as AnyHandler;
     router.add(route.method, `/api/v1${route.path}`, {
       route,
-      handle: handlers[name] as AnyHandler,
+      handle: async (input, ctx) => {
+        await authorize(name, input, ctx.auth);
+        return handler(input, ctx);
+      },
     });
   }
   return (req, res) => {

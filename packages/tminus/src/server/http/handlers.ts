@@ -1,9 +1,9 @@
 /**
- * @module One handler per route: input already validated, output validated by the client. Each
- * only calls a service; the rules live in the services.
+ * @module One handler per route: input already validated and the caller authorized (access/policies.ts),
+ * output validated by the client. Each only calls a service; the rules live in the services.
  */
-import { LaunchError } from '@tminus/sdk';
 
+import { blobNotFound } from '../not-found.js';
 import type { Services } from '../services/index.js';
 import type { Handlers } from './handler-types.js';
 
@@ -11,24 +11,18 @@ export const SERVER_VERSION = '0.1.0';
 
 export function createHandlers(s: Services): Handlers {
   return {
-    whoami: (_input, { auth }) =>
-      Promise.resolve({
-        entity: auth.entity,
-        keyName: auth.keyName,
-        serverVersion: SERVER_VERSION,
-      }),
+    whoami: (_input, { auth }) => Promise.resolve(s.access.whoami(auth)),
     uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.byteLength }),
     downloadBlob: async ({ params }) => {
       const bytes = await s.blobs.get(params.digest);
-      if (bytes === undefined)
-        throw new LaunchError('NOT_FOUND', `Blob ${params.digest} not found`);
+      if (bytes === undefined) throw blobNotFound(params.digest);
       return bytes;
     },
     createJob: ({ body }, { auth }) => s.jobs.create(auth, body),
     listJobs: async ({ query }, { auth }) => ({
       items: await s.store.listJobs(query.entity ?? auth.entity, query.project),
     }),
-    resolveJob: ({ query }, { auth }) => s.jobs.resolve(auth, query.ref),
+    resolveJob: ({ query }, { auth }) => s.jobs.resolve(auth.entity, query.ref),
     listQueues: async ({ query }, { auth }) => ({ items: await s.queues.list(auth, query.entity) }),
     createQueue: ({ body }, { auth }) => s.queues.create(auth, body),
     getQueue: ({ params }) => s.queues.get(params.entity, params.name),
@@ -89,5 +83,16 @@ export function createHandlers(s: Services): Handlers {
     appendLogs: async ({ params, body }) => ({
       next: await s.runs.appendLogs(params.id, body.fencingToken, body.lines),
     }),
+    createUser: ({ body }) => s.access.createUser(body.name, body.admin),
+    listUsers: async () => ({ items: await s.access.listUsers() }),
+    createTeam: ({ body }, { auth }) => s.access.createTeam(s.guard.user(auth), body.name),
+    listMembers: async ({ params }) => ({ items: await s.access.listMembers(params.entity) }),
+    setMember: ({ params, body }) => s.access.setMember(params.entity, params.user, body.role),
+    removeMember: async ({ params }) => ({
+      deleted: await s.access.removeMember(params.entity, params.user),
+    }),
+    createKey: ({ body }, { auth }) => s.access.createKey(s.guard.user(auth), body),
+    listKeys: async (_input, { auth }) => ({ items: await s.access.listKeys(s.guard.user(auth)) }),
+    revokeKey: async ({ params }) => ({ revoked: await s.access.revokeKey(params.id) }),
   };
 }

@@ -15,14 +15,15 @@ import { ClaimRequest as ClaimRequestSchema } from '@tminus/sdk/protocol';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { newFencingToken, newId } from '../ids.js';
 import { topics } from '../notifier.js';
+import type { AgentRef, Facts } from '../access/facts.js';
 import type { AuthContext } from '../auth.js';
+import { agentNotFound } from '../not-found.js';
 import type { ServiceContext } from './context.js';
 import type { JobService } from './jobs.js';
 import type { QueueService } from './queues.js';
 
 /** Agents: registration, the long-poll claim, and heartbeats. */
 export class AgentService {
-  readonly #registered = new BoundedMap<string, Agent>(10_000);
   readonly #aliveWritten = new BoundedMap<string, number>(10_000);
   readonly #leaseJobs = new BoundedMap<string, { job: JobVersion | null; at: number }>(1_000);
 
@@ -31,6 +32,7 @@ export class AgentService {
     private readonly queues: QueueService,
     private readonly jobs: JobService,
     private readonly leased: Map<string, QueueItem>,
+    private readonly facts: Facts,
   ) {}
 
   async register(auth: AuthContext, request: RegisterAgentRequest): Promise<Agent> {
@@ -65,16 +67,6 @@ export class AgentService {
     });
   }
 
-  async get(id: string): Promise<Agent> {
-    const agent = await this.ctx.store.getAgent(id);
-    if (agent === undefined) {
-      throw new LaunchError('NOT_FOUND', `Agent ${id} is not registered`, {
-        hint: 'Restart the agent; it registers again.',
-      });
-    }
-    return agent;
-  }
-
   /** Leases the next item of the agent's queues (in the order given), waiting up to `waitMs` for one. */
   /** Also returns at once with the agent's runs to cancel, so a stop request reaches an idle agent immediately. */
   async claim(
@@ -85,6 +77,14 @@ export class AgentService {
     const request = ClaimRequestSchema.parse(input);
     const agent = await this.#registration(agentId);
     const names = request.queues ?? agent.queues;
+    const strangers = names.filter((name) => !agent.queues.includes(name));
+    if (strangers.length > 0) {
+      throw new LaunchError(
+        'INVALID_ARGUMENT',
+        `Agent ${agentId} polls ${agent.queues.join(', ')}; it cannot claim from ${strangers.join(', ')}`,
+        { hint: 'Register an agent for those queues (restart it with -q for each).' },
+      );
+    }
     const queues: Queue[] = [];
     for (const name of names) queues.push(await this.queues.get(agent.entity, name));
     await this.#markAlive(agent);
@@ -110,13 +110,10 @@ export class AgentService {
     return result ?? { lease: null, cancel: [] };
   }
 
-  /** An agent's entity and queues never change after registration, so this replica reads them once. */
-  async #registration(agentId: string): Promise<Agent> {
-    let agent = this.#registered.get(agentId);
-    if (agent === undefined) {
-      agent = await this.get(agentId);
-      this.#registered.set(agentId, agent);
-    }
+  /** An agent's entity and queues never change after registration (cached by `Facts`). */
+  async #registration(agentId: string): Promise<AgentRef> {
+    const agent = await this.facts.agent(agentId);
+    if (agent === undefined) throw agentNotFound(agentId);
     return agent;
   }
 
@@ -125,7 +122,7 @@ export class AgentService {
    * once a second per agent: a busy agent claims hundreds of times a second, and its heartbeats
    * (every third of a lease) keep its status and run count current anyway.
    */
-  async #markAlive(agent: Agent): Promise<void> {
+  async #markAlive(agent: AgentRef): Promise<void> {
     const now = this.ctx.now();
     if (now - (this.#aliveWritten.get(agent.id) ?? 0) < 1_000) return;
     this.#aliveWritten.set(agent.id, now);
@@ -141,8 +138,7 @@ export class AgentService {
     const now = this.ctx.now();
     const cached = this.#leaseJobs.get(ref);
     if (cached !== undefined && now - cached.at < 1_000) return cached.job;
-    const auth: AuthContext = { keyId: '', keyName: '', entity };
-    const job = await this.jobs.resolve(auth, ref).catch(() => null);
+    const job = await this.jobs.resolve(entity, ref).catch(() => null);
     this.#leaseJobs.set(ref, { job, at: now });
     return job;
   }

@@ -14,7 +14,9 @@ import {
   RunId,
 } from '@tminus/sdk/protocol';
 
+import { launchTargets } from '../../core/launch-targets.js';
 import { gitSourceForUri, jobNameForUri } from '../../core/uri-job.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { resolveTemplateValues, substituteTemplate } from '../../core/template-variables.js';
 import { newId } from '../ids.js';
 import { topics } from '../notifier.js';
@@ -40,11 +42,17 @@ function memo<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promis
   return value;
 }
 
+/** The user a launch is recorded as made by (only user keys launch; see access/policies.ts). */
+export const launcherOf = (auth: AuthContext) => (auth.kind === 'user' ? auth.user : null);
+
 /** Idempotency keys are scoped to the API key that sent them. */
 const scopeKey = (auth: AuthContext, key: string | undefined) =>
   key === undefined ? null : `${auth.keyId}:${key}`;
 
 export class EnqueueService {
+  /** Blob grants made (digest, entity): each is written once per replica. */
+  readonly #granted = new BoundedMap<string, true>(10_000);
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly entities: EntityService,
@@ -111,15 +119,17 @@ export class EnqueueService {
     lookups: Lookups,
   ): Promise<NewQueueItem> {
     const spec: LaunchSpec = structuredClone(request.spec);
-    spec.entity ??= auth.entity;
-    const queueEntity =
-      request.queueEntity ?? (spec.queue_entity as string | undefined) ?? spec.entity;
+    const { queueEntity } = launchTargets(spec, request.queueEntity, auth.entity);
     const queue = await memo(lookups.queues, `${queueEntity}/${request.queue}`, () =>
       this.queues.get(queueEntity, request.queue),
     );
     const warnings: string[] = [];
     const priority = this.#priority(queue, request.priority);
-    await this.prepareSpec(auth, spec, lookups);
+    const job = await this.prepareSpec(auth, spec, lookups);
+    // The queue's agents fetch the job's code, which may belong to another entity.
+    if (job?.codeDigest != null && job.entity !== queueEntity) {
+      await this.#grantBlob(job.codeDigest, queueEntity);
+    }
     this.#applyQueueDefaults(
       queue,
       spec,
@@ -135,9 +145,17 @@ export class EnqueueService {
       templateVariables: request.templateVariables ?? {},
       projectQueue: request.projectQueue ?? 'model-registry',
       warnings,
+      createdBy: launcherOf(auth),
       idempotencyKey,
       now: this.ctx.now(),
     };
+  }
+
+  async #grantBlob(digest: string, entity: string): Promise<void> {
+    const key = `${digest} ${entity}`;
+    if (this.#granted.has(key)) return;
+    await this.ctx.store.addBlobRef(digest, entity);
+    this.#granted.set(key, true);
   }
 
   /**
@@ -148,8 +166,9 @@ export class EnqueueService {
     auth: AuthContext,
     spec: LaunchSpec,
     lookups: Lookups = newLookups(),
-  ): Promise<void> {
-    spec.entity ??= auth.entity;
+  ): Promise<PinnedJob | undefined> {
+    const entity = launchTargets(spec, undefined, auth.entity).entity;
+    spec.entity = entity;
     if (spec.run_id !== undefined) {
       const valid = RunId.safeParse(spec.run_id);
       if (!valid.success)
@@ -166,7 +185,7 @@ export class EnqueueService {
     if (spec.uri !== undefined && spec.uri !== '') {
       const project = spec.project || jobNameForUri(spec.uri).slice(4);
       const created = await this.jobs.create(auth, {
-        entity: spec.entity,
+        entity,
         project,
         name: jobNameForUri(spec.uri),
         source: gitSourceForUri(spec.uri, spec.git?.version, spec.overrides?.entry_point),
@@ -175,14 +194,16 @@ export class EnqueueService {
       spec.project = project;
       delete spec.uri;
     }
+    let job: PinnedJob | undefined;
     if (spec.job !== undefined) {
       const ref = spec.job;
-      const job = await memo(lookups.jobs, ref, () => this.jobs.pin(auth, ref));
+      job = await memo(lookups.jobs, ref, () => this.jobs.pin(auth.entity, ref));
       spec.job = job.ref;
       spec.project ||= job.project;
     }
     spec.project ||= 'uncategorized';
-    await this.entities.ensureProject(spec.entity, spec.project);
+    await this.entities.ensureProject(entity, spec.project);
+    return job;
   }
 
   #priority(queue: Queue, priority: number | undefined): number {

@@ -3,6 +3,9 @@ import type { QueueItem, RunState } from '@tminus/sdk/protocol';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import type { Store } from '../../store/store.js';
 import type { BlobStore } from '../../store/blob-store.js';
+import { Facts } from '../access/facts.js';
+import { Guard } from '../access/guard.js';
+import { AccessService } from './access.js';
 import { AgentService } from './agents.js';
 import type { ServiceContext } from './context.js';
 import { EnqueueService } from './enqueue.js';
@@ -22,9 +25,12 @@ export interface Services {
   readonly items: ItemService;
   readonly runs: RunService;
   readonly agents: AgentService;
+  readonly access: AccessService;
+  /** The checks each route's policy runs (access/policies.ts). */
+  readonly guard: Guard;
 }
 
-export function createServices(ctx: ServiceContext): Services {
+export function createServices(ctx: ServiceContext, version: string): Services {
   const entities = new EntityService(ctx);
   const jobs = new JobService(ctx, entities);
   const queues = new QueueService(ctx, entities);
@@ -36,6 +42,7 @@ export function createServices(ctx: ServiceContext): Services {
   // report): an agent's next report is decided from it without reading the run first. Only a
   // starting point — each write is a compare-and-set on the state it assumed (RunService.updateStatus).
   const written = new BoundedMap<string, RunState>(10_000);
+  const facts = new Facts(ctx.store, leased);
   return {
     store: ctx.store,
     blobs: ctx.blobs,
@@ -43,8 +50,10 @@ export function createServices(ctx: ServiceContext): Services {
     jobs,
     queues,
     enqueue,
-    items: new ItemService(ctx, leased, written),
+    items: new ItemService(ctx, leased, written, facts),
     runs: new RunService(ctx, enqueue, jobs, written),
-    agents: new AgentService(ctx, queues, jobs, leased),
+    agents: new AgentService(ctx, queues, jobs, leased, facts),
+    access: new AccessService(ctx, entities, queues, version),
+    guard: new Guard(facts, ctx.store),
   };
 }

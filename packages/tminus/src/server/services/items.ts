@@ -8,6 +8,8 @@ import type {
 } from '@tminus/sdk/protocol';
 
 import { topics } from '../notifier.js';
+import type { Facts } from '../access/facts.js';
+import { itemNotFound } from '../not-found.js';
 import type { ServiceContext } from './context.js';
 
 /** Queue items after enqueue: reading (with long-poll), deleting, acknowledging and failing. */
@@ -18,15 +20,13 @@ export class ItemService {
     private readonly leased: Map<string, QueueItem> = new Map(),
     /** The state of each run as this replica last wrote it: the ack records the run it creates. */
     private readonly written: Map<string, RunState> = new Map(),
+    /** Told about each run an ack creates, so the run's reports are authorized without a read. */
+    private readonly facts?: Facts,
   ) {}
 
   async get(id: string): Promise<QueueItem> {
     const item = await this.ctx.store.getQueueItem(id);
-    if (item === undefined) {
-      throw new LaunchError('NOT_FOUND', `Queued run ${id} not found`, {
-        hint: 'It may have been deleted; list runs with `tminus run list`.',
-      });
-    }
+    if (item === undefined) throw itemNotFound(id);
     return item;
   }
 
@@ -130,8 +130,10 @@ export class ItemService {
       fencingToken,
       state: 'starting',
       leaseExpiresAt: now + this.ctx.leaseMs,
+      createdBy: item.createdBy,
       now,
     });
+    this.facts?.rememberRun(run.id, item);
     this.leased.delete(itemId);
     this.written.set(run.id, run.state);
     this.ctx.notifier.notify(topics.item(itemId));

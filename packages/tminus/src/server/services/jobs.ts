@@ -33,6 +33,9 @@ function canonical(value: unknown): string {
 export interface PinnedJob {
   readonly ref: string;
   readonly project: string;
+  readonly entity: string;
+  /** The code snapshot a code job runs. */
+  readonly codeDigest: string | null;
 }
 
 export class JobService {
@@ -54,6 +57,8 @@ export class JobService {
     await this.#entities.ensureProject(entity, request.project);
     const digest = `sha256:${sha256Hex(canonical(request.source))}`;
     const { store } = this.#ctx;
+    // Before the version exists: the entity's readers (and its agents) may fetch the snapshot.
+    if (request.source.type === 'code') await store.addBlobRef(request.source.digest, entity);
     const same = await store.findJobVersionByDigest(entity, request.project, request.name, digest);
     if (same !== undefined) return { action: 'unchanged', job: same };
     const { job, jobCreated } = await store.createJobVersion({
@@ -90,27 +95,32 @@ export class JobService {
     }
   }
 
-  /** Resolves `entity/project/name:alias` (two-part references take the caller's entity). */
-  async resolve(auth: AuthContext, ref: string): Promise<JobVersion> {
-    return this.#get(this.#parse(auth, ref));
+  /** Resolves `entity/project/name:alias` (two-part references take `callerEntity`). */
+  async resolve(callerEntity: string, ref: string): Promise<JobVersion> {
+    return this.#get(this.#parse(callerEntity, ref));
   }
 
   /** `resolve`, for a launch spec: the reference pinned to its version (`:latest` → `:v3`), and the project. */
-  async pin(auth: AuthContext, ref: string): Promise<PinnedJob> {
-    const parsed = this.#parse(auth, ref);
+  async pin(callerEntity: string, ref: string): Promise<PinnedJob> {
+    const parsed = this.#parse(callerEntity, ref);
     const { entity, project, name, alias } = parsed;
     if (versionIndexOf(alias) !== undefined) {
       const cached = this.#pinned.get(`${entity}/${project}/${name}:${alias}`);
       if (cached !== undefined) return cached;
     }
     const job = await this.#get(parsed);
-    const pinned = { ref: job.ref, project: job.project };
+    const pinned = {
+      ref: job.ref,
+      project: job.project,
+      entity: job.entity,
+      codeDigest: job.source.type === 'code' ? job.source.digest : null,
+    };
     this.#pinned.set(job.ref, pinned);
     return pinned;
   }
 
-  #parse(auth: AuthContext, ref: string): JobRef {
-    const parsed = parseJobRef(ref, { entity: auth.entity });
+  #parse(callerEntity: string, ref: string): JobRef {
+    const parsed = parseJobRef(ref, { entity: callerEntity });
     if (!parsed.ok) {
       throw new LaunchError('INVALID_ARGUMENT', parsed.message, {
         hint: `Use ${JOB_REF_FORM}, e.g. alice/mnist/train:latest.`,

@@ -22,7 +22,7 @@ export class QueueService {
   async create(auth: AuthContext, input: CreateQueueRequest): Promise<Queue> {
     const request = CreateQueueRequest.parse(input);
     const entity = request.entity ?? auth.entity;
-    await this.#entities.ensure(entity);
+    await this.#entities.requireExists(entity);
     const now = this.#ctx.now();
     return this.#ctx.store.createQueue({
       id: newId('q'),
@@ -40,7 +40,6 @@ export class QueueService {
 
   async list(auth: AuthContext, entity?: string): Promise<Queue[]> {
     const owner = entity ?? auth.entity;
-    await this.#entities.ensure(owner);
     return this.#ctx.store.listQueues(owner);
   }
 
@@ -49,7 +48,6 @@ export class QueueService {
     const key = `${entity}/${name}`;
     const cached = this.#found.get(key);
     if (cached !== undefined) return cached;
-    await this.#entities.ensure(entity);
     const queue = await this.#ctx.store.getQueue(entity, name);
     if (queue !== undefined) {
       this.#found.set(key, queue);

@@ -15,7 +15,8 @@ import { topics } from '../notifier.js';
 import type { RunListFilter, RunPatch } from '../../store/store.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
-import type { EnqueueService } from './enqueue.js';
+import { runNotFound } from '../not-found.js';
+import { type EnqueueService, launcherOf } from './enqueue.js';
 import type { JobService } from './jobs.js';
 
 /** Runs: reading and waiting, agent status reports (fenced), cancel, logs and direct runs. */
@@ -30,11 +31,7 @@ export class RunService {
 
   async get(id: string): Promise<Run> {
     const run = await this.ctx.store.getRun(id);
-    if (run === undefined) {
-      throw new LaunchError('NOT_FOUND', `Run ${id} not found`, {
-        hint: 'List runs with `tminus run list`.',
-      });
-    }
+    if (run === undefined) throw runNotFound(id);
     return run;
   }
 
@@ -174,7 +171,7 @@ export class RunService {
   async createDirect(auth: AuthContext, input: LaunchSpec): Promise<DirectRunResponse> {
     const spec = structuredClone(input);
     await this.enqueue.prepareSpec(auth, spec);
-    const job = spec.job === undefined ? null : await this.jobs.resolve(auth, spec.job);
+    const job = spec.job === undefined ? null : await this.jobs.resolve(auth.entity, spec.job);
     const fencingToken = newFencingToken();
     const now = this.ctx.now();
     const run = await this.ctx.store.createRun({
@@ -191,6 +188,7 @@ export class RunService {
       fencingToken,
       state: 'pending',
       leaseExpiresAt: null,
+      createdBy: launcherOf(auth),
       now,
     });
     return { run, fencingToken, job };

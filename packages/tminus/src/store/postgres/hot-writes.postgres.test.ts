@@ -69,7 +69,7 @@ if (admin !== undefined) {
           client,
           'ack',
           FIRST_ACK,
-          `'{i}', '{t}', '{r}', '{e}', '{p}', '{NULL}', '{starting}', '{q}', '{j}', '{"{}"}', '{"{}"}', '{NULL}', '{1}', '{1}', 'leased'`,
+          `'{i}', '{t}', '{r}', '{e}', '{p}', '{NULL}', '{starting}', '{q}', '{j}', '{"{}"}', '{"{}"}', '{NULL}', '{1}', '{1}', 'leased', '{NULL}'`,
         );
         const report = await genericPlan(
           client,

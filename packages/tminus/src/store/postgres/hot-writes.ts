@@ -53,15 +53,15 @@ export const CLAIM = `
 export const FIRST_ACK = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::text[], $12::text[], $13::bigint[], $14::bigint[])
-      WITH ORDINALITY AS t(item_id, token, id, entity, project, name, state, queue_id, job, spec, config, agent_id, lease_expires_at, now, ord)),
+                         $11::text[], $12::text[], $13::bigint[], $14::bigint[], $16::text[])
+      WITH ORDINALITY AS t(item_id, token, id, entity, project, name, state, queue_id, job, spec, config, agent_id, lease_expires_at, now, created_by, ord)),
   item AS (
     UPDATE queue_items q SET state = 'claimed', run_id = input.id FROM input
     WHERE q.id = input.item_id AND q.state = $15 AND q.fencing_token = input.token AND q.run_id IS NULL
     RETURNING q.id AS item_id, q.agent_id)
-  INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)
+  INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at, created_by)
   SELECT input.id, input.entity, input.project, input.name, input.state, input.item_id, input.queue_id, input.job, input.spec, input.config, '{}',
-         coalesce(input.agent_id, item.agent_id), input.token, input.lease_expires_at, input.now, input.now
+         coalesce(input.agent_id, item.agent_id), input.token, input.lease_expires_at, input.now, input.now, input.created_by
   FROM input JOIN item USING (item_id) ORDER BY input.ord
   RETURNING *`;
 
@@ -137,6 +137,7 @@ export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWr
         column((a) => a.run.leaseExpiresAt),
         column((a) => a.run.now),
         'leased',
+        column((a) => a.run.createdBy),
       ]);
       const byItem = new Map(inserted.map((r) => [r.queue_item_id, r]));
       return batch.map((a) => byItem.get(a.itemId));

@@ -4,7 +4,7 @@
  * wait on each other's rows), migrations under an advisory lock (replicas may start together).
  */
 import { LaunchError } from '@tminus/sdk';
-import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
+import type { JobSummary, LogLine, Queue } from '@tminus/sdk/protocol';
 import pg from 'pg';
 
 import {
@@ -24,11 +24,12 @@ import {
 } from '../rows.js';
 import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../store.js';
 import { createPgBlobStore } from './pg-blob-store.js';
-import { staleToken } from '../errors.js';
+import { queueExists, staleToken } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
 import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
 import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
+import { postgresTenancy } from './tenancy.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
 const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
@@ -107,7 +108,7 @@ export async function openPostgresStore(options: {
       aliases.map((a) => a.alias),
     );
   };
-  const RUN_INSERT = `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at)`;
+  const RUN_INSERT = `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at, created_by)`;
   const runConflict = (id: string) =>
     new LaunchError('CONFLICT', `A run with id "${id}" exists already`, {
       hint: 'Choose another run id.',
@@ -116,7 +117,7 @@ export async function openPostgresStore(options: {
     try {
       const [row] = await rows<BareRunRow>(
         db,
-        `${RUN_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14) RETURNING *`,
+        `${RUN_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', $11, $12, $13, $14, $14, $15) RETURNING *`,
         [
           r.id,
           r.entity,
@@ -132,6 +133,7 @@ export async function openPostgresStore(options: {
           r.fencingToken,
           r.leaseExpiresAt,
           r.now,
+          r.createdBy,
         ],
       );
       return await runOf(row!);
@@ -146,6 +148,26 @@ export async function openPostgresStore(options: {
       `INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, coalesce(max(seq), -1) + 1, $2, $3, $4 FROM run_logs WHERE run_id = $1`,
       [runId, stream, text, now],
     );
+  };
+
+  const insertQueue = async (db: Db, q: Queue & { readonly createdAtMs: number }) => {
+    const inserted = await count(
+      db,
+      `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+      [
+        q.id,
+        q.entity,
+        q.name,
+        q.resource,
+        j(q.config),
+        j(q.templateVariables),
+        q.prioritization ? 1 : 0,
+        q.maxAttempts,
+        q.createdAtMs,
+      ],
+    );
+    if (inserted === 0) throw queueExists(q.entity, q.name);
+    return toQueue((await one<QueueRow>(db, `SELECT * FROM queues WHERE id = $1`, [q.id]))!);
   };
 
   const hot = createHotWrites(hotPool, lazy, queries);
@@ -191,11 +213,11 @@ export async function openPostgresStore(options: {
     const inserted = await rows<{ id: string }>(
       pool,
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
-           WITH ORDINALITY AS t(id, queue_id, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at, ord)),
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+           WITH ORDINALITY AS t(id, queue_id, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at, created_by, ord)),
        ins AS (
-         INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
-         SELECT id, queue_id, 'pending', priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at FROM input ORDER BY ord
+         INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at, created_by)
+         SELECT id, queue_id, 'pending', priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at, created_by FROM input ORDER BY ord
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING *)
        SELECT ins.id FROM ins`,
       [
@@ -208,6 +230,7 @@ export async function openPostgresStore(options: {
         column((i) => i.idempotencyKey),
         column((i) => j(i.warnings)),
         column((i) => i.now),
+        column((i) => i.createdBy),
       ],
     );
     const fresh = new Set(inserted.map((r) => r.id));
@@ -291,67 +314,9 @@ export async function openPostgresStore(options: {
       await Promise.all(pools.map((p) => p.end()));
     },
 
-    async countApiKeys() {
-      return (await one<{ n: number }>(pool, `SELECT count(*)::int AS n FROM api_keys`))!.n;
-    },
-    async createApiKey(k) {
-      await pool.query(
-        `INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES ($1, $2, $3, $4, $5)`,
-        [k.id, k.name, k.hash, k.entity, k.createdAt],
-      );
-    },
-    async findApiKeyByHash(hash) {
-      const r = await one<{
-        id: string;
-        name: string;
-        hash: string;
-        entity: string;
-        created_at: number;
-      }>(pool, `SELECT * FROM api_keys WHERE hash = $1`, [hash]);
-      return (
-        r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at }
-      );
-    },
-    async ensureEntity(name, now) {
-      return (
-        (await count(
-          pool,
-          `INSERT INTO entities (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-          [name, now],
-        )) === 1
-      );
-    },
-    async ensureProject(entity, project, now) {
-      await pool.query(
-        `INSERT INTO projects (entity, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-        [entity, project, now],
-      );
-    },
+    ...postgresTenancy({ pool, queries, tx, insertQueue }),
 
-    async createQueue(q) {
-      const inserted = await count(
-        pool,
-        `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-        [
-          q.id,
-          q.entity,
-          q.name,
-          q.resource,
-          j(q.config),
-          j(q.templateVariables),
-          q.prioritization ? 1 : 0,
-          q.maxAttempts,
-          q.createdAtMs,
-        ],
-      );
-      if (inserted === 0)
-        throw new LaunchError(
-          'CONFLICT',
-          `Queue "${q.name}" already exists for entity "${q.entity}"`,
-          { hint: 'Pick another name, or use the existing queue.' },
-        );
-      return toQueue((await one<QueueRow>(pool, `SELECT * FROM queues WHERE id = $1`, [q.id]))!);
-    },
+    createQueue: (q) => insertQueue(pool, q),
     async getQueue(entity, name) {
       const r = await one<QueueRow>(pool, `SELECT * FROM queues WHERE entity = $1 AND name = $2`, [
         entity,

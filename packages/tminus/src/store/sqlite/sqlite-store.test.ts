@@ -31,6 +31,7 @@ const item = (id: string, extra: Partial<NewQueueItem> = {}): NewQueueItem => ({
   templateVariables: {},
   projectQueue: 'pq',
   warnings: [],
+  createdBy: null,
   idempotencyKey: null,
   now: 1_000,
   ...extra,
@@ -55,7 +56,6 @@ describe('sqlite file store', () => {
     const a = await openSqliteStore({ path });
     await a.migrate();
     await a.migrate();
-    await a.ensureEntity('e', 1);
     await queue(a);
     await a.enqueue(item('i1'));
     await a.close();
@@ -63,7 +63,7 @@ describe('sqlite file store', () => {
 
     const b = await openSqliteStore({ path });
     await b.migrate();
-    expect(await b.ensureEntity('e', 2)).toBe(false);
+    expect(await b.getQueue('e', 'q')).toMatchObject({ id: 'q_q' });
     expect(await b.getQueueItem('i1')).toMatchObject({ id: 'i1', queue: 'q', state: 'pending' });
     await b.close();
 
@@ -220,6 +220,7 @@ describe('sqlite extras beyond the shared contract', () => {
       fencingToken: 't',
       state: 'starting' as const,
       leaseExpiresAt: null,
+      createdBy: null,
       now: 1,
     };
     await expect(store.ackItem('nope', 't', run)).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -265,6 +266,7 @@ describe('sqlite extras beyond the shared contract', () => {
       fencingToken: 'mine',
       state: 'running',
       leaseExpiresAt: null,
+      createdBy: null,
       now: 1,
     });
     await expect(store.updateRun('abc12345', 'old', { state: 'finished' })).rejects.toMatchObject({
@@ -290,6 +292,7 @@ describe('sqlite extras beyond the shared contract', () => {
       fencingToken: 't',
       state: 'running',
       leaseExpiresAt: null,
+      createdBy: null,
       now: 1,
     });
     const run = await store.transitionRun('r', ['running'], {

@@ -6,10 +6,10 @@
  * Every method body runs synchronously, so each is atomic with respect to the others.
  */
 import { LaunchError } from '@tminus/sdk';
-import type { JobSummary, LogLine } from '@tminus/sdk/protocol';
+import type { JobSummary, LogLine, Queue } from '@tminus/sdk/protocol';
 import Database from 'better-sqlite3';
 
-import { staleToken } from '../errors.js';
+import { queueExists, staleToken } from '../errors.js';
 import {
   type AgentRow,
   type BareItemRow,
@@ -28,6 +28,7 @@ import { GroupCommit } from './group-commit.js';
 import { leaseSweeps } from './lease-sweeps.js';
 import { applySqliteMigrations } from './migrations.js';
 import { insertLog, nextLogSeq, statementCache } from './statements.js';
+import { sqliteTenancy } from './tenancy.js';
 
 export interface SqliteStoreOptions {
   /** Database file, or `:memory:`. */
@@ -117,8 +118,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       return runOf(
         get<BareRunRow>(
           `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id,
-           fencing_token, lease_expires_at, created_at, acked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?) RETURNING *`,
+           fencing_token, lease_expires_at, created_at, acked_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?) RETURNING *`,
           r.id,
           r.entity,
           r.project,
@@ -134,6 +135,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           r.leaseExpiresAt,
           r.now,
           r.now,
+          r.createdBy,
         )!,
       );
     } catch (error) {
@@ -161,8 +163,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     let inserted: number;
     try {
       inserted = run(
-        `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at)
-         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+        `INSERT INTO queue_items (id, queue_id, state, priority, spec, template_variables, project_queue, idempotency_key, warnings, created_at, created_by)
+         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
         i.id,
         i.queueId,
         i.priority,
@@ -172,6 +174,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         i.idempotencyKey,
         j(i.warnings),
         i.now,
+        i.createdBy,
       ).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -185,6 +188,29 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       ),
       existed: true,
     };
+  };
+
+  const insertQueue = (q: Queue & { readonly createdAtMs: number }) => {
+    try {
+      return toQueue(
+        get<QueueRow>(
+          `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          q.id,
+          q.entity,
+          q.name,
+          q.resource,
+          j(q.config),
+          j(q.templateVariables),
+          q.prioritization ? 1 : 0,
+          q.maxAttempts,
+          q.createdAtMs,
+        )!,
+      );
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw queueExists(q.entity, q.name);
+    }
   };
 
   const store: Store = {
@@ -204,82 +230,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }
     },
 
-    countApiKeys: () => read(() => get<{ n: number }>(`SELECT count(*) AS n FROM api_keys`)!.n),
-    createApiKey: (k) =>
-      write(() => {
-        try {
-          run(
-            `INSERT INTO api_keys (id, name, hash, entity, created_at) VALUES (?, ?, ?, ?, ?)`,
-            k.id,
-            k.name,
-            k.hash,
-            k.entity,
-            k.createdAt,
-          );
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          throw new LaunchError('CONFLICT', `API key "${k.name}" (${k.id}) already exists`);
-        }
-      }),
-    findApiKeyByHash: (hash) =>
-      read(() => {
-        const r = get<{
-          id: string;
-          name: string;
-          hash: string;
-          entity: string;
-          created_at: number;
-        }>(`SELECT * FROM api_keys WHERE hash = ?`, hash);
-        return (
-          r && { id: r.id, name: r.name, hash: r.hash, entity: r.entity, createdAt: r.created_at }
-        );
-      }),
-    ensureEntity: (name, now) =>
-      write(
-        () =>
-          run(`INSERT OR IGNORE INTO entities (name, created_at) VALUES (?, ?)`, name, now)
-            .changes === 1,
-      ),
-    ensureProject: (entity, project, now) =>
-      write(
-        () =>
-          void run(
-            `INSERT OR IGNORE INTO projects (entity, name, created_at) VALUES (?, ?, ?)`,
-            entity,
-            project,
-            now,
-          ),
-      ),
+    ...sqliteTenancy({ sql, write, read, insertQueue, isUniqueViolation }),
 
-    createQueue: (q) =>
-      write(() => {
-        try {
-          return toQueue(
-            get<QueueRow>(
-              `INSERT INTO queues (id, entity, name, resource, config, template_variables, prioritization, max_attempts, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-              q.id,
-              q.entity,
-              q.name,
-              q.resource,
-              j(q.config),
-              j(q.templateVariables),
-              q.prioritization ? 1 : 0,
-              q.maxAttempts,
-              q.createdAtMs,
-            )!,
-          );
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          throw new LaunchError(
-            'CONFLICT',
-            `Queue "${q.name}" already exists for entity "${q.entity}"`,
-            {
-              hint: 'Pick another name, or use the existing queue.',
-            },
-          );
-        }
-      }),
+    createQueue: (q) => write(() => insertQueue(q)),
     getQueue: (entity, name) =>
       read(() => {
         const r = get<QueueRow>(`SELECT * FROM queues WHERE entity = ? AND name = ?`, entity, name);

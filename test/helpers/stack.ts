@@ -25,7 +25,7 @@ export interface TestStack {
 }
 
 export async function startStack(
-  options: { entity?: string; leaseSeconds?: number; database?: string } = {},
+  options: { entity?: string; leaseSeconds?: number; database?: string; maxLogMiB?: number } = {},
 ): Promise<TestStack> {
   const dir = tempDir('stack');
   const apiKey = `tmk_test_${randomBytes(8).toString('hex')}`;
@@ -39,6 +39,7 @@ export async function startStack(
     log: () => undefined,
     ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
     ...(options.database === undefined ? {} : { database: options.database }),
+    ...(options.maxLogMiB === undefined ? {} : { maxLogMiB: options.maxLogMiB }),
   });
   const api = new Api({ baseUrl: server.url, apiKey });
   const agents: { stop(): Promise<void> }[] = [];

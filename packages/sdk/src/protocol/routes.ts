@@ -292,7 +292,11 @@ export const routes = {
     summary: 'Append log lines in order (fenced)',
     params: runIdParam,
     body: LogAppendRequest,
-    response: z.object({ next: z.number().int() }),
+    response: z.object({
+      next: z.number().int(),
+      /** The run's log limit is reached: later lines are dropped (the run goes on). */
+      truncated: z.boolean(),
+    }),
   },
   createUser: {
     method: 'POST',

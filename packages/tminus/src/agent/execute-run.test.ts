@@ -52,10 +52,11 @@ class RecordingReporter implements RunReporter {
     this.linesWithStatus.push(lines.length);
     this.statuses.push(update);
   }
-  async logs(lines: readonly ReportedLine[]): Promise<void> {
+  async logs(lines: readonly ReportedLine[]): Promise<{ truncated: boolean }> {
     const error = this.failLogs?.();
     if (error) throw error;
     this.lines.push(...lines);
+    return { truncated: false };
   }
   get states() {
     return this.statuses.map((s) => s.state);

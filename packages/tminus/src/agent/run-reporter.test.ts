@@ -17,6 +17,7 @@ function gatedReporter() {
       maxInFlight = Math.max(maxInFlight, ++inFlight);
       await new Promise<void>((resolve) => gates.push(resolve));
       inFlight--;
+      return { truncated: false };
     },
   };
   const release = async () => {
@@ -27,6 +28,26 @@ function gatedReporter() {
 }
 
 describe('log shipping', () => {
+  it("stops sending once the server says the run's log limit is reached", async () => {
+    const sent: string[] = [];
+    const reporter: RunReporter = {
+      status: () => Promise.resolve(),
+      logs: (lines) => {
+        sent.push(...lines.map((l) => l.text));
+        return Promise.resolve({ truncated: sent.length >= 2 });
+      },
+    };
+    const shipper = new LogShipper(reporter);
+    shipper.push('stdout', 'a');
+    await shipper.flush();
+    shipper.push('stdout', 'b');
+    await shipper.flush();
+    shipper.push('stdout', 'c');
+    await shipper.flush();
+    expect(sent).toEqual(['a', 'b']);
+    expect(await shipper.takeLast()).toEqual([]);
+  });
+
   it('sends one request at a time and batches what arrives meanwhile, in order', async () => {
     const { reporter, batches, release, maxInFlight } = gatedReporter();
     const shipper = new LogShipper(reporter);
@@ -48,7 +69,7 @@ describe('log shipping', () => {
     const sent: string[][] = [];
     const reporter: RunReporter = {
       status: () => Promise.resolve(),
-      logs: (lines) => (sent.push(lines.map((l) => l.text)), Promise.resolve()),
+      logs: (lines) => (sent.push(lines.map((l) => l.text)), Promise.resolve({ truncated: false })),
     };
     const burst = new LogShipper(reporter, () => undefined, 30);
     burst.push('stdout', 'a');
@@ -73,7 +94,7 @@ describe('log shipping', () => {
     const sent: number[] = [];
     const shipper = new LogShipper({
       status: () => Promise.resolve(),
-      logs: (lines) => (sent.push(lines.length), Promise.resolve()),
+      logs: (lines) => (sent.push(lines.length), Promise.resolve({ truncated: false })),
     });
     for (let i = 0; i < 12_001; i++) shipper.push('stdout', String(i));
     await shipper.flush();

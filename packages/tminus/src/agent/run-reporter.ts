@@ -17,7 +17,8 @@ export interface RunReporter {
     update: Omit<RunStatusUpdate, 'fencingToken' | 'lines'>,
     lines?: readonly ReportedLine[],
   ): Promise<void>;
-  logs(lines: readonly ReportedLine[]): Promise<void>;
+  /** `truncated`: the run's log limit on the server is reached; further lines would be dropped. */
+  logs(lines: readonly ReportedLine[]): Promise<{ truncated: boolean }>;
 }
 
 /**
@@ -60,12 +61,13 @@ export function createApiReporter(api: Api, runId: string, fencingToken: string)
       await withRetries(() => api.request('updateRunStatus', { params: { id: runId }, body }));
     },
     async logs(lines) {
-      await withRetries(() =>
+      const { truncated } = await withRetries(() =>
         api.request('appendLogs', {
           params: { id: runId },
           body: { fencingToken, lines: [...lines] },
         }),
       );
+      return { truncated };
     },
   };
 }
@@ -85,6 +87,8 @@ export class LogShipper {
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
   #closing = false;
+  /** The server keeps no more of this run's output (its log limit): lines are no longer sent. */
+  #full = false;
   #lingering: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
 
   /** `onLost` is called once if the server refuses our writes (see `isOwnershipLost`). */
@@ -95,7 +99,7 @@ export class LogShipper {
   ) {}
 
   push(stream: LogStream, text: string): void {
-    if (this.#failed !== undefined) return;
+    if (this.#failed !== undefined || this.#full) return;
     this.#buffer.push({ stream, text });
     this.#inFlight ??=
       this.lingerMs > 0 && !this.#closing
@@ -134,7 +138,7 @@ export class LogShipper {
     await this.flush();
     while (!this.#fitsOneBatch()) {
       try {
-        await this.reporter.logs(this.#nextBatch());
+        this.#sent(await this.reporter.logs(this.#nextBatch()));
       } catch (error) {
         this.#fail(error);
         throw error;
@@ -164,12 +168,18 @@ export class LogShipper {
   async #drain(): Promise<void> {
     try {
       while (this.#buffer.length > 0 && !(this.#closing && this.#fitsOneBatch()))
-        await this.reporter.logs(this.#nextBatch());
+        this.#sent(await this.reporter.logs(this.#nextBatch()));
     } catch (error) {
       this.#fail(error);
     } finally {
       this.#inFlight = undefined;
     }
+  }
+
+  #sent({ truncated }: { truncated: boolean }): void {
+    if (!truncated) return;
+    this.#full = true;
+    this.#buffer = [];
   }
 
   #fail(error: unknown): void {

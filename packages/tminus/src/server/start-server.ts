@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { LogLimit } from '../store/log-budget.js';
 import type { Store } from '../store/store.js';
 import { createAuthorize } from './access/authorize.js';
 import type { KeySpec } from './access/keys.js';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   /** Entity of the first admin key. @default the OS user name */
   readonly defaultEntity?: string;
   readonly leaseSeconds?: number;
+  /** Log text each run keeps; output past it is dropped with a notice. @default 64 */
+  readonly maxLogMiB?: number;
   /** A run still `starting` after this long is failed (W&B's RUN_START_TIMEOUT). @default 1800 */
   readonly startTimeoutSeconds?: number;
   readonly log?: (line: string) => void;
@@ -49,6 +52,14 @@ export interface RunningServer {
 }
 
 export const DEFAULT_LEASE_SECONDS = 30;
+export const DEFAULT_MAX_LOG_MIB = 64;
+
+function logLimitOf(mib: number): LogLimit {
+  return {
+    maxBytes: Math.round(mib * 1024 ** 2),
+    notice: `[tminus] This run's log reached the server's limit of ${mib} MiB; later output is not kept (the run goes on). An operator can raise it: tminus server --max-log-mib N.`,
+  };
+}
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -69,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     notifier,
     now: () => Date.now(),
     leaseMs,
+    logLimit: logLimitOf(options.maxLogMiB ?? DEFAULT_MAX_LOG_MIB),
     log,
   };
   const services = createServices(ctx, SERVER_VERSION);

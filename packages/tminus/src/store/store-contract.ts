@@ -18,6 +18,9 @@ import { z } from 'zod';
 import type { NewQueueItem, NewRun, Store } from './store.js';
 import { describeTenancyContract } from './tenancy-contract.js';
 
+/** Large enough that the ordinary log tests never reach it. */
+const LIMIT = { maxBytes: 1024 ** 3, notice: 'log limit reached' };
+
 /** Parses `value` as exactly `schema` (unknown keys refused), so a test fails on any shape drift. */
 function wire<S extends z.ZodObject>(schema: S, value: unknown): void {
   z.strictObject(schema.shape).parse(value);
@@ -621,11 +624,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
             { stream: 'stderr', text: 'b' },
           ],
           now(),
+          LIMIT,
         ),
-      ).toBe(2);
-      expect(await store.appendLogs('r', 'tk', [{ stream: 'stdout', text: 'c' }], now())).toBe(3);
+      ).toEqual({ next: 2, truncated: false });
+      expect(
+        await store.appendLogs('r', 'tk', [{ stream: 'stdout', text: 'c' }], now(), LIMIT),
+      ).toEqual({ next: 3, truncated: false });
       await expect(
-        store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now()),
+        store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now(), LIMIT),
       ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       expect((await store.readLogs('r', -1, 10)).map((l) => [l.seq, l.stream, l.text])).toEqual([
         [0, 'stdout', 'a'],
@@ -634,9 +640,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ]);
       expect((await store.readLogs('r', 0, 1)).map((l) => l.text)).toEqual(['b']);
       expect(await store.readLogs('r', 2, 10)).toEqual([]);
-      expect(await store.appendLogs('r', 'tk', [], now())).toBe(3);
+      expect((await store.appendLogs('r', 'tk', [], now(), LIMIT)).next).toBe(3);
       await expect(
-        store.appendLogs('nope', 'tk', [{ stream: 'stdout', text: 'x' }], now()),
+        store.appendLogs('nope', 'tk', [{ stream: 'stdout', text: 'x' }], now(), LIMIT),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
       const [line] = await store.readLogs('r', -1, 1);
       wire(LogLine, line);
@@ -645,7 +651,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         stream: 'stdout' as const,
         text: `line ${k}`,
       }));
-      expect(await store.appendLogs('r', 'tk', many, 7_000)).toBe(253);
+      expect((await store.appendLogs('r', 'tk', many, 7_000, LIMIT)).next).toBe(253);
       const tail = await store.readLogs('r', 100, 1_000);
       expect(tail.length).toBe(152);
       expect(tail[0]).toEqual({
@@ -654,6 +660,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         text: 'line 98',
         ts: new Date(7_000).toISOString(),
       });
+    });
+
+    it('logs: a run keeps output up to its limit, then one notice, then nothing more', async () => {
+      await store.createRun(newRun('chatty', 'tk'));
+      const small = { maxBytes: 10, notice: 'log limit of 10 bytes reached' };
+      const lines = (...texts: string[]) =>
+        texts.map((text) => ({ stream: 'stdout' as const, text }));
+      expect(await store.appendLogs('chatty', 'tk', lines('1234', '5678'), now(), small)).toEqual({
+        next: 2,
+        truncated: false,
+      });
+      expect(await store.appendLogs('chatty', 'tk', lines('90', 'abc'), now(), small)).toEqual({
+        next: 4,
+        truncated: true,
+      });
+      expect(await store.appendLogs('chatty', 'tk', lines('more'), now(), small)).toEqual({
+        next: 4,
+        truncated: true,
+      });
+      expect((await store.readLogs('chatty', -1, 10)).map((l) => [l.stream, l.text])).toEqual([
+        ['stdout', '1234'],
+        ['stdout', '5678'],
+        ['stdout', '90'],
+        ['system', 'log limit of 10 bytes reached'],
+      ]);
     });
 
     it('agents: create, heartbeat, list', async () => {

@@ -7,6 +7,7 @@
  * All timestamps are epoch milliseconds passed in by the caller (no clock reads in adapters).
  */
 import type { BlobStore } from './blob-store.js';
+import type { LogLimit } from './log-budget.js';
 import type {
   Agent,
   AgentStatus,
@@ -352,13 +353,17 @@ export interface Store {
   ): Promise<string[]>;
 
   // logs
-  /** Appends lines in order; returns the next sequence number. Fenced. */
+  /**
+   * Appends lines in order, as many as fit the run's log limit (`fitLines`); returns the next
+   * sequence number and whether the limit is reached. Fenced.
+   */
   appendLogs(
     runId: string,
     fencingToken: string,
     lines: readonly { stream: LogStream; text: string }[],
     now: number,
-  ): Promise<number>;
+    limit: LogLimit,
+  ): Promise<{ next: number; truncated: boolean }>;
   readLogs(runId: string, after: number, limit: number): Promise<LogLine[]>;
 
   // agents

@@ -8,7 +8,11 @@ import { Api, cliConfigPath, readCliConfig } from '@tminus/sdk';
 import type { Command } from 'commander';
 
 import { startAgent } from '../../agent/create-agent.js';
-import { DEFAULT_LEASE_SECONDS, startServer } from '../../server/start-server.js';
+import {
+  DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_LOG_MIB,
+  startServer,
+} from '../../server/start-server.js';
 import { writeCliConfig } from '../config-file.js';
 import { examples, say } from '../output.js';
 import { parseInteger } from '../parse.js';
@@ -19,6 +23,7 @@ interface ServerFlags {
   dataDir?: string;
   database?: string;
   leaseSeconds?: string;
+  maxLogMib?: string;
   startTimeoutSeconds?: string;
   entity?: string;
   maxJobs?: string;
@@ -44,6 +49,11 @@ function addServerOptions(command: Command): Command {
       process.env.TMINUS_LEASE_SECONDS,
     )
     .option(
+      '--max-log-mib <n>',
+      `log text each run keeps; later output is dropped with a notice in the log, and the run goes on (env TMINUS_MAX_LOG_MIB; default ${DEFAULT_MAX_LOG_MIB})`,
+      process.env.TMINUS_MAX_LOG_MIB,
+    )
+    .option(
       '--start-timeout-seconds <n>',
       'fail runs still starting after this long (env WANDB_LAUNCH_START_TIMEOUT)',
       process.env.WANDB_LAUNCH_START_TIMEOUT ?? '1800',
@@ -67,6 +77,9 @@ async function boot(flags: ServerFlags) {
       flags.leaseSeconds === undefined
         ? DEFAULT_LEASE_SECONDS
         : parseInteger(flags.leaseSeconds, '--lease-seconds', 1),
+    ...(flags.maxLogMib === undefined
+      ? {}
+      : { maxLogMiB: parseInteger(flags.maxLogMib, '--max-log-mib', 1) }),
     startTimeoutSeconds: parseInteger(
       flags.startTimeoutSeconds ?? '1800',
       '--start-timeout-seconds',

@@ -1,5 +1,6 @@
 import type { Store } from '../../store/store.js';
 import type { BlobStore } from '../../store/blob-store.js';
+import type { LogLimit } from '../../store/log-budget.js';
 import type { Notifier } from '../notifier.js';
 
 /** What every service gets: the ports, the notifier, a clock and the server's settings. */
@@ -9,5 +10,7 @@ export interface ServiceContext {
   readonly notifier: Notifier;
   readonly now: () => number;
   readonly leaseMs: number;
+  /** How much output each run keeps. */
+  readonly logLimit: LogLimit;
   readonly log: (line: string) => void;
 }

@@ -71,7 +71,13 @@ export class RunService {
     // Refused before anything is written (the lines included).
     let patch = this.#reportPatch(id, current, update);
     if (update.lines !== undefined && update.lines.length > 0) {
-      await this.ctx.store.appendLogs(id, update.fencingToken, update.lines, this.ctx.now());
+      await this.ctx.store.appendLogs(
+        id,
+        update.fencingToken,
+        update.lines,
+        this.ctx.now(),
+        this.ctx.logLimit,
+      );
       this.ctx.notifier.notify(topics.logs(id));
     }
     for (;;) {
@@ -128,10 +134,16 @@ export class RunService {
     id: string,
     fencingToken: string,
     lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[],
-  ): Promise<number> {
-    const next = await this.ctx.store.appendLogs(id, fencingToken, lines, this.ctx.now());
+  ): Promise<{ next: number; truncated: boolean }> {
+    const appended = await this.ctx.store.appendLogs(
+      id,
+      fencingToken,
+      lines,
+      this.ctx.now(),
+      this.ctx.logLimit,
+    );
     this.ctx.notifier.notify(topics.logs(id));
-    return next;
+    return appended;
   }
 
   /** Lines after `after`; with `waitMs`, held until a line arrives or the run ends. */

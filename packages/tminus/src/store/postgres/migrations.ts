@@ -87,4 +87,9 @@ INSERT INTO blob_refs (digest, entity)
   ON CONFLICT DO NOTHING;
 `,
   },
+  {
+    version: 5,
+    name: 'run-log-bytes',
+    sql: `ALTER TABLE runs ADD COLUMN log_bytes BIGINT NOT NULL DEFAULT 0;`,
+  },
 ];

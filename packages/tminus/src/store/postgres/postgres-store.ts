@@ -25,6 +25,7 @@ import {
 import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../store.js';
 import { createPgBlobStore } from './pg-blob-store.js';
 import { queueExists, staleToken } from '../errors.js';
+import { fitLines } from '../log-budget.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
 import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
@@ -686,15 +687,15 @@ export async function openPostgresStore(options: {
       return runs.filter((r) => owned.has(r.runId)).map((r) => r.runId);
     },
 
-    async appendLogs(runId, token, lines, now) {
+    async appendLogs(runId, token, lines, now, limit) {
       return tx(async (c) => {
         // Locking the run row serialises appends per run and fences them in one step.
-        if (
-          (await one(c, `SELECT 1 FROM runs WHERE id = $1 AND fencing_token = $2 FOR UPDATE`, [
-            runId,
-            token,
-          ])) === undefined
-        ) {
+        const owned = await one<{ log_bytes: number }>(
+          c,
+          `SELECT log_bytes FROM runs WHERE id = $1 AND fencing_token = $2 FOR UPDATE`,
+          [runId, token],
+        );
+        if (owned === undefined) {
           if ((await runById(c, runId)) === undefined)
             throw new LaunchError('NOT_FOUND', `Run ${runId} not found`);
           throw staleToken(`Run ${runId}`);
@@ -705,14 +706,17 @@ export async function openPostgresStore(options: {
             `SELECT max(seq) AS n FROM run_logs WHERE run_id = $1`,
             [runId],
           ))!.n ?? -1;
-        if (lines.length > 0) {
+        const { keep, used, truncated } = fitLines(owned.log_bytes, lines, limit);
+        if (keep.length > 0) {
           await exec(
             c,
             `INSERT INTO run_logs (run_id, seq, stream, text, ts) SELECT $1, $2::bigint + n, s, t, $3 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS x(s, t, n)`,
-            [runId, start, now, lines.map((l) => l.stream), lines.map((l) => l.text)],
+            [runId, start, now, keep.map((l) => l.stream), keep.map((l) => l.text)],
           );
         }
-        return start + 1 + lines.length;
+        if (used !== owned.log_bytes)
+          await exec(c, `UPDATE runs SET log_bytes = $1 WHERE id = $2`, [used, runId]);
+        return { next: start + 1 + keep.length, truncated };
       });
     },
     async readLogs(runId, after, limit) {

@@ -92,6 +92,12 @@ INSERT OR IGNORE INTO blob_refs (digest, entity)
   SELECT DISTINCT json_extract(source, '$.digest'), entity FROM job_versions WHERE json_extract(source, '$.type') = 'code';
 `,
   },
+  {
+    version: 4,
+    name: 'run-log-bytes',
+    // Bytes of log text kept per run, against the server's per-run log limit.
+    sql: `ALTER TABLE runs ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**

@@ -10,6 +10,7 @@ import type { JobSummary, LogLine, Queue } from '@tminus/sdk/protocol';
 import Database from 'better-sqlite3';
 
 import { queueExists, staleToken } from '../errors.js';
+import { fitLines } from '../log-budget.js';
 import {
   type AgentRow,
   type BareItemRow,
@@ -540,15 +541,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           .map((r) => r.runId),
       ),
 
-    appendLogs: (runId, token, lines, now) =>
+    appendLogs: (runId, token, lines, now, limit) =>
       write(() => {
-        if (
-          get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, runId, token) === undefined
-        )
-          throw runRefused(runId);
+        const owned = get<{ log_bytes: number }>(
+          `SELECT log_bytes FROM runs WHERE id = ? AND fencing_token = ?`,
+          runId,
+          token,
+        );
+        if (owned === undefined) throw runRefused(runId);
+        const fitted = fitLines(owned.log_bytes, lines, limit);
         let next = nextLogSeq(sql, runId);
-        for (const line of lines) insertLog(sql, runId, next++, line.stream, line.text, now);
-        return next;
+        for (const line of fitted.keep) insertLog(sql, runId, next++, line.stream, line.text, now);
+        if (fitted.used !== owned.log_bytes)
+          run(`UPDATE runs SET log_bytes = ? WHERE id = ?`, fitted.used, runId);
+        return { next, truncated: fitted.truncated };
       }),
     readLogs: (runId, after, limit) =>
       read(() =>

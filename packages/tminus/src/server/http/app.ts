@@ -12,6 +12,7 @@ import { type RouteDef, type RouteName, routes } from '@tminus/sdk/protocol';
 import type { Authenticator } from '../auth.js';
 import { parsePart, toErrorResponse } from './errors.js';
 import type { Handlers, RequestContext } from './handler-types.js';
+import { assertJsonDepth } from './json-depth.js';
 import { buildOpenApi } from './openapi.js';
 import { Router } from './router.js';
 
@@ -171,6 +172,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 function parseJson(bytes: Buffer): unknown {
   if (bytes.byteLength === 0) return undefined;
+  assertJsonDepth(bytes);
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {

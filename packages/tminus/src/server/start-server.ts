@@ -13,7 +13,10 @@ import type { Store } from '../store/store.js';
 import { Authenticator } from './auth.js';
 import { createFsBlobStore } from './blobs/fs-blob-store.js';
 import { createRequestListener } from './http/app.js';
+import { BodyReader } from './http/body.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
+import { type HttpLimits, resolveHttpLimits } from './http/limits.js';
+import { removeStaleUploads } from './http/upload.js';
 import { startLeaseSweeper } from './lease-sweeper.js';
 import { Notifier } from './notifier.js';
 import { createServices } from './services/index.js';
@@ -31,6 +34,8 @@ export interface ServerOptions {
   readonly leaseSeconds?: number;
   /** A run still `starting` after this long is failed (W&B's RUN_START_TIMEOUT). @default 1800 */
   readonly startTimeoutSeconds?: number;
+  /** Body sizes; each unset one has its default (DEFAULT_HTTP_LIMITS). */
+  readonly limits?: Partial<HttpLimits>;
   readonly log?: (line: string) => void;
 }
 
@@ -46,7 +51,10 @@ export const DEFAULT_LEASE_SECONDS = 30;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.error(line));
+  const limits = resolveHttpLimits(options.limits);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const uploadDir = join(options.dataDir, 'tmp');
+  await removeStaleUploads(uploadDir);
   const store: Store = options.database?.match(/^postgres(ql)?:\/\//)
     ? await openPostgresStore({ connectionString: options.database })
     : await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
@@ -90,11 +98,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createRequestListener({
       handlers: createHandlers(services),
       auth,
+      bodies: new BodyReader(limits, uploadDir),
       version: SERVER_VERSION,
       log,
       ...(store.durable === undefined ? {} : { durable: () => store.durable!() }),
     }),
   );
+  // The app invites a body (100 Continue) only when it means to read it.
+  server.on('checkContinue', (req, res) => server.emit('request', req, res));
   // Long-polls hold requests for up to 60 s; keep idle keep-alive sockets a little longer than that.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

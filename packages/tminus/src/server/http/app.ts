@@ -10,9 +10,11 @@ import { LaunchError } from '@tminus/sdk';
 import { type RouteDef, type RouteName, routes } from '@tminus/sdk/protocol';
 
 import type { Authenticator } from '../auth.js';
+import { BinaryBody, writeBinary } from './binary-body.js';
+import type { BodyReader, RequestBody } from './body.js';
+import { ClientGoneError } from './body-stream.js';
 import { parsePart, toErrorResponse } from './errors.js';
 import type { Handlers, RequestContext } from './handler-types.js';
-import { assertJsonDepth } from './json-depth.js';
 import { buildOpenApi } from './openapi.js';
 import { Router } from './router.js';
 
@@ -23,13 +25,11 @@ interface Endpoint {
   readonly handle: AnyHandler;
 }
 
-/** Largest request bodies: code snapshots (raw) and JSON documents (a batch of log lines, of enqueues). */
-const MAX_RAW_BYTES = 1024 ** 3;
-const MAX_JSON_BYTES = 64 * 1024 ** 2;
-
 export interface ListenerOptions {
   readonly handlers: Handlers;
   readonly auth: Authenticator;
+  /** Reads bodies within the size limits. The server must route 'checkContinue' here too. */
+  readonly bodies: BodyReader;
   readonly version: string;
   readonly log: (line: string) => void;
   /**
@@ -43,6 +43,7 @@ export interface ListenerOptions {
 export function createRequestListener({
   handlers,
   auth,
+  bodies,
   version,
   log,
   durable,
@@ -60,10 +61,15 @@ export function createRequestListener({
     });
   }
   return (req, res) => {
-    respond(router, auth, durable, req, res).catch((error: unknown) => {
-      const { status, body } = toErrorResponse(error, log);
-      send(res, status, body);
-    });
+    const body = bodies.open(req, res);
+    void respond(router, auth, durable, body, req, res)
+      .catch((error: unknown) => {
+        // Nobody to answer, and nothing went wrong on this side.
+        if (error instanceof ClientGoneError) return void res.destroy();
+        const { status, body: errorBody } = toErrorResponse(error, log);
+        send(res, status, errorBody, body.unread);
+      })
+      .finally(() => body.dispose());
   };
 }
 
@@ -71,6 +77,7 @@ async function respond(
   router: Router<Endpoint>,
   auth: Authenticator,
   durable: (() => Promise<void>) | undefined,
+  body: RequestBody,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -84,14 +91,14 @@ async function respond(
     throw new LaunchError('INVALID_ARGUMENT', `Malformed percent-encoding in ${pathname}`);
   }
   if (match === undefined) {
-    req.resume();
     throw new LaunchError('NOT_FOUND', `No route ${req.method ?? ''} ${pathname}`, {
       hint: 'See /api/v1/openapi.json.',
     });
   }
   const { route, handle } = match.value;
   const context = requestContext(await auth.authenticate(req.headers.authorization), req, res);
-  const bytes = await readBody(req, route?.rawBody ? MAX_RAW_BYTES : MAX_JSON_BYTES);
+  const raw = route?.rawBody ? await body.upload() : undefined;
+  const json = route?.rawBody ? undefined : await body.json();
   const input = route && {
     params: route.params ? parsePart(route.params, match.params, 'path') : undefined,
     query: route.query
@@ -101,19 +108,12 @@ async function respond(
           'query',
         )
       : undefined,
-    body: route.body ? parsePart(route.body, parseJson(bytes), 'body') : undefined,
-    raw: route.rawBody ? new Uint8Array(bytes) : undefined,
+    body: route.body ? parsePart(route.body, json, 'body') : undefined,
+    raw,
   };
   const result = await handle(input, context);
   if (req.method === 'GET' && durable !== undefined) await durable();
-  if (result instanceof Uint8Array) {
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': result.byteLength,
-    });
-    res.end(result);
-    return;
-  }
+  if (result instanceof BinaryBody) return writeBinary(res, result);
   send(res, 200, result);
 }
 
@@ -147,42 +147,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        req.destroy();
-        reject(
-          new LaunchError(
-            'INVALID_ARGUMENT',
-            `Request body is larger than ${Math.round(limit / 1024 ** 2)} MiB`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(bytes: Buffer): unknown {
-  if (bytes.byteLength === 0) return undefined;
-  assertJsonDepth(bytes);
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    throw new LaunchError('INVALID_ARGUMENT', 'Request body is not valid JSON', {
-      hint: 'Send a JSON document with content-type application/json.',
-    });
-  }
-}
-
-function send(res: ServerResponse, status: number, value: unknown): void {
+/** `close`: the request's body is not all read; the connection closes after the answer. */
+function send(res: ServerResponse, status: number, value: unknown, close = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -191,6 +157,7 @@ function send(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
+    ...(close ? { connection: 'close' } : {}),
   });
   res.end(body);
 }

@@ -5,6 +5,7 @@
 import { LaunchError } from '@tminus/sdk';
 
 import type { Services } from '../services/index.js';
+import { BinaryBody } from './binary-body.js';
 import type { Handlers } from './handler-types.js';
 
 export const SERVER_VERSION = '0.1.0';
@@ -17,12 +18,11 @@ export function createHandlers(s: Services): Handlers {
         keyName: auth.keyName,
         serverVersion: SERVER_VERSION,
       }),
-    uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.byteLength }),
+    uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.size }),
     downloadBlob: async ({ params }) => {
-      const bytes = await s.blobs.get(params.digest);
-      if (bytes === undefined)
-        throw new LaunchError('NOT_FOUND', `Blob ${params.digest} not found`);
-      return bytes;
+      const blob = await s.blobs.get(params.digest);
+      if (blob === undefined) throw new LaunchError('NOT_FOUND', `Blob ${params.digest} not found`);
+      return new BinaryBody(blob.size, () => blob.chunks());
     },
     createJob: ({ body }, { auth }) => s.jobs.create(auth, body),
     listJobs: async ({ query }, { auth }) => ({

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 
 import type pg from 'pg';
 
@@ -7,20 +7,26 @@ import type { BlobStore } from '../blob-store.js';
 /** Blobs in a PostgreSQL table, so every replica serves every code snapshot. */
 export function createPgBlobStore(pool: pg.Pool): BlobStore {
   return {
-    async put(bytes) {
-      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    async put(staged) {
       await pool.query(
         'INSERT INTO blobs (digest, bytes, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [digest, Buffer.from(bytes), Date.now()],
+        [staged.digest, await readFile(staged.path), Date.now()],
       );
-      return digest;
+      return staged.digest;
     },
     async get(digest) {
       const { rows } = await pool.query<{ bytes: Buffer }>(
         'SELECT bytes FROM blobs WHERE digest = $1',
         [digest],
       );
-      return rows[0] === undefined ? undefined : new Uint8Array(rows[0].bytes);
+      const bytes = rows[0]?.bytes;
+      if (bytes === undefined) return undefined;
+      return {
+        size: bytes.byteLength,
+        async *chunks() {
+          yield await Promise.resolve(bytes);
+        },
+      };
     },
     async has(digest) {
       return (

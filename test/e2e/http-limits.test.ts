@@ -1,8 +1,9 @@
 /**
  * The HTTP server's limits, against real servers over real sockets: body sizes (413 before the
  * body is read, the connection then closed), JSON nesting, the budget of JSON bodies held at once,
- * uploads streamed to disk (not held in memory) and downloads streamed back, and clients that go
- * away (not an internal error). Small limits are configured so that each case runs quickly.
+ * uploads streamed to disk (not held in memory) and downloads streamed back, slow clients (408 and
+ * closed), the connection cap, and clients that go away (not an internal error). Small limits and
+ * timeouts are configured so that each case runs in well under a second or two.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
@@ -462,6 +463,89 @@ describe('bodies', () => {
     expect(s.log.filter((line) => /internal error|aborted/.test(line))).toEqual([]);
   });
 });
+
+describe('slow clients', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await start('slow', { headersTimeoutMs: 500, requestTimeoutMs: 1_500 });
+  });
+
+  it('headers not sent in time: 408 in the error shape, and the connection closes', async () => {
+    const raw = new Raw(s.port);
+    await raw.write('GET /api/v1/whoami HTTP/1.1\r\nhost: localhost\r\n'); // never finished
+    const response = await raw.response();
+    expect(response.status).toBe(408);
+    expect(errorOf(response)).toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(errorOf(response).message).toContain('0.5 s for its headers');
+    expect(await raw.closesWithin()).toBe(true);
+    // A connection that sends nothing at all is closed too.
+    const idle = new Raw(s.port);
+    expect(await idle.closesWithin()).toBe(true);
+  });
+
+  it('an authenticated body trickled slower than the request timeout: 408, closed, its temp file removed', async () => {
+    const raw = new Raw(s.port);
+    await raw.write(
+      head('PUT', '/api/v1/blobs', {
+        authorization: `Bearer ${s.apiKey}`,
+        'content-length': 1000,
+      }),
+    );
+    const trickle = setInterval(() => void raw.write('x'), 100);
+    try {
+      const response = await raw.response();
+      expect(response.status).toBe(408);
+      expect(errorOf(response).code).toBe('REQUEST_TIMEOUT');
+      expect(await raw.closesWithin()).toBe(true);
+    } finally {
+      clearInterval(trickle);
+    }
+    await eventually(() => (uploadsIn(s.dataDir).length === 0 ? true : undefined), 'no temp file');
+    expect(s.log.filter((line) => /internal error|aborted/.test(line))).toEqual([]);
+  });
+
+  it('a long-poll may take longer than the request timeout: only receiving the request is timed', async () => {
+    const agent = await s.api.request('registerAgent', {
+      body: { queues: ['default'], hostname: 'h', maxJobs: 1, version: '1' },
+    });
+    const started = Date.now();
+    const claim = await s.api.request('claim', {
+      params: { id: agent.id },
+      body: { waitMs: 2_500 },
+    });
+    expect(claim.lease).toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_400);
+  });
+});
+
+describe('connections', () => {
+  it('open connections are capped; a connection over the cap is closed, and one is accepted again once another closes', async () => {
+    const s = await start('capped', { maxConnections: 3 });
+    const held: Raw[] = [];
+    for (let i = 0; i < 3; i++) {
+      const raw = new Raw(s.port);
+      await raw.write(head('GET', '/api/v1/whoami', { authorization: `Bearer ${s.apiKey}` }));
+      expect((await raw.response()).status).toBe(200); // and kept alive
+      held.push(raw);
+    }
+    const over = new Raw(s.port);
+    await over.write(head('GET', '/api/v1/whoami', { authorization: `Bearer ${s.apiKey}` }));
+    expect(await over.closesWithin()).toBe(true);
+    await expect(over.response()).rejects.toThrow('closed');
+    held.pop()!.destroy();
+    // The server counts the closed connection out as soon as it sees it close.
+    let again: RawResponse | undefined;
+    for (let attempt = 0; again === undefined && attempt < 50; attempt++) {
+      const raw = new Raw(s.port);
+      await raw.write(head('GET', '/api/v1/whoami', { authorization: `Bearer ${s.apiKey}` }));
+      again = await raw.response().catch(() => undefined);
+      raw.destroy();
+    }
+    expect(again?.status).toBe(200);
+    for (const raw of held) raw.destroy();
+  });
+});
+
 describe('the SDK', () => {
   it.each([
     [413, 'PAYLOAD_TOO_LARGE'],

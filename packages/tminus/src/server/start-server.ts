@@ -2,7 +2,6 @@
  * @module The server's composition root: data dir → store → services → HTTP.
  */
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { createFsBlobStore } from './blobs/fs-blob-store.js';
 import { createRequestListener } from './http/app.js';
 import { BodyReader } from './http/body.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
+import { createHttpServer } from './http/http-server.js';
 import { type HttpLimits, resolveHttpLimits } from './http/limits.js';
 import { removeStaleUploads } from './http/upload.js';
 import { startLeaseSweeper } from './lease-sweeper.js';
@@ -34,7 +34,7 @@ export interface ServerOptions {
   readonly leaseSeconds?: number;
   /** A run still `starting` after this long is failed (W&B's RUN_START_TIMEOUT). @default 1800 */
   readonly startTimeoutSeconds?: number;
-  /** Body sizes; each unset one has its default (DEFAULT_HTTP_LIMITS). */
+  /** Body sizes, timeouts and the connection cap; each unset one has its default (DEFAULT_HTTP_LIMITS). */
   readonly limits?: Partial<HttpLimits>;
   readonly log?: (line: string) => void;
 }
@@ -94,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if ((await store.countApiKeys()) === 0) throw error;
     }
   }
-  const server = createServer(
+  const server = createHttpServer(
     createRequestListener({
       handlers: createHandlers(services),
       auth,
@@ -103,11 +103,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       ...(store.durable === undefined ? {} : { durable: () => store.durable!() }),
     }),
+    limits,
+    log,
   );
-  // The app invites a body (100 Continue) only when it means to read it.
-  server.on('checkContinue', (req, res) => server.emit('request', req, res));
-  // Long-polls hold requests for up to 60 s; keep idle keep-alive sockets a little longer than that.
-  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

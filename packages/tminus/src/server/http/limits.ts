@@ -1,6 +1,7 @@
 /**
  * @module The HTTP server's limits and their defaults: how large a request body may be, how many
- * bytes of JSON bodies are held in memory at once.
+ * bytes of JSON bodies are held in memory at once, how long a client may take to send a request,
+ * and how many connections may be open. `tminus server --help` lists the flags that set them.
  */
 import { LaunchError } from '@tminus/sdk';
 
@@ -17,12 +18,24 @@ export interface HttpLimits {
    * connection and its bytes read so far); clients retry.
    */
   readonly jsonBudgetBytes: number;
+  /** Time a client has to send a request's headers (node's `headersTimeout`; 0 = no limit). */
+  readonly headersTimeoutMs: number;
+  /**
+   * Time a client has to send a whole request, headers and body (node's `requestTimeout`; 0 = no
+   * limit). Answering may take longer: a long-poll waits up to 60 s after its request arrived.
+   */
+  readonly requestTimeoutMs: number;
+  /** Open connections at most (node's `maxConnections`); more are closed on arrival. Every long-polling agent holds one. */
+  readonly maxConnections: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxJsonBytes: 64 * MiB,
   maxUploadBytes: 1024 * MiB,
   jsonBudgetBytes: 256 * MiB,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  maxConnections: 10_000,
 };
 
 /** The defaults with the given values over them (`undefined` keeps the default). */
@@ -37,6 +50,9 @@ export function resolveHttpLimits(given: Partial<HttpLimits> = {}): HttpLimits {
     maxJsonBytes: pick('maxJsonBytes', 1),
     maxUploadBytes: pick('maxUploadBytes', 1),
     jsonBudgetBytes: pick('jsonBudgetBytes', 1),
+    headersTimeoutMs: pick('headersTimeoutMs', 0),
+    requestTimeoutMs: pick('requestTimeoutMs', 0),
+    maxConnections: pick('maxConnections', 1),
   };
 }
 

@@ -15,6 +15,10 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** The object exists already, or is in a state that forbids the change. */
   CONFLICT: 'CONFLICT',
+  /** The request body is larger than the server accepts (413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The client did not send the whole request (headers, body) within the server's time limit (408). */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** A write carried a fencing token that no longer owns the run (another agent or attempt does). */
   STALE_TOKEN: 'STALE_TOKEN',
   /** The request is valid but cannot be honoured yet (a capability that arrives later). */
@@ -39,6 +43,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   PERMISSION_DENIED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  REQUEST_TIMEOUT: 408,
   STALE_TOKEN: 409,
   UNIMPLEMENTED: 501,
   UNAVAILABLE: 503,

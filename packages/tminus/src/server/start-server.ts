@@ -2,7 +2,6 @@
  * @module The server's composition root: data dir → store → services → HTTP.
  */
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,11 @@ import type { KeySpec } from './access/keys.js';
 import { Authenticator } from './auth.js';
 import { createFsBlobStore } from './blobs/fs-blob-store.js';
 import { createRequestListener } from './http/app.js';
+import { BodyReader } from './http/body.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
+import { createHttpServer } from './http/http-server.js';
+import { type HttpLimits, resolveHttpLimits } from './http/limits.js';
+import { removeStaleUploads } from './http/upload.js';
 import { startLeaseSweeper } from './lease-sweeper.js';
 import { Notifier, topics } from './notifier.js';
 import { createServices } from './services/index.js';
@@ -36,6 +39,8 @@ export interface ServerOptions {
   readonly maxLogMiB?: number;
   /** A run still `starting` after this long is failed (W&B's RUN_START_TIMEOUT). @default 1800 */
   readonly startTimeoutSeconds?: number;
+  /** Body sizes, timeouts and the connection cap; each unset one has its default (DEFAULT_HTTP_LIMITS). */
+  readonly limits?: Partial<HttpLimits>;
   readonly log?: (line: string) => void;
 }
 
@@ -63,7 +68,10 @@ function logLimitOf(mib: number): LogLimit {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => console.error(line));
+  const limits = resolveHttpLimits(options.limits);
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const uploadDir = join(options.dataDir, 'tmp');
+  await removeStaleUploads(uploadDir);
   const store: Store = options.database?.match(/^postgres(ql)?:\/\//)
     ? await openPostgresStore({ connectionString: options.database })
     : await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
@@ -104,18 +112,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if ((await store.countApiKeys()) === 0) throw error;
     }
   }
-  const server = createServer(
+  const server = createHttpServer(
     createRequestListener({
       handlers: createHandlers(services),
       auth,
       authorize: createAuthorize(services.guard),
+      bodies: new BodyReader(limits, uploadDir),
       version: SERVER_VERSION,
       log,
       ...(store.durable === undefined ? {} : { durable: () => store.durable!() }),
     }),
+    limits,
+    log,
   );
-  // Long-polls hold requests for up to 60 s; keep idle keep-alive sockets a little longer than that.
-  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,15 +1,17 @@
 /**
  * @module One-shot copy of a SQLite install (database + blob files) into an empty PostgreSQL database,
  * for users who outgrow one machine. The two schemas have the same tables and columns, so rows are
- * copied as they are; sequences are moved past the copied rows; blob files go into the `blobs` table.
+ * copied as they are; sequences are moved past the copied rows; blob files go into the `blobs` and
+ * `blob_chunks` tables, read a chunk at a time.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LaunchError } from '@tminus/sdk';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 
+import { insertBlob } from './postgres/pg-blob-store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
@@ -94,10 +96,7 @@ export async function copySqliteToPostgres(
       // No blobs yet.
     }
     for (const name of names) {
-      await client.query(
-        'INSERT INTO blobs (digest, bytes, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [`sha256:${name}`, readFileSync(join(blobDir, name)), Date.now()],
-      );
+      await insertBlob(client, `sha256:${name}`, join(blobDir, name), Date.now());
       blobs++;
     }
     progress(`blobs: ${blobs}`);

@@ -8,6 +8,7 @@ import { Api, cliConfigPath, readCliConfig } from '@tminus/sdk';
 import type { Command } from 'commander';
 
 import { startAgent } from '../../agent/create-agent.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../../server/http/limits.js';
 import {
   DEFAULT_LEASE_SECONDS,
   DEFAULT_MAX_LOG_MIB,
@@ -27,7 +28,15 @@ interface ServerFlags {
   startTimeoutSeconds?: string;
   entity?: string;
   maxJobs?: string;
+  maxConnections: string;
+  headersTimeoutSeconds: string;
+  requestTimeoutSeconds: string;
+  maxJsonMib: string;
+  maxUploadMib: string;
+  jsonBudgetMib: string;
 }
+
+const MiB = 1024 ** 2;
 
 function addServerOptions(command: Command): Command {
   return command
@@ -61,7 +70,52 @@ function addServerOptions(command: Command): Command {
     .option(
       '-e, --entity <entity>',
       'entity of the first admin key (env TMINUS_ENTITY; default: your user name)',
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections at most, more are closed at once; each long-polling agent holds one (env TMINUS_MAX_CONNECTIONS)',
+      process.env.TMINUS_MAX_CONNECTIONS ?? String(DEFAULT_HTTP_LIMITS.maxConnections),
+    )
+    .option(
+      '--headers-timeout-seconds <n>',
+      'time a client has to send the headers of a request, then 408 and the connection closes; 0 = no limit (env TMINUS_HEADERS_TIMEOUT_SECONDS)',
+      process.env.TMINUS_HEADERS_TIMEOUT_SECONDS ??
+        String(DEFAULT_HTTP_LIMITS.headersTimeoutMs / 1000),
+    )
+    .option(
+      '--request-timeout-seconds <n>',
+      'time a client has to send a whole request, body included (uploads too: raise it for large snapshots over slow links); answers such as long-polls may take longer; 0 = no limit (env TMINUS_REQUEST_TIMEOUT_SECONDS)',
+      process.env.TMINUS_REQUEST_TIMEOUT_SECONDS ??
+        String(DEFAULT_HTTP_LIMITS.requestTimeoutMs / 1000),
+    )
+    .option(
+      '--max-json-mib <n>',
+      'largest JSON request body, larger ones get 413 (env TMINUS_MAX_JSON_MIB)',
+      process.env.TMINUS_MAX_JSON_MIB ?? String(DEFAULT_HTTP_LIMITS.maxJsonBytes / MiB),
+    )
+    .option(
+      '--max-upload-mib <n>',
+      'largest code snapshot upload (streamed to disk), larger ones get 413 (env TMINUS_MAX_UPLOAD_MIB)',
+      process.env.TMINUS_MAX_UPLOAD_MIB ?? String(DEFAULT_HTTP_LIMITS.maxUploadBytes / MiB),
+    )
+    .option(
+      '--json-budget-mib <n>',
+      'JSON request bodies held in memory at once, over all requests; past it a request is answered 503 at once (env TMINUS_JSON_BUDGET_MIB)',
+      process.env.TMINUS_JSON_BUDGET_MIB ?? String(DEFAULT_HTTP_LIMITS.jsonBudgetBytes / MiB),
     );
+}
+
+function limitsOf(flags: ServerFlags): HttpLimits {
+  return {
+    maxConnections: parseInteger(flags.maxConnections, '--max-connections', 1),
+    headersTimeoutMs:
+      parseInteger(flags.headersTimeoutSeconds, '--headers-timeout-seconds', 0) * 1000,
+    requestTimeoutMs:
+      parseInteger(flags.requestTimeoutSeconds, '--request-timeout-seconds', 0) * 1000,
+    maxJsonBytes: parseInteger(flags.maxJsonMib, '--max-json-mib', 1) * MiB,
+    maxUploadBytes: parseInteger(flags.maxUploadMib, '--max-upload-mib', 1) * MiB,
+    jsonBudgetBytes: parseInteger(flags.jsonBudgetMib, '--json-budget-mib', 1) * MiB,
+  };
 }
 
 async function boot(flags: ServerFlags) {
@@ -85,6 +139,7 @@ async function boot(flags: ServerFlags) {
       '--start-timeout-seconds',
       1,
     ),
+    limits: limitsOf(flags),
     ...(process.env.TMINUS_BOOTSTRAP_API_KEY
       ? { bootstrapApiKey: process.env.TMINUS_BOOTSTRAP_API_KEY }
       : {}),

@@ -1,48 +1,68 @@
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { sha256Hex } from '../ids.js';
+import { LaunchError } from '@tminus/sdk';
+
 import type { BlobStore } from '../../store/blob-store.js';
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
-/** Blobs as files under `<dir>/sha256/<hex>`, written to a temp file, fsynced, then renamed. */
+/** Blobs as files under `<dir>/sha256/<hex>`: a staged upload is fsynced, then renamed into place. */
 export function createFsBlobStore(dir: string): BlobStore {
   const pathOf = (digest: string) => {
     const hex = DIGEST.exec(digest)?.[1];
     return hex === undefined ? undefined : join(dir, 'sha256', hex);
   };
   return {
-    async put(bytes) {
-      const digest = `sha256:${sha256Hex(bytes)}`;
-      const path = pathOf(digest)!;
-      if (await exists(path)) return digest;
+    async put(staged) {
+      const path = pathOf(staged.digest);
+      if (path === undefined)
+        throw new LaunchError('INTERNAL', `Not a content address: ${staged.digest}`);
+      if (await exists(path)) return staged.digest;
       await mkdir(join(dir, 'sha256'), { recursive: true });
-      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-      const file = await open(tmp, 'w');
-      try {
-        await file.writeFile(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(tmp, path);
-      return digest;
+      await fsync(staged.path);
+      await moveInto(staged.path, path);
+      return staged.digest;
     },
     async get(digest) {
       const path = pathOf(digest);
       if (path === undefined) return undefined;
-      try {
-        return new Uint8Array(await readFile(path));
-      } catch {
-        return undefined;
-      }
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined) return undefined;
+      return { size: info.size, chunks: () => createReadStream(path) };
     },
     async has(digest) {
       const path = pathOf(digest);
       return path !== undefined && (await exists(path));
     },
   };
+}
+
+async function fsync(path: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Renames `from` to `to`; across file systems (a data dir spanning mounts) copies, syncs, renames. */
+async function moveInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const tmp = `${to}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await copyFile(from, tmp);
+      await fsync(tmp);
+      await rename(tmp, to);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

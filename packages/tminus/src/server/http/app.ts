@@ -11,6 +11,9 @@ import { type RouteDef, type RouteName, routes } from '@tminus/sdk/protocol';
 
 import type { Principal } from '../access/principal.js';
 import type { Authenticator } from '../auth.js';
+import { BinaryBody, writeBinary } from './binary-body.js';
+import type { BodyReader, RequestBody } from './body.js';
+import { ClientGoneError } from './body-stream.js';
 import { parsePart, toErrorResponse } from './errors.js';
 import type { Handlers, RequestContext } from './handler-types.js';
 import { buildOpenApi } from './openapi.js';
@@ -20,12 +23,10 @@ type AnyHandler = (input: unknown, ctx: RequestContext) => Promise<unknown>;
 
 interface Endpoint {
   readonly route: RouteDef | undefined;
+  /** The route's policy (access/policies.ts): throws unless the caller may make this call. */
+  readonly authorize: AnyHandler;
   readonly handle: AnyHandler;
 }
-
-/** Largest request bodies: code snapshots (raw) and JSON documents (a batch of log lines, of enqueues). */
-const MAX_RAW_BYTES = 1024 ** 3;
-const MAX_JSON_BYTES = 64 * 1024 ** 2;
 
 /** Throws unless the caller may call the route with this input (access/policies.ts). */
 export type Authorize = (name: RouteName, input: unknown, who: Principal) => Promise<void>;
@@ -35,6 +36,8 @@ export interface ListenerOptions {
   readonly auth: Authenticator;
   /** Runs after the input is validated and before every route's handler. */
   readonly authorize: Authorize;
+  /** Reads bodies within the size limits. The server must route 'checkContinue' here too. */
+  readonly bodies: BodyReader;
   readonly version: string;
   readonly log: (line: string) => void;
   /**
@@ -49,6 +52,7 @@ export function createRequestListener({
   handlers,
   auth,
   authorize,
+  bodies,
   version,
   log,
   durable,
@@ -57,23 +61,26 @@ export function createRequestListener({
   const openapi = buildOpenApi(version);
   router.add('GET', '/api/v1/openapi.json', {
     route: undefined,
+    authorize: () => Promise.resolve(),
     handle: () => Promise.resolve(openapi),
   });
   for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
-    const handler = handlers[name] as AnyHandler;
     router.add(route.method, `/api/v1${route.path}`, {
       route,
-      handle: async (input, ctx) => {
-        await authorize(name, input, ctx.auth);
-        return handler(input, ctx);
-      },
+      authorize: (input, ctx) => authorize(name, input, ctx.auth),
+      handle: handlers[name] as AnyHandler,
     });
   }
   return (req, res) => {
-    respond(router, auth, durable, req, res).catch((error: unknown) => {
-      const { status, body } = toErrorResponse(error, log);
-      send(res, status, body);
-    });
+    const body = bodies.open(req, res);
+    void respond(router, auth, durable, body, req, res)
+      .catch((error: unknown) => {
+        // Nobody to answer, and nothing went wrong on this side.
+        if (error instanceof ClientGoneError) return void res.destroy();
+        const { status, body: errorBody } = toErrorResponse(error, log);
+        send(res, status, errorBody, body.unread);
+      })
+      .finally(() => body.dispose());
   };
 }
 
@@ -81,6 +88,7 @@ async function respond(
   router: Router<Endpoint>,
   auth: Authenticator,
   durable: (() => Promise<void>) | undefined,
+  body: RequestBody,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -94,36 +102,33 @@ async function respond(
     throw new LaunchError('INVALID_ARGUMENT', `Malformed percent-encoding in ${pathname}`);
   }
   if (match === undefined) {
-    req.resume();
     throw new LaunchError('NOT_FOUND', `No route ${req.method ?? ''} ${pathname}`, {
       hint: 'See /api/v1/openapi.json.',
     });
   }
-  const { route, handle } = match.value;
+  const { route, authorize, handle } = match.value;
   const context = requestContext(await auth.authenticate(req.headers.authorization), req, res);
-  const bytes = await readBody(req, route?.rawBody ? MAX_RAW_BYTES : MAX_JSON_BYTES);
-  const input = route && {
-    params: route.params ? parsePart(route.params, match.params, 'path') : undefined,
-    query: route.query
-      ? parsePart(
-          route.query,
-          Object.fromEntries(new URLSearchParams(q === -1 ? '' : target.slice(q + 1))),
-          'query',
-        )
-      : undefined,
-    body: route.body ? parsePart(route.body, parseJson(bytes), 'body') : undefined,
-    raw: route.rawBody ? new Uint8Array(bytes) : undefined,
-  };
+  const params = route?.params ? parsePart(route.params, match.params, 'path') : undefined;
+  const query = route?.query
+    ? parsePart(
+        route.query,
+        Object.fromEntries(new URLSearchParams(q === -1 ? '' : target.slice(q + 1))),
+        'query',
+      )
+    : undefined;
+  let input;
+  if (route?.rawBody) {
+    // Authorized before a byte is stored: the policy of an upload looks at the caller, not the bytes.
+    await authorize({ params, query }, context);
+    input = { params, query, body: undefined, raw: await body.upload() };
+  } else {
+    const json = await body.json();
+    input = { params, query, body: route?.body ? parsePart(route.body, json, 'body') : undefined };
+    await authorize(input, context);
+  }
   const result = await handle(input, context);
   if (req.method === 'GET' && durable !== undefined) await durable();
-  if (result instanceof Uint8Array) {
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': result.byteLength,
-    });
-    res.end(result);
-    return;
-  }
+  if (result instanceof BinaryBody) return writeBinary(res, result);
   send(res, 200, result);
 }
 
@@ -157,41 +162,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        req.destroy();
-        reject(
-          new LaunchError(
-            'INVALID_ARGUMENT',
-            `Request body is larger than ${Math.round(limit / 1024 ** 2)} MiB`,
-          ),
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(bytes: Buffer): unknown {
-  if (bytes.byteLength === 0) return undefined;
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    throw new LaunchError('INVALID_ARGUMENT', 'Request body is not valid JSON', {
-      hint: 'Send a JSON document with content-type application/json.',
-    });
-  }
-}
-
-function send(res: ServerResponse, status: number, value: unknown): void {
+/** `close`: the request's body is not all read; the connection closes after the answer. */
+function send(res: ServerResponse, status: number, value: unknown, close = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -200,6 +172,7 @@ function send(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
+    ...(close ? { connection: 'close' } : {}),
   });
   res.end(body);
 }

@@ -1,6 +1,7 @@
 import type { RouteName, RouteOutput, Routes } from '@tminus/sdk/protocol';
 import type { z } from 'zod';
 
+import type { StagedBlob } from '../../store/blob-store.js';
 import type { AuthContext } from '../auth.js';
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -10,7 +11,8 @@ export interface HandlerInput<N extends RouteName> {
   readonly params: Routes[N] extends { params: infer P } ? Out<P> : undefined;
   readonly query: Routes[N] extends { query: infer Q } ? Out<Q> : undefined;
   readonly body: Routes[N] extends { body: infer B } ? Out<B> : undefined;
-  readonly raw: Routes[N] extends { rawBody: true } ? Uint8Array : undefined;
+  /** An upload, already on disk (streamed there while it arrived). */
+  readonly raw: Routes[N] extends { rawBody: true } ? StagedBlob : undefined;
 }
 
 export interface RequestContext {

@@ -5,6 +5,7 @@
 
 import { blobNotFound } from '../not-found.js';
 import type { Services } from '../services/index.js';
+import { BinaryBody } from './binary-body.js';
 import type { Handlers } from './handler-types.js';
 
 export const SERVER_VERSION = '0.1.0';
@@ -12,11 +13,11 @@ export const SERVER_VERSION = '0.1.0';
 export function createHandlers(s: Services): Handlers {
   return {
     whoami: (_input, { auth }) => Promise.resolve(s.access.whoami(auth)),
-    uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.byteLength }),
+    uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.size }),
     downloadBlob: async ({ params }) => {
-      const bytes = await s.blobs.get(params.digest);
-      if (bytes === undefined) throw blobNotFound(params.digest);
-      return bytes;
+      const blob = await s.blobs.get(params.digest);
+      if (blob === undefined) throw blobNotFound(params.digest);
+      return new BinaryBody(blob.size, () => blob.chunks());
     },
     createJob: ({ body }, { auth }) => s.jobs.create(auth, body),
     listJobs: async ({ query }, { auth }) => ({

@@ -12,8 +12,9 @@ import { executeRun, type RunExecution, stageSource } from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
 import { createApiReporter, withRetries } from './run-reporter.js';
 import { killOrphan, RunJournal } from './run-journal.js';
+import { resolveRunIsolation, type RunIsolationOptions } from './run-isolation.js';
 
-export interface AgentOptions {
+export interface AgentOptions extends RunIsolationOptions {
   readonly api: Api;
   readonly entity?: string;
   readonly queues: readonly string[];
@@ -49,6 +50,7 @@ interface ActiveRun {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { api } = options;
   const log = options.log ?? (() => undefined);
+  const isolation = resolveRunIsolation(options);
   const agent = await api.request('registerAgent', {
     body: {
       ...(options.entity === undefined ? {} : { entity: options.entity }),
@@ -171,6 +173,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       cacheDir: options.cacheDir,
       workDir: options.workDir,
       stopGraceMs: options.stopGraceMs,
+      isolation,
       log,
       staged,
       onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),

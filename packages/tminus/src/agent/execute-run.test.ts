@@ -137,6 +137,7 @@ function start(
     cacheDir: join(tmp.path, 'cache'),
     workDir: join(tmp.path, 'work'),
     stopGraceMs: options.grace ?? 5_000,
+    isolation: { secretEnv: [], wandbCredentials: true },
   });
   return { reporter, execution };
 }

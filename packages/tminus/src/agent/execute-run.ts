@@ -28,6 +28,7 @@ import {
   type ReportedLine,
   type RunReporter,
 } from './run-reporter.js';
+import type { RunIsolation } from './run-isolation.js';
 import { PrepareError } from './source/prepare-error.js';
 
 export interface ExecuteRunInput {
@@ -42,6 +43,8 @@ export interface ExecuteRunInput {
   /** The run gets a fresh directory `<workDir>/<runId>-<random>` (removed when it ends). */
   readonly workDir: string;
   readonly stopGraceMs: number;
+  /** What the run may see and touch on this machine. */
+  readonly isolation: RunIsolation;
   readonly log?: (line: string) => void;
   /** Called once the process has started (the agent journals its process group). */
   readonly onStarted?: (pid: number) => void;
@@ -163,6 +166,8 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       runToken: input.fencingToken,
       attempt: run.attempt,
       baseEnv: process.env,
+      secretEnv: input.isolation.secretEnv,
+      wandbCredentials: input.isolation.wandbCredentials,
     });
     if (processSpec === undefined) {
       throw new PrepareError(

@@ -18,6 +18,7 @@ describe('launch-config.yaml', () => {
     ['queues:\n  - a\nqueue: legacy\n', { queues: ['a', 'legacy'] }],
     ['queue: only\n', { queues: ['only'] }],
     ['max_jobs: -1\n', { queues: [], maxJobs: -1 }],
+    ['secret_env: [HF_TOKEN, AWS_*]\n', { queues: [], secretEnv: ['HF_TOKEN', 'AWS_*'] }],
   ])('%j parses to %j', (yaml, expected) => {
     expect(parseLaunchConfig(yaml, 'c.yaml')).toEqual(expected);
   });
@@ -36,6 +37,8 @@ describe('launch-config.yaml', () => {
       /W&B key "builder" is not supported \(image builders arrive with the container runner\)/,
     ],
     ['- a\n- b\n', /expected a mapping/],
+    ['secret_env: HF_TOKEN\n', /secret_env must be a list of variable names/],
+    ['secret_env: [HF-TOKEN]\n', /secret_env\.0 is not a variable name/],
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
   ])('%j is refused: %s', (yaml, message) => {
     let error: unknown;
@@ -70,6 +73,8 @@ describe('agent config resolution', () => {
       maxJobs: 1,
       verbosity: 0,
       stopGraceSeconds: 60,
+      secretEnv: [],
+      wandbCredentials: true,
     });
   });
 
@@ -80,6 +85,8 @@ describe('agent config resolution', () => {
       maxJobs: 3,
       verbosity: 1,
       stopGraceSeconds: 30,
+      secretEnv: [],
+      wandbCredentials: true,
     });
     const env = { WANDB_ENTITY: 'from-wandb-env', WANDB_LAUNCH_MAX_JOBS: '-1' };
     expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({
@@ -102,7 +109,20 @@ describe('agent config resolution', () => {
       maxJobs: 8,
       verbosity: 2,
       stopGraceSeconds: 5,
+      secretEnv: [],
+      wandbCredentials: true,
     });
+  });
+
+  it('secret variables add up from file and flags; --no-wandb-credentials withholds W&B’s', () => {
+    writeFileSync(file, 'queues: [q]\nsecret_env: [HF_TOKEN]\n');
+    expect(
+      resolveAgentConfig({
+        file,
+        env: {},
+        flags: { secretEnv: ['AWS_*'], wandbCredentials: false },
+      }),
+    ).toMatchObject({ secretEnv: ['HF_TOKEN', 'AWS_*'], wandbCredentials: false });
   });
 
   it('an empty environment variable does not override the file', () => {

@@ -1,12 +1,15 @@
 /**
  * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
- * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags.
+ * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. tminus's own keys
+ * say what runs may see and touch (`secret_env`); lists of those add up from file and flags.
  */
 import { readFileSync } from 'node:fs';
 
 import { LaunchError } from '@tminus/sdk';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+
+import { secretEnvProblem } from '../runners/local-process/run-env.js';
 
 const MaxJobs = z
   .number({ error: 'must be an integer (-1 = unlimited)' })
@@ -31,6 +34,20 @@ const FileConfig = z.strictObject({
     .int('must be a whole number of seconds')
     .min(0, 'must be a whole number of seconds')
     .optional(),
+  /** Environment variables withheld from runs (tminus's own credentials always are). */
+  secret_env: z
+    .array(
+      z
+        .string({ error: 'must be a variable name' })
+        .refine(
+          (name) => secretEnvProblem(name) === undefined,
+          'is not a variable name (letters, digits and "_"; a final "*" matches a prefix)',
+        ),
+      {
+        error: 'must be a list of variable names, e.g. [HF_TOKEN, AWS_*]',
+      },
+    )
+    .optional(),
 });
 
 const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
@@ -51,6 +68,7 @@ export interface ResolvedLaunchConfig {
   readonly maxJobs?: number;
   readonly verbosity?: number;
   readonly stopGraceSeconds?: number;
+  readonly secretEnv?: string[];
 }
 
 export interface ResolvedAgentConfig {
@@ -60,6 +78,10 @@ export interface ResolvedAgentConfig {
   readonly maxJobs: number;
   readonly verbosity: number;
   readonly stopGraceSeconds: number;
+  /** The file's `secret_env` and every `--secret-env`. */
+  readonly secretEnv: string[];
+  /** False with `--no-wandb-credentials`. */
+  readonly wandbCredentials: boolean;
 }
 
 export interface AgentFlags {
@@ -69,6 +91,9 @@ export interface AgentFlags {
   readonly maxJobs?: number;
   readonly verbosity?: number;
   readonly stopGraceSeconds?: number;
+  /** Added to the file's list. */
+  readonly secretEnv?: string[];
+  readonly wandbCredentials?: boolean;
 }
 
 function invalid(path: string, problem: string): LaunchError {
@@ -118,6 +143,7 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
     ...(file.stopped_run_timeout === undefined
       ? {}
       : { stopGraceSeconds: file.stopped_run_timeout }),
+    ...(file.secret_env === undefined ? {} : { secretEnv: file.secret_env }),
   };
 }
 
@@ -163,5 +189,7 @@ export function resolveAgentConfig(input: {
     maxJobs: flags.maxJobs ?? envMaxJobs(env.WANDB_LAUNCH_MAX_JOBS) ?? file.maxJobs ?? 1,
     verbosity: flags.verbosity ?? file.verbosity ?? 0,
     stopGraceSeconds: flags.stopGraceSeconds ?? file.stopGraceSeconds ?? 60,
+    secretEnv: [...(file.secretEnv ?? []), ...(flags.secretEnv ?? [])],
+    wandbCredentials: flags.wandbCredentials ?? true,
   };
 }

@@ -11,9 +11,14 @@ import { resolveAgentConfig } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
 import { examples, printJson, printTable } from '../output.js';
 import { parseInteger } from '../parse.js';
+import {
+  addRunIsolationOptions,
+  type RunIsolationFlags,
+  runIsolationFlags,
+} from '../run-isolation-flags.js';
 import { UsageError } from '../usage-error.js';
 
-interface AgentFlags {
+interface AgentFlags extends RunIsolationFlags {
   queue?: string[];
   maxJobs?: string;
   entity?: string;
@@ -24,7 +29,7 @@ interface AgentFlags {
 
 export function registerAgentCommands(program: Command): void {
   for (const name of ['agent', 'launch-agent']) {
-    program
+    const command = program
       .command(name, { hidden: name === 'launch-agent' })
       .description(
         'Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. `tminus agent list` lists the agents instead.',
@@ -39,13 +44,14 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        'launch-config.yaml (W&B keys: entity, queues, max_jobs, verbosity, stopped_run_timeout)',
+        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's secret_env)",
       )
       .option(
         '--stop-grace-seconds <n>',
         'SIGTERM → SIGKILL grace when a run is cancelled (default 60)',
       )
-      .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0)
+      .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
+    addRunIsolationOptions(command)
       .addHelpText(
         'after',
         examples(
@@ -84,6 +90,7 @@ export function registerAgentCommands(program: Command): void {
                     ),
                   }),
               ...(flags.verbose ? { verbosity: flags.verbose } : {}),
+              ...runIsolationFlags(flags),
             },
           });
           if (config.queues.length === 0) {
@@ -114,6 +121,8 @@ export function registerAgentCommands(program: Command): void {
             cacheDir: join(home, 'agent-cache'),
             workDir: join(home, 'runs'),
             verbosity: config.verbosity,
+            secretEnv: config.secretEnv,
+            wandbCredentials: config.wandbCredentials,
             ...(config.entity === undefined ? {} : { entity: config.entity }),
             log: (line) => process.stderr.write(`${line}\n`),
           });

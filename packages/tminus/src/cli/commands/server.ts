@@ -12,8 +12,13 @@ import { DEFAULT_LEASE_SECONDS, startServer } from '../../server/start-server.js
 import { writeCliConfig } from '../config-file.js';
 import { examples, say } from '../output.js';
 import { parseInteger } from '../parse.js';
+import {
+  addRunIsolationOptions,
+  type RunIsolationFlags,
+  runIsolationFlags,
+} from '../run-isolation-flags.js';
 
-interface ServerFlags {
+interface ServerFlags extends RunIsolationFlags {
   host: string;
   port: string;
   dataDir?: string;
@@ -113,7 +118,7 @@ export function registerServerCommands(program: Command): void {
       onSignal(() => server.close());
     });
 
-  addServerOptions(program.command('up'))
+  addRunIsolationOptions(addServerOptions(program.command('up')))
     .description(
       'Start the server and a local agent on the `default` queue in one process, and write the CLI config (base URL, API key, entity; mode 0600) so that the CLI and the SDK on this machine need no other set-up.',
     )
@@ -157,6 +162,7 @@ export function registerServerCommands(program: Command): void {
         stopGraceMs: 60_000,
         cacheDir: join(dataDir, 'agent-cache'),
         workDir: join(dataDir, 'runs'),
+        ...runIsolationFlags(flags),
         log: (line) => process.stderr.write(`[agent] ${line}\n`),
       });
       say(`tminus is up at ${server.url}`);

@@ -7,9 +7,8 @@
  * refuses our writes (another attempt owns the run, or it already ended) the process is killed and
  * nothing more is reported.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Api } from '@tminus/sdk';
@@ -30,6 +29,7 @@ import {
 } from './run-reporter.js';
 import type { RunIsolation } from './run-isolation.js';
 import { PrepareError } from './source/prepare-error.js';
+import { runDirPath } from './work-paths.js';
 
 export interface ExecuteRunInput {
   /** Used for `TMINUS_API_URL` and to download code snapshots. */
@@ -61,15 +61,18 @@ export interface StagedSource {
 /**
  * Starts preparing a run's source in a fresh directory `<workDir>/<runId>-<random>`. The agent calls
  * it before its ack is answered, so that unpacking or fetching overlaps the round trip; whoever
- * calls it removes `dir` if the run never executes.
+ * calls it removes `dir` if the run never executes. Throws (a PrepareError, before anything is
+ * written) when `runId` is not a valid run id.
  */
 export function stageSource(
   input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir'>,
   runId: string,
 ): StagedSource {
-  const dir = join(input.workDir, `${runId}-${randomBytes(4).toString('hex')}`);
+  const dir = runDirPath(input.workDir, runId);
   const ready = (async () => {
     const job = checkRunnable(input.spec, input.job);
+    // Private until it is handed to the run: nothing in it is anyone else's business.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const download = async (digest: string) =>
       (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
     const { commit } = await prepareSource(
@@ -249,7 +252,12 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   };
 
   const done = (async (): Promise<RunOutcome> => {
-    const staged = input.staged ?? stageSource(input, run.id);
+    let staged: StagedSource;
+    try {
+      staged = input.staged ?? stageSource(input, run.id);
+    } catch (error) {
+      return failBeforeStart(error);
+    }
     try {
       let started: Started | undefined;
       try {

@@ -148,7 +148,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
     // The source is prepared while the ack travels; the process starts only once the ack is in.
     const staged = stageSource(
-      { api, job, spec: item.spec, cacheDir: options.cacheDir, workDir: options.workDir },
+      {
+        api,
+        job,
+        spec: item.spec,
+        cacheDir: options.cacheDir,
+        workDir: options.workDir,
+        isolation,
+      },
       runId,
     );
     let run;

@@ -65,7 +65,7 @@ export interface StagedSource {
  * written) when `runId` is not a valid run id.
  */
 export function stageSource(
-  input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir'>,
+  input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir' | 'isolation'>,
   runId: string,
 ): StagedSource {
   const dir = runDirPath(input.workDir, runId);
@@ -76,7 +76,13 @@ export function stageSource(
     const download = async (digest: string) =>
       (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
     const { commit } = await prepareSource(
-      { job, spec: input.spec, cacheDir: input.cacheDir, download },
+      {
+        job,
+        spec: input.spec,
+        cacheDir: input.cacheDir,
+        download,
+        localRepos: input.isolation.localRepos,
+      },
       join(dir, 'src'),
     );
     return { job, commit };

@@ -19,8 +19,12 @@ describe('launch-config.yaml', () => {
     ['queue: only\n', { queues: ['only'] }],
     ['max_jobs: -1\n', { queues: [], maxJobs: -1 }],
     ['secret_env: [HF_TOKEN, AWS_*]\n', { queues: [], secretEnv: ['HF_TOKEN', 'AWS_*'] }],
+    [
+      'allow_local_repos: [/srv/repos, ~/code, ../shared]\n',
+      { queues: [], allowLocalRepos: ['/srv/repos', '~/code', '/etc/shared'] },
+    ],
   ])('%j parses to %j', (yaml, expected) => {
-    expect(parseLaunchConfig(yaml, 'c.yaml')).toEqual(expected);
+    expect(parseLaunchConfig(yaml, '/etc/tminus/c.yaml')).toEqual(expected);
   });
 
   it.each([
@@ -38,6 +42,7 @@ describe('launch-config.yaml', () => {
     ],
     ['- a\n- b\n', /expected a mapping/],
     ['secret_env: HF_TOKEN\n', /secret_env must be a list of variable names/],
+    ['allow_local_repos: /srv\n', /allow_local_repos must be a list of directories/],
     ['secret_env: [HF-TOKEN]\n', /secret_env\.0 is not a variable name/],
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
   ])('%j is refused: %s', (yaml, message) => {
@@ -75,6 +80,7 @@ describe('agent config resolution', () => {
       stopGraceSeconds: 60,
       secretEnv: [],
       wandbCredentials: true,
+      allowLocalRepos: [],
     });
   });
 
@@ -87,6 +93,7 @@ describe('agent config resolution', () => {
       stopGraceSeconds: 30,
       secretEnv: [],
       wandbCredentials: true,
+      allowLocalRepos: [],
     });
     const env = { WANDB_ENTITY: 'from-wandb-env', WANDB_LAUNCH_MAX_JOBS: '-1' };
     expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({
@@ -111,18 +118,23 @@ describe('agent config resolution', () => {
       stopGraceSeconds: 5,
       secretEnv: [],
       wandbCredentials: true,
+      allowLocalRepos: [],
     });
   });
 
-  it('secret variables add up from file and flags; --no-wandb-credentials withholds W&B’s', () => {
-    writeFileSync(file, 'queues: [q]\nsecret_env: [HF_TOKEN]\n');
+  it('secret variables and allowed repository directories add up from file and flags; --no-wandb-credentials withholds W&B’s', () => {
+    writeFileSync(file, 'queues: [q]\nsecret_env: [HF_TOKEN]\nallow_local_repos: [repos]\n');
     expect(
       resolveAgentConfig({
         file,
         env: {},
-        flags: { secretEnv: ['AWS_*'], wandbCredentials: false },
+        flags: { secretEnv: ['AWS_*'], wandbCredentials: false, allowLocalRepos: ['/srv'] },
       }),
-    ).toMatchObject({ secretEnv: ['HF_TOKEN', 'AWS_*'], wandbCredentials: false });
+    ).toMatchObject({
+      secretEnv: ['HF_TOKEN', 'AWS_*'],
+      wandbCredentials: false,
+      allowLocalRepos: [join(tmp.path, 'repos'), '/srv'],
+    });
   });
 
   it('an empty environment variable does not override the file', () => {

@@ -1,9 +1,10 @@
 /**
  * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
  * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. tminus's own keys
- * say what runs may see and touch (`secret_env`); lists of those add up from file and flags.
+ * say what runs may see and touch (`secret_env`, `allow_local_repos`); lists of those add up from file and flags.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import { LaunchError } from '@tminus/sdk';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -48,6 +49,12 @@ const FileConfig = z.strictObject({
       },
     )
     .optional(),
+  /** Directories local git repositories may be cloned from. */
+  allow_local_repos: z
+    .array(z.string({ error: 'must be a directory' }).min(1), {
+      error: 'must be a list of directories, e.g. [~/code, /srv/repos]',
+    })
+    .optional(),
 });
 
 const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
@@ -69,6 +76,7 @@ export interface ResolvedLaunchConfig {
   readonly verbosity?: number;
   readonly stopGraceSeconds?: number;
   readonly secretEnv?: string[];
+  readonly allowLocalRepos?: string[];
 }
 
 export interface ResolvedAgentConfig {
@@ -82,6 +90,8 @@ export interface ResolvedAgentConfig {
   readonly secretEnv: string[];
   /** False with `--no-wandb-credentials`. */
   readonly wandbCredentials: boolean;
+  /** The file's `allow_local_repos` and every `--allow-local-repo`. */
+  readonly allowLocalRepos: string[];
 }
 
 export interface AgentFlags {
@@ -94,6 +104,8 @@ export interface AgentFlags {
   /** Added to the file's list. */
   readonly secretEnv?: string[];
   readonly wandbCredentials?: boolean;
+  /** Added to the file's list. */
+  readonly allowLocalRepos?: string[];
 }
 
 function invalid(path: string, problem: string): LaunchError {
@@ -144,6 +156,14 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
       ? {}
       : { stopGraceSeconds: file.stopped_run_timeout }),
     ...(file.secret_env === undefined ? {} : { secretEnv: file.secret_env }),
+    // Relative to the file, which is where its author was looking from.
+    ...(file.allow_local_repos === undefined
+      ? {}
+      : {
+          allowLocalRepos: file.allow_local_repos.map((dir) =>
+            dir.startsWith('~/') ? dir : resolve(dirname(path), dir),
+          ),
+        }),
   };
 }
 
@@ -191,5 +211,6 @@ export function resolveAgentConfig(input: {
     stopGraceSeconds: flags.stopGraceSeconds ?? file.stopGraceSeconds ?? 60,
     secretEnv: [...(file.secretEnv ?? []), ...(flags.secretEnv ?? [])],
     wandbCredentials: flags.wandbCredentials ?? true,
+    allowLocalRepos: [...(file.allowLocalRepos ?? []), ...(flags.allowLocalRepos ?? [])],
   };
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { collect } from './context.js';
 
 export interface RunIsolationFlags {
+  allowLocalRepo?: string[];
   secretEnv?: string[];
   /** Commander sets it false for --no-wandb-credentials. */
   wandbCredentials?: boolean;
@@ -14,6 +15,11 @@ export interface RunIsolationFlags {
 
 export function addRunIsolationOptions(command: Command): Command {
   return command
+    .option(
+      '--allow-local-repo <dir>',
+      'let runs use local git repositories (/path, ./path, ~/path, file://) under DIR (repeatable). Without it only remote (https://, ssh://) repositories are cloned; symlinks are resolved, so a link inside DIR to a repository elsewhere is refused',
+      collect,
+    )
     .option(
       '--secret-env <name>',
       "withhold this environment variable of the agent's from runs (repeatable; NAME or PREFIX*, e.g. AWS_*). tminus's own credentials (TMINUS_API_KEY, TMINUS_BOOTSTRAP_API_KEY, TMINUS_DATABASE_URL, …) are always withheld; a run gets only its own TMINUS_RUN_TOKEN",
@@ -27,10 +33,12 @@ export function addRunIsolationOptions(command: Command): Command {
 
 /** The flags as the agent's config takes them (only those given). */
 export function runIsolationFlags(flags: RunIsolationFlags): {
+  allowLocalRepos?: string[];
   secretEnv?: string[];
   wandbCredentials?: boolean;
 } {
   return {
+    ...(flags.allowLocalRepo === undefined ? {} : { allowLocalRepos: flags.allowLocalRepo }),
     ...(flags.secretEnv === undefined ? {} : { secretEnv: flags.secretEnv }),
     ...(flags.wandbCredentials === false ? { wandbCredentials: false } : {}),
   };

@@ -44,7 +44,7 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's secret_env)",
+        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's secret_env, allow_local_repos)",
       )
       .option(
         '--stop-grace-seconds <n>',
@@ -123,6 +123,7 @@ export function registerAgentCommands(program: Command): void {
             verbosity: config.verbosity,
             secretEnv: config.secretEnv,
             wandbCredentials: config.wandbCredentials,
+            allowLocalRepos: config.allowLocalRepos,
             ...(config.entity === undefined ? {} : { entity: config.entity }),
             log: (line) => process.stderr.write(`${line}\n`),
           });

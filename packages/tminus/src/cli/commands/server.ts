@@ -120,7 +120,7 @@ export function registerServerCommands(program: Command): void {
 
   addRunIsolationOptions(addServerOptions(program.command('up')))
     .description(
-      'Start the server and a local agent on the `default` queue in one process, and write the CLI config (base URL, API key, entity; mode 0600) so that the CLI and the SDK on this machine need no other set-up.',
+      'Start the server and a local agent on the `default` queue in one process, and write the CLI config (base URL, API key, entity; mode 0600) so that the CLI and the SDK on this machine need no other set-up. The local agent may clone local git repositories under your home directory (add others with --allow-local-repo).',
     )
     .option('--max-jobs <n>', 'runs the local agent executes at once (-1 = unlimited)', '2')
     .addHelpText(
@@ -163,6 +163,8 @@ export function registerServerCommands(program: Command): void {
         cacheDir: join(dataDir, 'agent-cache'),
         workDir: join(dataDir, 'runs'),
         ...runIsolationFlags(flags),
+        // Your own repositories, wherever under your home they are; more with --allow-local-repo.
+        allowLocalRepos: [homedir(), ...(flags.allowLocalRepo ?? [])],
         log: (line) => process.stderr.write(`[agent] ${line}\n`),
       });
       say(`tminus is up at ${server.url}`);

@@ -17,9 +17,10 @@ export function createFsBlobStore(dir: string): BlobStore {
       const digest = `sha256:${sha256Hex(bytes)}`;
       const path = pathOf(digest)!;
       if (await exists(path)) return digest;
-      await mkdir(join(dir, 'sha256'), { recursive: true });
+      // The owner's alone, like the rest of the data dir (lib/private-files.ts).
+      await mkdir(join(dir, 'sha256'), { recursive: true, mode: 0o700 });
       const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-      const file = await open(tmp, 'w');
+      const file = await open(tmp, 'w', 0o600);
       try {
         await file.writeFile(bytes);
         await file.sync();

@@ -51,7 +51,8 @@ interface ActiveRun {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { api } = options;
   const log = options.log ?? (() => undefined);
-  const isolation = resolveRunIsolation(options);
+  // Before registering: a mistake in these options stops the agent before it takes any work.
+  const isolation = await resolveRunIsolation(options, options, log);
   const agent = await api.request('registerAgent', {
     body: {
       ...(options.entity === undefined ? {} : { entity: options.entity }),

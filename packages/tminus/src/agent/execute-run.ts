@@ -27,6 +27,7 @@ import {
   type ReportedLine,
   type RunReporter,
 } from './run-reporter.js';
+import { handOver } from './run-as.js';
 import type { RunIsolation } from './run-isolation.js';
 import { PrepareError } from './source/prepare-error.js';
 import { runDirPath } from './work-paths.js';
@@ -82,6 +83,7 @@ export function stageSource(
         cacheDir: input.cacheDir,
         download,
         localRepos: input.isolation.localRepos,
+        forAnotherUser: input.isolation.runAs !== undefined,
       },
       join(dir, 'src'),
     );
@@ -161,6 +163,8 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     // synchronously, like the snapshot's files (see snapshot-files.ts).
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
+    const { runAs } = input.isolation;
+    if (runAs !== undefined) handOver(dir, runAs);
     const processSpec = buildProcessSpec({
       runId: run.id,
       entity: run.entity,
@@ -177,6 +181,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       baseEnv: process.env,
       secretEnv: input.isolation.secretEnv,
       wandbCredentials: input.isolation.wandbCredentials,
+      ...(runAs === undefined ? {} : { user: runAs }),
     });
     if (processSpec === undefined) {
       throw new PrepareError(

@@ -20,6 +20,10 @@ describe('launch-config.yaml', () => {
     ['max_jobs: -1\n', { queues: [], maxJobs: -1 }],
     ['secret_env: [HF_TOKEN, AWS_*]\n', { queues: [], secretEnv: ['HF_TOKEN', 'AWS_*'] }],
     [
+      'run_as: tminus-run\nwork_dir: runs\n',
+      { queues: [], runAs: 'tminus-run', workDir: '/etc/tminus/runs' },
+    ],
+    [
       'allow_local_repos: [/srv/repos, ~/code, ../shared]\n',
       { queues: [], allowLocalRepos: ['/srv/repos', '~/code', '/etc/shared'] },
     ],
@@ -43,6 +47,7 @@ describe('launch-config.yaml', () => {
     ['- a\n- b\n', /expected a mapping/],
     ['secret_env: HF_TOKEN\n', /secret_env must be a list of variable names/],
     ['allow_local_repos: /srv\n', /allow_local_repos must be a list of directories/],
+    ['run_as: [a]\n', /run_as must be a user name/],
     ['secret_env: [HF-TOKEN]\n', /secret_env\.0 is not a variable name/],
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
   ])('%j is refused: %s', (yaml, message) => {
@@ -135,6 +140,17 @@ describe('agent config resolution', () => {
       wandbCredentials: false,
       allowLocalRepos: [join(tmp.path, 'repos'), '/srv'],
     });
+  });
+
+  it('--run-as and --work-dir win over the file’s run_as and work_dir', () => {
+    writeFileSync(file, 'queues: [q]\nrun_as: from-file\nwork_dir: /srv/runs\n');
+    expect(resolveAgentConfig({ file, env: {}, flags: {} })).toMatchObject({
+      runAs: 'from-file',
+      workDir: '/srv/runs',
+    });
+    expect(
+      resolveAgentConfig({ file, env: {}, flags: { runAs: 'flag', workDir: '/w' } }),
+    ).toMatchObject({ runAs: 'flag', workDir: '/w' });
   });
 
   it('an empty environment variable does not override the file', () => {

@@ -1,7 +1,7 @@
 /**
  * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
  * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. tminus's own keys
- * say what runs may see and touch (`secret_env`, `allow_local_repos`); lists of those add up from file and flags.
+ * say what runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`); lists of those add up from file and flags.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -49,6 +49,10 @@ const FileConfig = z.strictObject({
       },
     )
     .optional(),
+  /** The Unix user programs run as. */
+  run_as: z.string({ error: 'must be a user name' }).min(1).optional(),
+  /** Where runs' directories live. */
+  work_dir: z.string({ error: 'must be a directory' }).min(1).optional(),
   /** Directories local git repositories may be cloned from. */
   allow_local_repos: z
     .array(z.string({ error: 'must be a directory' }).min(1), {
@@ -77,6 +81,8 @@ export interface ResolvedLaunchConfig {
   readonly stopGraceSeconds?: number;
   readonly secretEnv?: string[];
   readonly allowLocalRepos?: string[];
+  readonly runAs?: string;
+  readonly workDir?: string;
 }
 
 export interface ResolvedAgentConfig {
@@ -92,6 +98,8 @@ export interface ResolvedAgentConfig {
   readonly wandbCredentials: boolean;
   /** The file's `allow_local_repos` and every `--allow-local-repo`. */
   readonly allowLocalRepos: string[];
+  readonly runAs?: string;
+  readonly workDir?: string;
 }
 
 export interface AgentFlags {
@@ -106,6 +114,8 @@ export interface AgentFlags {
   readonly wandbCredentials?: boolean;
   /** Added to the file's list. */
   readonly allowLocalRepos?: string[];
+  readonly runAs?: string;
+  readonly workDir?: string;
 }
 
 function invalid(path: string, problem: string): LaunchError {
@@ -156,6 +166,8 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
       ? {}
       : { stopGraceSeconds: file.stopped_run_timeout }),
     ...(file.secret_env === undefined ? {} : { secretEnv: file.secret_env }),
+    ...(file.run_as === undefined ? {} : { runAs: file.run_as }),
+    ...(file.work_dir === undefined ? {} : { workDir: resolve(dirname(path), file.work_dir) }),
     // Relative to the file, which is where its author was looking from.
     ...(file.allow_local_repos === undefined
       ? {}
@@ -203,6 +215,8 @@ export function resolveAgentConfig(input: {
   const file: ResolvedLaunchConfig =
     input.file === undefined ? { queues: [] } : loadLaunchConfig(input.file);
   const { env, flags } = input;
+  const runAs = flags.runAs ?? file.runAs;
+  const workDir = flags.workDir ?? file.workDir;
   return {
     entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,
     queues: flags.queues?.length ? [...flags.queues] : file.queues,
@@ -212,5 +226,7 @@ export function resolveAgentConfig(input: {
     secretEnv: [...(file.secretEnv ?? []), ...(flags.secretEnv ?? [])],
     wandbCredentials: flags.wandbCredentials ?? true,
     allowLocalRepos: [...(file.allowLocalRepos ?? []), ...(flags.allowLocalRepos ?? [])],
+    ...(runAs === undefined ? {} : { runAs }),
+    ...(workDir === undefined ? {} : { workDir }),
   };
 }

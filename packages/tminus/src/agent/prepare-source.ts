@@ -48,6 +48,8 @@ export interface SourceInput {
   readonly download: BlobDownloader;
   /** Where local git repositories may be cloned from. */
   readonly localRepos: LocalRepoDirs;
+  /** The source will be handed to another Unix user (`--run-as`): it must share nothing with the cache. */
+  readonly forAnotherUser: boolean;
 }
 
 /** Puts the job's source into `dir`; returns the commit for a git source. */
@@ -60,9 +62,7 @@ export async function prepareSource(input: SourceInput, dir: string): Promise<{ 
         input.spec.git?.version,
         input.cacheDir,
         dir,
-        {
-          localRepos: input.localRepos,
-        },
+        { localRepos: input.localRepos, borrowObjects: !input.forAnotherUser },
       );
       return { commit };
     }

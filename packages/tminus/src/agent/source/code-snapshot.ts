@@ -86,7 +86,8 @@ export async function prepareCodeSnapshot(
     if (inMemory === 'unpack') {
       await mkdir(dir, { recursive: true });
       // node-tar strips absolute paths and `..` entries and refuses links out: a snapshot cannot write outside `dir`.
-      await extract({ file, cwd: dir, strict: true });
+      // The files are the agent's, whoever the archive says owned them (node-tar keeps owners for root).
+      await extract({ file, cwd: dir, strict: true, preserveOwner: false });
     } else {
       writeSnapshotFiles(inMemory, dir);
     }

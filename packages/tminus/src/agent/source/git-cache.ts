@@ -168,6 +168,11 @@ async function resolveInMirror(
 export interface GitSourceOptions {
   /** Where local repositories may be cloned from (local-repo.ts). */
   readonly localRepos: LocalRepoDirs;
+  /**
+   * Whether the checkout may borrow the mirror's objects (`clone --shared`, the default). Not when
+   * the run is another user's: it could not read the agent's cache, and must not share its files.
+   */
+  readonly borrowObjects?: boolean;
 }
 
 /**
@@ -200,7 +205,8 @@ export async function prepareGitSource(
     resolveInMirror({ ...source, remote: fetchFrom }, wanted, mirror),
   );
   await mkdir(dir, { recursive: true });
-  await git(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror, dir]);
+  const borrow = options.borrowObjects === false ? '--no-hardlinks' : '--shared';
+  await git(['clone', '--quiet', borrow, '--no-checkout', '--', mirror, dir]);
   await git(['-C', dir, 'checkout', '--quiet', '--detach', result.commit]);
   // The program sees the job's remote as `origin` (wandb.init records it), not the cache's path.
   await git(['-C', dir, 'remote', 'set-url', 'origin', remote]);

@@ -15,6 +15,7 @@ import {
   addRunIsolationOptions,
   type RunIsolationFlags,
   runIsolationFlags,
+  workDirOf,
 } from '../run-isolation-flags.js';
 import { UsageError } from '../usage-error.js';
 
@@ -32,7 +33,7 @@ export function registerAgentCommands(program: Command): void {
     const command = program
       .command(name, { hidden: name === 'launch-agent' })
       .description(
-        'Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. `tminus agent list` lists the agents instead.',
+        'Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. A run sees the agent’s environment without tminus’s credentials and, unless --run-as names another user, everything the agent’s user can read. `tminus agent list` lists the agents instead.',
       )
       .argument(
         '[action]',
@@ -44,7 +45,7 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's secret_env, allow_local_repos)",
+        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's run_as, work_dir, secret_env, allow_local_repos)",
       )
       .option(
         '--stop-grace-seconds <n>',
@@ -56,6 +57,8 @@ export function registerAgentCommands(program: Command): void {
         'after',
         examples(
           'tminus agent -q default -q gpu --max-jobs 4',
+          'sudo tminus agent -q gpu --run-as tminus-run    # runs cannot read the agent’s files',
+          'tminus agent -q default --allow-local-repo ~/code --secret-env HF_TOKEN --no-wandb-credentials',
           'tminus agent -c launch-config.yaml -v',
           'tminus agent list --json',
         ),
@@ -119,11 +122,12 @@ export function registerAgentCommands(program: Command): void {
             maxJobs: config.maxJobs,
             stopGraceMs: config.stopGraceSeconds * 1000,
             cacheDir: join(home, 'agent-cache'),
-            workDir: join(home, 'runs'),
+            workDir: workDirOf(config, home),
             verbosity: config.verbosity,
             secretEnv: config.secretEnv,
             wandbCredentials: config.wandbCredentials,
             allowLocalRepos: config.allowLocalRepos,
+            ...(config.runAs === undefined ? {} : { runAs: config.runAs }),
             ...(config.entity === undefined ? {} : { entity: config.entity }),
             log: (line) => process.stderr.write(`${line}\n`),
           });

@@ -16,6 +16,7 @@ import {
   addRunIsolationOptions,
   type RunIsolationFlags,
   runIsolationFlags,
+  workDirOf,
 } from '../run-isolation-flags.js';
 
 interface ServerFlags extends RunIsolationFlags {
@@ -128,6 +129,7 @@ export function registerServerCommands(program: Command): void {
       examples(
         'tminus up                   # what `npm start` runs',
         'tminus up --max-jobs 4 --port 8080',
+        'sudo tminus up --run-as tminus-run    # runs cannot read the API key or the database',
       ),
     )
     .action(async (flags: ServerFlags) => {
@@ -161,7 +163,7 @@ export function registerServerCommands(program: Command): void {
         maxJobs: parseInteger(flags.maxJobs ?? '2', '--max-jobs', -1),
         stopGraceMs: 60_000,
         cacheDir: join(dataDir, 'agent-cache'),
-        workDir: join(dataDir, 'runs'),
+        workDir: workDirOf(flags, dataDir),
         ...runIsolationFlags(flags),
         // Your own repositories, wherever under your home they are; more with --allow-local-repo.
         allowLocalRepos: [homedir(), ...(flags.allowLocalRepo ?? [])],

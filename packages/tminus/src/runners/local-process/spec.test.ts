@@ -144,14 +144,33 @@ describe('the command spawned', () => {
   it.each<[string, { uid: number; gid: number; groups: number[] } | undefined, string[]]>([
     ['as the agent: the program itself', undefined, [...argv]],
     [
-      'as another user: through setpriv, with uid, gid and supplementary groups',
+      'as another user: setpriv (uid, gid, supplementary groups, no capabilities), then env finds the program on PATH as that user',
       { uid: 1001, gid: 1002, groups: [1002, 44, 109] },
-      ['setpriv', '--reuid=1001', '--regid=1002', '--groups', '1002,44,109', '--', ...argv],
+      [
+        'setpriv',
+        '--reuid=1001',
+        '--regid=1002',
+        '--groups',
+        '1002,44,109',
+        '--inh-caps=-all',
+        '--',
+        '/usr/bin/env',
+        ...argv,
+      ],
     ],
     [
       'as a user without supplementary groups: the agent’s are cleared',
       { uid: 1001, gid: 1002, groups: [] },
-      ['setpriv', '--reuid=1001', '--regid=1002', '--clear-groups', '--', ...argv],
+      [
+        'setpriv',
+        '--reuid=1001',
+        '--regid=1002',
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--',
+        '/usr/bin/env',
+        ...argv,
+      ],
     ],
   ])('%s', (_name, ids, expected) => {
     const user = ids === undefined ? undefined : { name: 'runner', home: '/home/runner', ...ids };

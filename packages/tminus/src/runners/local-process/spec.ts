@@ -103,12 +103,24 @@ export function buildProcessSpec(input: ProcessSpecInput): ProcessSpec | undefin
 
 /**
  * The command actually spawned. As another user it goes through util-linux's `setpriv`, which sets
- * the supplementary groups too (Node's own uid/gid spawn options drop them all) and then execs the
- * program, so the process keeps its pid and process group.
+ * the supplementary groups too (Node's own uid/gid spawn options drop them all) and then execs, so
+ * the process keeps its pid and process group. setpriv keeps root's capabilities until that exec,
+ * so it execs `/usr/bin/env`, which looks the program up on PATH as the user (root could reach a
+ * `python3` in /root/.pyenv/shims that the user then cannot run); the inheritable (and with them
+ * the ambient) capabilities are cleared, so none survive into the program.
  */
 export function commandLine(spec: ProcessSpec): readonly [string, ...string[]] {
   const { user } = spec;
   if (user === undefined) return spec.argv;
   const groups = user.groups.length > 0 ? ['--groups', user.groups.join(',')] : ['--clear-groups'];
-  return ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, ...groups, '--', ...spec.argv];
+  return [
+    'setpriv',
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    ...groups,
+    '--inh-caps=-all',
+    '--',
+    '/usr/bin/env',
+    ...spec.argv,
+  ];
 }

@@ -18,7 +18,7 @@ let up: UpProcess;
 const dir = tempDir('cli');
 
 beforeAll(async () => {
-  up = await startUp();
+  up = await startUp(['--allow-local-repo', dir.path]);
 });
 afterAll(async () => {
   await up.stop();
@@ -125,6 +125,16 @@ describe('a git job through the queue', () => {
     expect(run.state).toBe('finished');
     expect(run.sourceCommit).toBe(commit);
     expect((await up.cli(['run', 'logs', run.id])).stdout).toContain('config={"seed": 42}');
+  });
+});
+
+describe('local repositories `tminus up`’s agent clones', () => {
+  it('one under the user’s home needs no flag', async () => {
+    const repo = createGitRepo(join(up.env.HOME!, 'code', 'homejob'));
+    repo.commit({ 'main.py': PRINT_CONFIG_PY });
+    const launched = await up.cli(['launch', '--uri', repo.path, '-q', '--json']);
+    expect(launched.code).toBe(0);
+    expect((await finishedRunOf(launched.stdout)).state).toBe('finished');
   });
 });
 

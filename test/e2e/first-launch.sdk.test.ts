@@ -26,7 +26,7 @@ async function logsOf(runId: string): Promise<string> {
 
 beforeAll(async () => {
   stack = await startStack();
-  await stack.startAgent(['default'], 4);
+  await stack.startAgent(['default'], 4, { allowLocalRepos: [dir.path] });
   repo = createGitRepo(join(dir.path, 'repo'));
   firstCommit = repo.commit({ 'main.py': PRINT_CONFIG_PY, 'version.txt': 'one' });
   secondCommit = repo.commit({
@@ -180,6 +180,22 @@ describe('failures', () => {
     expect(run.state).toBe('failed');
     expect(run.failure?.stage).toBe('agent');
     expect(run.failure?.message).toContain('nope.py');
+  });
+
+  it('a local repository outside the directories the agent allows fails at the agent stage, saying how to allow it', async () => {
+    const elsewhere = tempDir('not-allowed');
+    try {
+      const other = createGitRepo(join(elsewhere.path, 'other'));
+      other.commit({ 'main.py': PRINT_CONFIG_PY });
+      const queued = await launchAdd({ api: stack.api, uri: other.path });
+      const run = await queued.waitUntilFinished({ timeoutMs: 30_000 });
+      expect(run.state).toBe('failed');
+      expect(run.failure?.stage).toBe('agent');
+      expect(run.failure?.message).toContain(`The git repository ${other.path} is a local path`);
+      expect(run.failure?.message).toContain('--allow-local-repo DIR');
+    } finally {
+      elsewhere.remove();
+    }
   });
 
   it('rejects an unknown job before enqueueing anything', async () => {

@@ -20,7 +20,12 @@ export interface TestStack {
   /** Scratch space of this stack (removed on close). */
   readonly dir: string;
   readonly server: RunningServer;
-  startAgent(queues?: string[], maxJobs?: number): Promise<{ id: string; stop(): Promise<void> }>;
+  /** An agent on `queues`; `allowLocalRepos` as `--allow-local-repo` (default: none). */
+  startAgent(
+    queues?: string[],
+    maxJobs?: number,
+    options?: { allowLocalRepos?: string[] },
+  ): Promise<{ id: string; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -51,8 +56,9 @@ export async function startStack(
     dataDir: join(dir.path, 'data'),
     dir: dir.path,
     server,
-    async startAgent(queues = ['default'], maxJobs = 4) {
+    async startAgent(queues = ['default'], maxJobs = 4, agentOptions = {}) {
       const agent = await startAgent({
+        ...agentOptions,
         api,
         queues,
         maxJobs,

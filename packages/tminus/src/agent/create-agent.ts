@@ -8,12 +8,14 @@ import { hostname as osHostname } from 'node:os';
 import { type Api, LaunchError } from '@tminus/sdk';
 import type { Lease } from '@tminus/sdk/protocol';
 
-import { executeRun, type RunExecution, stageSource } from './execute-run.js';
+import { executeRun, type RunExecution, stageSource, type StagedSource } from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
 import { createApiReporter, withRetries } from './run-reporter.js';
 import { killOrphan, RunJournal } from './run-journal.js';
+import { resolveRunIsolation, type RunIsolationOptions } from './run-isolation.js';
+import { runIdProblem } from './work-paths.js';
 
-export interface AgentOptions {
+export interface AgentOptions extends RunIsolationOptions {
   readonly api: Api;
   readonly entity?: string;
   readonly queues: readonly string[];
@@ -49,6 +51,8 @@ interface ActiveRun {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { api } = options;
   const log = options.log ?? (() => undefined);
+  // Before registering: a mistake in these options stops the agent before it takes any work.
+  const isolation = await resolveRunIsolation(options, options, log);
   const agent = await api.request('registerAgent', {
     body: {
       ...(options.entity === undefined ? {} : { entity: options.entity }),
@@ -127,11 +131,32 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     fitHeartbeatTo(lease);
     // Stopping: leave the item un-acked; its lease lapses and it goes back to pending for another agent.
     if (stopController.signal.aborted) return;
+    const failLease = (message: string) =>
+      api
+        .request('failItem', {
+          params: { id: item.id },
+          body: { fencingToken, stage: 'agent', message },
+        })
+        .catch(() => undefined);
     // A retried item keeps its run id (attempt N+1 of the same run).
     const runId = item.runId ?? item.spec.run_id ?? newRunId();
+    // It names the run's directory and journal file: a bad one is refused before anything is written.
+    const badRunId = runIdProblem(runId);
+    if (badRunId !== undefined) {
+      log(`refusing ${item.id}: ${badRunId}`);
+      await failLease(badRunId);
+      return;
+    }
     // The source is prepared while the ack travels; the process starts only once the ack is in.
     const staged = stageSource(
-      { api, job, spec: item.spec, cacheDir: options.cacheDir, workDir: options.workDir },
+      {
+        api,
+        job,
+        spec: item.spec,
+        cacheDir: options.cacheDir,
+        workDir: options.workDir,
+        isolation,
+      },
       runId,
     );
     let run;
@@ -148,16 +173,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       log(`could not acknowledge ${item.id}: ${messageOf(error)}`);
       // CONFLICT (e.g. its run_id is taken): the item can never be acked, so fail it rather than let
       // its lease lapse and hand it out again forever. STALE_TOKEN: someone else has it; drop it.
-      if (error instanceof LaunchError && error.code === 'CONFLICT') {
-        await api
-          .request('failItem', {
-            params: { id: item.id },
-            body: { fencingToken, stage: 'agent', message: error.message },
-          })
-          .catch(() => undefined);
-      }
-      await staged.ready.catch(() => undefined);
-      await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
+      if (error instanceof LaunchError && error.code === 'CONFLICT') await failLease(error.message);
+      await discard(staged);
+      return;
+    }
+    if (run.id !== runId) {
+      log(
+        `the server acknowledged ${item.id} as run ${JSON.stringify(run.id)}, not ${runId}; not running it`,
+      );
+      await discard(staged);
       return;
     }
     log(`run ${run.id} (${item.id}) starting`);
@@ -171,6 +195,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       cacheDir: options.cacheDir,
       workDir: options.workDir,
       stopGraceMs: options.stopGraceMs,
+      isolation,
       log,
       staged,
       onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),
@@ -253,6 +278,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       markDone();
     },
   };
+}
+
+/** Drops the source of a run that will not execute. */
+async function discard(staged: StagedSource): Promise<void> {
+  await staged.ready.catch(() => undefined);
+  await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
 }
 
 function messageOf(error: unknown): string {

@@ -140,6 +140,7 @@ function start(
     cacheDir: join(tmp.path, 'cache'),
     workDir: join(tmp.path, 'work'),
     stopGraceMs: options.grace ?? 5_000,
+    isolation: { secretEnv: [], wandbCredentials: true, localRepos: [tmp.path] },
   });
   return { reporter, execution };
 }

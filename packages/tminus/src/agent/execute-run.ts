@@ -7,9 +7,8 @@
  * refuses our writes (another attempt owns the run, or it already ended) the process is killed and
  * nothing more is reported.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Api } from '@tminus/sdk';
@@ -28,8 +27,11 @@ import {
   type ReportedLine,
   type RunReporter,
 } from './run-reporter.js';
+import { handOver } from './run-as.js';
+import type { RunIsolation } from './run-isolation.js';
 import { PrepareError } from './source/prepare-error.js';
 import { runTokenFor } from '../lib/run-token.js';
+import { runDirPath } from './work-paths.js';
 
 export interface ExecuteRunInput {
   /** Used for `TMINUS_API_URL` and to download code snapshots. */
@@ -43,6 +45,8 @@ export interface ExecuteRunInput {
   /** The run gets a fresh directory `<workDir>/<runId>-<random>` (removed when it ends). */
   readonly workDir: string;
   readonly stopGraceMs: number;
+  /** What the run may see and touch on this machine. */
+  readonly isolation: RunIsolation;
   readonly log?: (line: string) => void;
   /** Called once the process has started (the agent journals its process group). */
   readonly onStarted?: (pid: number) => void;
@@ -59,19 +63,29 @@ export interface StagedSource {
 /**
  * Starts preparing a run's source in a fresh directory `<workDir>/<runId>-<random>`. The agent calls
  * it before its ack is answered, so that unpacking or fetching overlaps the round trip; whoever
- * calls it removes `dir` if the run never executes.
+ * calls it removes `dir` if the run never executes. Throws (a PrepareError, before anything is
+ * written) when `runId` is not a valid run id.
  */
 export function stageSource(
-  input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir'>,
+  input: Pick<ExecuteRunInput, 'api' | 'job' | 'spec' | 'cacheDir' | 'workDir' | 'isolation'>,
   runId: string,
 ): StagedSource {
-  const dir = join(input.workDir, `${runId}-${randomBytes(4).toString('hex')}`);
+  const dir = runDirPath(input.workDir, runId);
   const ready = (async () => {
     const job = checkRunnable(input.spec, input.job);
+    // Private until it is handed to the run: nothing in it is anyone else's business.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const download = async (digest: string) =>
       (await input.api.request('downloadBlob', { params: { digest } })) as Uint8Array;
     const { commit } = await prepareSource(
-      { job, spec: input.spec, cacheDir: input.cacheDir, download },
+      {
+        job,
+        spec: input.spec,
+        cacheDir: input.cacheDir,
+        download,
+        localRepos: input.isolation.localRepos,
+        forAnotherUser: input.isolation.runAs !== undefined,
+      },
       join(dir, 'src'),
     );
     return { job, commit };
@@ -150,6 +164,8 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     // synchronously, like the snapshot's files (see snapshot-files.ts).
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(config));
+    const { runAs } = input.isolation;
+    if (runAs !== undefined) handOver(dir, runAs);
     const processSpec = buildProcessSpec({
       runId: run.id,
       entity: run.entity,
@@ -164,6 +180,9 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       runToken: runTokenFor(run.id, input.fencingToken),
       attempt: run.attempt,
       baseEnv: process.env,
+      secretEnv: input.isolation.secretEnv,
+      wandbCredentials: input.isolation.wandbCredentials,
+      ...(runAs === undefined ? {} : { user: runAs }),
     });
     if (processSpec === undefined) {
       throw new PrepareError(
@@ -245,7 +264,12 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
   };
 
   const done = (async (): Promise<RunOutcome> => {
-    const staged = input.staged ?? stageSource(input, run.id);
+    let staged: StagedSource;
+    try {
+      staged = input.staged ?? stageSource(input, run.id);
+    } catch (error) {
+      return failBeforeStart(error);
+    }
     try {
       let started: Started | undefined;
       try {

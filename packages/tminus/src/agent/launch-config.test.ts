@@ -18,8 +18,17 @@ describe('launch-config.yaml', () => {
     ['queues:\n  - a\nqueue: legacy\n', { queues: ['a', 'legacy'] }],
     ['queue: only\n', { queues: ['only'] }],
     ['max_jobs: -1\n', { queues: [], maxJobs: -1 }],
+    ['secret_env: [HF_TOKEN, AWS_*]\n', { queues: [], secretEnv: ['HF_TOKEN', 'AWS_*'] }],
+    [
+      'run_as: tminus-run\nwork_dir: runs\n',
+      { queues: [], runAs: 'tminus-run', workDir: '/etc/tminus/runs' },
+    ],
+    [
+      'allow_local_repos: [/srv/repos, ~/code, ../shared]\n',
+      { queues: [], allowLocalRepos: ['/srv/repos', '~/code', '/etc/shared'] },
+    ],
   ])('%j parses to %j', (yaml, expected) => {
-    expect(parseLaunchConfig(yaml, 'c.yaml')).toEqual(expected);
+    expect(parseLaunchConfig(yaml, '/etc/tminus/c.yaml')).toEqual(expected);
   });
 
   it.each([
@@ -36,6 +45,10 @@ describe('launch-config.yaml', () => {
       /W&B key "builder" is not supported \(image builders arrive with the container runner\)/,
     ],
     ['- a\n- b\n', /expected a mapping/],
+    ['secret_env: HF_TOKEN\n', /secret_env must be a list of variable names/],
+    ['allow_local_repos: /srv\n', /allow_local_repos must be a list of directories/],
+    ['run_as: [a]\n', /run_as must be a user name/],
+    ['secret_env: [HF-TOKEN]\n', /secret_env\.0 is not a variable name/],
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
   ])('%j is refused: %s', (yaml, message) => {
     let error: unknown;
@@ -70,6 +83,9 @@ describe('agent config resolution', () => {
       maxJobs: 1,
       verbosity: 0,
       stopGraceSeconds: 60,
+      secretEnv: [],
+      wandbCredentials: true,
+      allowLocalRepos: [],
     });
   });
 
@@ -80,6 +96,9 @@ describe('agent config resolution', () => {
       maxJobs: 3,
       verbosity: 1,
       stopGraceSeconds: 30,
+      secretEnv: [],
+      wandbCredentials: true,
+      allowLocalRepos: [],
     });
     const env = { WANDB_ENTITY: 'from-wandb-env', WANDB_LAUNCH_MAX_JOBS: '-1' };
     expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({
@@ -102,7 +121,36 @@ describe('agent config resolution', () => {
       maxJobs: 8,
       verbosity: 2,
       stopGraceSeconds: 5,
+      secretEnv: [],
+      wandbCredentials: true,
+      allowLocalRepos: [],
     });
+  });
+
+  it('secret variables and allowed repository directories add up from file and flags; --no-wandb-credentials withholds W&B’s', () => {
+    writeFileSync(file, 'queues: [q]\nsecret_env: [HF_TOKEN]\nallow_local_repos: [repos]\n');
+    expect(
+      resolveAgentConfig({
+        file,
+        env: {},
+        flags: { secretEnv: ['AWS_*'], wandbCredentials: false, allowLocalRepos: ['/srv'] },
+      }),
+    ).toMatchObject({
+      secretEnv: ['HF_TOKEN', 'AWS_*'],
+      wandbCredentials: false,
+      allowLocalRepos: [join(tmp.path, 'repos'), '/srv'],
+    });
+  });
+
+  it('--run-as and --work-dir win over the file’s run_as and work_dir', () => {
+    writeFileSync(file, 'queues: [q]\nrun_as: from-file\nwork_dir: /srv/runs\n');
+    expect(resolveAgentConfig({ file, env: {}, flags: {} })).toMatchObject({
+      runAs: 'from-file',
+      workDir: '/srv/runs',
+    });
+    expect(
+      resolveAgentConfig({ file, env: {}, flags: { runAs: 'flag', workDir: '/w' } }),
+    ).toMatchObject({ runAs: 'flag', workDir: '/w' });
   });
 
   it('an empty environment variable does not override the file', () => {

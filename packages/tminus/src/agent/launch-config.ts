@@ -1,12 +1,16 @@
 /**
  * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
- * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags.
+ * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. tminus's own keys
+ * say what runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`); lists of those add up from file and flags.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import { LaunchError } from '@tminus/sdk';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+
+import { secretEnvProblem } from '../runners/local-process/run-env.js';
 
 const MaxJobs = z
   .number({ error: 'must be an integer (-1 = unlimited)' })
@@ -31,6 +35,30 @@ const FileConfig = z.strictObject({
     .int('must be a whole number of seconds')
     .min(0, 'must be a whole number of seconds')
     .optional(),
+  /** Environment variables withheld from runs (tminus's own credentials always are). */
+  secret_env: z
+    .array(
+      z
+        .string({ error: 'must be a variable name' })
+        .refine(
+          (name) => secretEnvProblem(name) === undefined,
+          'is not a variable name (letters, digits and "_"; a final "*" matches a prefix)',
+        ),
+      {
+        error: 'must be a list of variable names, e.g. [HF_TOKEN, AWS_*]',
+      },
+    )
+    .optional(),
+  /** The Unix user programs run as. */
+  run_as: z.string({ error: 'must be a user name' }).min(1).optional(),
+  /** Where runs' directories live. */
+  work_dir: z.string({ error: 'must be a directory' }).min(1).optional(),
+  /** Directories local git repositories may be cloned from. */
+  allow_local_repos: z
+    .array(z.string({ error: 'must be a directory' }).min(1), {
+      error: 'must be a list of directories, e.g. [~/code, /srv/repos]',
+    })
+    .optional(),
 });
 
 const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
@@ -51,6 +79,10 @@ export interface ResolvedLaunchConfig {
   readonly maxJobs?: number;
   readonly verbosity?: number;
   readonly stopGraceSeconds?: number;
+  readonly secretEnv?: string[];
+  readonly allowLocalRepos?: string[];
+  readonly runAs?: string;
+  readonly workDir?: string;
 }
 
 export interface ResolvedAgentConfig {
@@ -60,6 +92,14 @@ export interface ResolvedAgentConfig {
   readonly maxJobs: number;
   readonly verbosity: number;
   readonly stopGraceSeconds: number;
+  /** The file's `secret_env` and every `--secret-env`. */
+  readonly secretEnv: string[];
+  /** False with `--no-wandb-credentials`. */
+  readonly wandbCredentials: boolean;
+  /** The file's `allow_local_repos` and every `--allow-local-repo`. */
+  readonly allowLocalRepos: string[];
+  readonly runAs?: string;
+  readonly workDir?: string;
 }
 
 export interface AgentFlags {
@@ -69,6 +109,13 @@ export interface AgentFlags {
   readonly maxJobs?: number;
   readonly verbosity?: number;
   readonly stopGraceSeconds?: number;
+  /** Added to the file's list. */
+  readonly secretEnv?: string[];
+  readonly wandbCredentials?: boolean;
+  /** Added to the file's list. */
+  readonly allowLocalRepos?: string[];
+  readonly runAs?: string;
+  readonly workDir?: string;
 }
 
 function invalid(path: string, problem: string): LaunchError {
@@ -118,6 +165,17 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
     ...(file.stopped_run_timeout === undefined
       ? {}
       : { stopGraceSeconds: file.stopped_run_timeout }),
+    ...(file.secret_env === undefined ? {} : { secretEnv: file.secret_env }),
+    ...(file.run_as === undefined ? {} : { runAs: file.run_as }),
+    ...(file.work_dir === undefined ? {} : { workDir: resolve(dirname(path), file.work_dir) }),
+    // Relative to the file, which is where its author was looking from.
+    ...(file.allow_local_repos === undefined
+      ? {}
+      : {
+          allowLocalRepos: file.allow_local_repos.map((dir) =>
+            dir.startsWith('~/') ? dir : resolve(dirname(path), dir),
+          ),
+        }),
   };
 }
 
@@ -157,11 +215,18 @@ export function resolveAgentConfig(input: {
   const file: ResolvedLaunchConfig =
     input.file === undefined ? { queues: [] } : loadLaunchConfig(input.file);
   const { env, flags } = input;
+  const runAs = flags.runAs ?? file.runAs;
+  const workDir = flags.workDir ?? file.workDir;
   return {
     entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,
     queues: flags.queues?.length ? [...flags.queues] : file.queues,
     maxJobs: flags.maxJobs ?? envMaxJobs(env.WANDB_LAUNCH_MAX_JOBS) ?? file.maxJobs ?? 1,
     verbosity: flags.verbosity ?? file.verbosity ?? 0,
     stopGraceSeconds: flags.stopGraceSeconds ?? file.stopGraceSeconds ?? 60,
+    secretEnv: [...(file.secretEnv ?? []), ...(flags.secretEnv ?? [])],
+    wandbCredentials: flags.wandbCredentials ?? true,
+    allowLocalRepos: [...(file.allowLocalRepos ?? []), ...(flags.allowLocalRepos ?? [])],
+    ...(runAs === undefined ? {} : { runAs }),
+    ...(workDir === undefined ? {} : { workDir }),
   };
 }

@@ -11,6 +11,7 @@ import type { JobVersion, LaunchSpec } from '@tminus/sdk/protocol';
 import { scriptOf } from '../runners/local-process/spec.js';
 import { type BlobDownloader, prepareCodeSnapshot } from './source/code-snapshot.js';
 import { prepareGitSource } from './source/git-cache.js';
+import type { LocalRepoDirs } from './source/local-repo.js';
 import { PrepareError } from './source/prepare-error.js';
 
 export const LOCAL_PROCESS = 'local-process';
@@ -45,6 +46,10 @@ export interface SourceInput {
   readonly spec: LaunchSpec;
   readonly cacheDir: string;
   readonly download: BlobDownloader;
+  /** Where local git repositories may be cloned from. */
+  readonly localRepos: LocalRepoDirs;
+  /** The source will be handed to another Unix user (`--run-as`): it must share nothing with the cache. */
+  readonly forAnotherUser: boolean;
 }
 
 /** Puts the job's source into `dir`; returns the commit for a git source. */
@@ -57,6 +62,7 @@ export async function prepareSource(input: SourceInput, dir: string): Promise<{ 
         input.spec.git?.version,
         input.cacheDir,
         dir,
+        { localRepos: input.localRepos, borrowObjects: !input.forAnotherUser },
       );
       return { commit };
     }

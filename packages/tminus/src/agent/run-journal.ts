@@ -4,8 +4,10 @@
  * their process groups are killed and the runs reported `crashed` (reason `agent_restarted`) —
  * never left `running` forever. Output pipes of a dead agent's children cannot be re-attached.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { journalFilePath, runIdProblem } from './work-paths.js';
 
 export interface JournalEntry {
   readonly runId: string;
@@ -28,18 +30,21 @@ export class RunJournal {
 
   constructor(workDir: string) {
     this.#dir = join(workDir, '.journal');
-    mkdirSync(this.#dir, { recursive: true });
+    // It holds runs' tokens: the agent's alone, even when runs may enter the work dir.
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.#dir, 0o700);
   }
 
   record(entry: Omit<JournalEntry, 'agentPid'>): void {
     writeFileSync(
-      join(this.#dir, `${entry.runId}.json`),
+      journalFilePath(this.#dir, entry.runId),
       JSON.stringify({ ...entry, agentPid: process.pid }),
+      { mode: 0o600 },
     );
   }
 
   forget(runId: string): void {
-    rmSync(join(this.#dir, `${runId}.json`), { force: true });
+    rmSync(journalFilePath(this.#dir, runId), { force: true });
   }
 
   /** Entries whose agent process is gone (other live agents sharing the dir are left alone). */
@@ -48,6 +53,7 @@ export class RunJournal {
     for (const name of readdirSync(this.#dir)) {
       try {
         const entry = JSON.parse(readFileSync(join(this.#dir, name), 'utf8')) as JournalEntry;
+        if (runIdProblem(entry.runId) !== undefined) throw new Error('not a journal entry');
         if (!alive(entry.agentPid) || entry.agentPid === process.pid) out.push(entry);
       } catch {
         rmSync(join(this.#dir, name), { force: true });

@@ -2,6 +2,8 @@
  * The built `tminus` binary (packages/tminus/dist, via bin/tminus.js), spawned with no server
  * running: help, usage errors (exit 2), an unreachable server (exit 1), the operator commands.
  */
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../../../../test/helpers/cli.js';
@@ -101,7 +103,10 @@ describe('the tminus binary without a server', () => {
     const migrated = await runCli(['migrate', '--data-dir', dir.path, '--json']);
     expect(migrated.code).toBe(0);
     expect(JSON.parse(migrated.stdout)).toMatchObject({ migrated: true });
-    const healthy = await runCli(['doctor', '--data-dir', dir.path, '--json']);
+    // Its own CLI config dir: doctor also checks that file, and this machine's is none of its business.
+    const healthy = await runCli(['doctor', '--data-dir', dir.path, '--json'], {
+      TMINUS_CONFIG_DIR: join(dir.path, 'config'),
+    });
     expect(healthy.code).toBe(0);
     expect(JSON.parse(healthy.stdout)).toEqual(
       expect.arrayContaining([expect.objectContaining({ check: 'database', ok: true })]),

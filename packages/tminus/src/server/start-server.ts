@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
+import { makeDataDirPrivate } from '../lib/private-files.js';
 import { openPostgresStore } from '../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { LogLimit } from '../store/log-budget.js';
@@ -75,6 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store: Store = options.database?.match(/^postgres(ql)?:\/\//)
     ? await openPostgresStore({ connectionString: options.database })
     : await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
+  makeDataDirPrivate(options.dataDir); // 0700 / 0600 whatever the files were (lib/private-files.ts)
   await store.migrate();
   const feed = store.changes;
   const notifier = new Notifier(

@@ -13,6 +13,7 @@ import { extract } from 'tar';
 
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
+import { pathUnder } from '../work-paths.js';
 import { PrepareError } from './prepare-error.js';
 import { readSnapshotFiles, type SnapshotFiles, writeSnapshotFiles } from './snapshot-files.js';
 
@@ -24,8 +25,9 @@ const downloads = new KeyedMutex();
 /** Small snapshots' files in memory, by cache file (see snapshot-files.ts); 'unpack' for those that go through tar. */
 const inMemorySnapshots = new BoundedMap<string, SnapshotFiles | 'unpack'>(64);
 
+/** `hex` comes from the server's digest, checked against DIGEST first. */
 export function codeSnapshotPath(cacheDir: string, hex: string): string {
-  return join(cacheDir, 'code', `${hex}.tgz`);
+  return pathUnder(join(cacheDir, 'code'), `${hex}.tgz`);
 }
 
 /** Returns whether the snapshot had to be downloaded (false: it was in the cache). */
@@ -84,7 +86,8 @@ export async function prepareCodeSnapshot(
     if (inMemory === 'unpack') {
       await mkdir(dir, { recursive: true });
       // node-tar strips absolute paths and `..` entries and refuses links out: a snapshot cannot write outside `dir`.
-      await extract({ file, cwd: dir, strict: true });
+      // The files are the agent's, whoever the archive says owned them (node-tar keeps owners for root).
+      await extract({ file, cwd: dir, strict: true, preserveOwner: false });
     } else {
       writeSnapshotFiles(inMemory, dir);
     }

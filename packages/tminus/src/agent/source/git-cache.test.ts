@@ -35,7 +35,7 @@ const source = (extra: Partial<GitSource> = {}): GitSource => ({
 /** Prepares into a fresh run directory; returns the checkout and its main.py. */
 async function checkout(src: GitSource, version?: string) {
   const dir = join(tmp.path, 'runs', String(runs++));
-  const result = await prepareGitSource(src, version, cacheDir(), dir);
+  const result = await prepareGitSource(src, version, cacheDir(), dir, { localRepos: [tmp.path] });
   return { ...result, dir, main: readFileSync(join(dir, 'main.py'), 'utf8') };
 }
 async function failure(promise: Promise<unknown>): Promise<PrepareError> {

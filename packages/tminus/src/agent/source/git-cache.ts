@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import type { GitSource } from '@tminus/sdk/protocol';
@@ -15,6 +14,7 @@ import type { GitSource } from '@tminus/sdk/protocol';
 import { execFileText } from '../../lib/exec-file.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { checkGitRemote } from './git-remote.js';
+import { type LocalRepoDirs, localRepoPath, localRepoToClone } from './local-repo.js';
 import { PrepareError } from './prepare-error.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -165,6 +165,16 @@ async function resolveInMirror(
   return { commit, fetched };
 }
 
+export interface GitSourceOptions {
+  /** Where local repositories may be cloned from (local-repo.ts). */
+  readonly localRepos: LocalRepoDirs;
+  /**
+   * Whether the checkout may borrow the mirror's objects (`clone --shared`, the default). Not when
+   * the run is another user's: it could not read the agent's cache, and must not share its files.
+   */
+  readonly borrowObjects?: boolean;
+}
+
 /**
  * Checks `source` out into `dir` (empty or absent) at `version` (a commit, branch or tag; W&B's
  * `git.version`), else the job's pinned commit, else its ref, else the remote's default branch.
@@ -174,6 +184,7 @@ export async function prepareGitSource(
   version: string | undefined,
   cacheDir: string,
   dir: string,
+  options: GitSourceOptions,
 ): Promise<GitCheckout> {
   const check = checkGitRemote(source.remote);
   if (!check.ok) throw new PrepareError(check.problem, 'bad_remote');
@@ -184,17 +195,18 @@ export async function prepareGitSource(
       'git_ref',
     );
   }
-  // git does not expand `~`; a shell would have.
-  const remote =
-    check.kind === 'local' && source.remote.startsWith('~/')
-      ? join(homedir(), source.remote.slice(2))
-      : source.remote;
+  const local = check.kind === 'local' || check.kind === 'file' ? check.kind : undefined;
+  // The program sees the job's remote (`~` expanded, as a shell would); git fetches what was checked.
+  const remote = local === 'local' ? localRepoPath(source.remote, local) : source.remote;
+  const fetchFrom =
+    local === undefined ? remote : localRepoToClone(source.remote, local, options.localRepos);
   const mirror = gitMirrorPath(cacheDir, source.remote);
   const result = await mirrors.run(mirror, () =>
-    resolveInMirror({ ...source, remote }, wanted, mirror),
+    resolveInMirror({ ...source, remote: fetchFrom }, wanted, mirror),
   );
   await mkdir(dir, { recursive: true });
-  await git(['clone', '--quiet', '--shared', '--no-checkout', '--', mirror, dir]);
+  const borrow = options.borrowObjects === false ? '--no-hardlinks' : '--shared';
+  await git(['clone', '--quiet', borrow, '--no-checkout', '--', mirror, dir]);
   await git(['-C', dir, 'checkout', '--quiet', '--detach', result.commit]);
   // The program sees the job's remote as `origin` (wandb.init records it), not the cache's path.
   await git(['-C', dir, 'remote', 'set-url', 'origin', remote]);

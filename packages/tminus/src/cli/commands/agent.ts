@@ -11,9 +11,15 @@ import { resolveAgentConfig } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
 import { examples, printJson, printTable } from '../output.js';
 import { parseInteger } from '../parse.js';
+import {
+  addRunIsolationOptions,
+  type RunIsolationFlags,
+  runIsolationFlags,
+  workDirOf,
+} from '../run-isolation-flags.js';
 import { UsageError } from '../usage-error.js';
 
-interface AgentFlags {
+interface AgentFlags extends RunIsolationFlags {
   queue?: string[];
   maxJobs?: string;
   entity?: string;
@@ -24,10 +30,10 @@ interface AgentFlags {
 
 export function registerAgentCommands(program: Command): void {
   for (const name of ['agent', 'launch-agent']) {
-    program
+    const command = program
       .command(name, { hidden: name === 'launch-agent' })
       .description(
-        'Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. `tminus agent list` lists the agents instead.',
+        'Run a launch agent (W&B `wandb launch-agent`): it long-polls its queues, runs what arrives on this machine (at most --max-jobs at once), reports state and output back to the server, and stops its runs on SIGINT/SIGTERM. A run sees the agent’s environment without tminus’s credentials and, unless --run-as names another user, everything the agent’s user can read. `tminus agent list` lists the agents instead.',
       )
       .argument(
         '[action]',
@@ -39,17 +45,20 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        'launch-config.yaml (W&B keys: entity, queues, max_jobs, verbosity, stopped_run_timeout)',
+        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's run_as, work_dir, secret_env, allow_local_repos)",
       )
       .option(
         '--stop-grace-seconds <n>',
         'SIGTERM → SIGKILL grace when a run is cancelled (default 60)',
       )
-      .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0)
+      .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
+    addRunIsolationOptions(command)
       .addHelpText(
         'after',
         examples(
           'tminus agent -q default -q gpu --max-jobs 4',
+          'sudo tminus agent -q gpu --run-as tminus-run    # runs cannot read the agent’s files',
+          'tminus agent -q default --allow-local-repo ~/code --secret-env HF_TOKEN --no-wandb-credentials',
           'tminus agent -c launch-config.yaml -v',
           'tminus agent list --json',
         ),
@@ -84,6 +93,7 @@ export function registerAgentCommands(program: Command): void {
                     ),
                   }),
               ...(flags.verbose ? { verbosity: flags.verbose } : {}),
+              ...runIsolationFlags(flags),
             },
           });
           if (config.queues.length === 0) {
@@ -112,8 +122,12 @@ export function registerAgentCommands(program: Command): void {
             maxJobs: config.maxJobs,
             stopGraceMs: config.stopGraceSeconds * 1000,
             cacheDir: join(home, 'agent-cache'),
-            workDir: join(home, 'runs'),
+            workDir: workDirOf(config, home),
             verbosity: config.verbosity,
+            secretEnv: config.secretEnv,
+            wandbCredentials: config.wandbCredentials,
+            allowLocalRepos: config.allowLocalRepos,
+            ...(config.runAs === undefined ? {} : { runAs: config.runAs }),
             ...(config.entity === undefined ? {} : { entity: config.entity }),
             log: (line) => process.stderr.write(`${line}\n`),
           });

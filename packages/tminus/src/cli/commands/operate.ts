@@ -2,17 +2,21 @@
  * @module Operator commands: `tminus migrate` and `tminus doctor`.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+import { cliConfigPath } from '@tminus/sdk';
 import type { Command } from 'commander';
+
+import { createPrivateFile, makeDataDirPrivate } from '../../lib/private-files.js';
 
 import { copySqliteToPostgres } from '../../store/copy-sqlite-to-postgres.js';
 import { openPostgresStore } from '../../store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Store } from '../../store/store.js';
 import { examples, printJson, say } from '../output.js';
+import { privateCliConfig, privateDataDir } from './privacy-checks.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -33,10 +37,10 @@ async function openStore(flags: StoreFlags): Promise<{ store: Store; where: stri
     };
   const dir = dataDirOf(flags);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return {
-    store: await openSqliteStore({ path: join(dir, 'tminus.db') }),
-    where: join(dir, 'tminus.db'),
-  };
+  const path = join(dir, 'tminus.db');
+  // A database these commands create is private from its first byte (SQLite's -wal/-shm follow it).
+  createPrivateFile(path);
+  return { store: await openSqliteStore({ path }), where: path };
 }
 
 function withStoreOptions(command: Command): Command {
@@ -65,6 +69,7 @@ export function registerOperateCommands(program: Command): void {
       } finally {
         await store.close();
       }
+      makeDataDirPrivate(dataDirOf(flags)); // as a server start does
       if (flags.json) printJson({ migrated: true, database: where });
       else say(`migrations applied: ${where}`);
     });
@@ -102,7 +107,7 @@ export function registerOperateCommands(program: Command): void {
 
   withStoreOptions(program.command('doctor'))
     .description(
-      'Check what a server and a local agent need: the database reachable and migrated, the data dir writable (and not readable by others), git and python3 installed. Exits 1 if a check fails.',
+      'Check what a server and a local agent need: the database reachable and migrated, the data dir writable, nothing in it nor the CLI config file (it holds an API key) readable or writable by group or others, git and python3 installed. Exits 1 if a check fails, saying how to fix it.',
     )
     .addHelpText(
       'after',
@@ -128,9 +133,10 @@ export function registerOperateCommands(program: Command): void {
       add('data dir writable', () => {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         accessSync(dir, constants.W_OK);
-        const mode = statSync(dir).mode & 0o777;
-        return `${dir} (mode ${mode.toString(8)}${mode & 0o077 ? ', readable by others: chmod 700 recommended' : ''})`;
+        return dir;
       });
+      add('data dir private', () => privateDataDir(dir));
+      add('CLI config private', () => privateCliConfig(cliConfigPath()));
       try {
         const { store, where } = await openStore(flags);
         try {

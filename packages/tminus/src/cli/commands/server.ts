@@ -17,8 +17,14 @@ import {
 import { writeCliConfig } from '../config-file.js';
 import { examples, say } from '../output.js';
 import { parseInteger } from '../parse.js';
+import {
+  addRunIsolationOptions,
+  type RunIsolationFlags,
+  runIsolationFlags,
+  workDirOf,
+} from '../run-isolation-flags.js';
 
-interface ServerFlags {
+interface ServerFlags extends RunIsolationFlags {
   host: string;
   port: string;
   dataDir?: string;
@@ -181,9 +187,9 @@ export function registerServerCommands(program: Command): void {
       onSignal(() => server.close());
     });
 
-  addServerOptions(program.command('up'))
+  addRunIsolationOptions(addServerOptions(program.command('up')))
     .description(
-      'Start the server and a local agent on the `default` queue in one process, and write the CLI config (base URL, API key, entity; mode 0600) so that the CLI and the SDK on this machine need no other set-up.',
+      'Start the server and a local agent on the `default` queue in one process, and write the CLI config (base URL, API key, entity; mode 0600) so that the CLI and the SDK on this machine need no other set-up. The local agent may clone local git repositories under your home directory (add others with --allow-local-repo).',
     )
     .option('--max-jobs <n>', 'runs the local agent executes at once (-1 = unlimited)', '2')
     .addHelpText(
@@ -191,6 +197,7 @@ export function registerServerCommands(program: Command): void {
       examples(
         'tminus up                   # what `npm start` runs',
         'tminus up --max-jobs 4 --port 8080',
+        'sudo tminus up --run-as tminus-run    # runs cannot read the API key or the database',
       ),
     )
     .action(async (flags: ServerFlags) => {
@@ -239,7 +246,10 @@ export function registerServerCommands(program: Command): void {
         maxJobs: parseInteger(flags.maxJobs ?? '2', '--max-jobs', -1),
         stopGraceMs: 60_000,
         cacheDir: join(dataDir, 'agent-cache'),
-        workDir: join(dataDir, 'runs'),
+        workDir: workDirOf(flags, dataDir),
+        ...runIsolationFlags(flags),
+        // Your own repositories, wherever under your home they are; more with --allow-local-repo.
+        allowLocalRepos: [homedir(), ...(flags.allowLocalRepo ?? [])],
         log: (line) => process.stderr.write(`[agent] ${line}\n`),
       });
       say(`tminus is up at ${server.url}`);

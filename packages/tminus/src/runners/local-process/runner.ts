@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import type { LogStream } from '@tminus/sdk/protocol';
 
 import { LineSplitter } from './line-splitter.js';
-import type { ProcessSpec } from './spec.js';
+import { commandLine, type ProcessSpec } from './spec.js';
 
 export interface ProcessExit {
   /** The exit code, or 128 + the signal number when a signal ended the process (as shells report it). */
@@ -45,7 +45,7 @@ export function startLocalProcess(
   onLine: (stream: LogStream, text: string) => void,
 ): Promise<LocalProcess> {
   return new Promise((resolve, reject) => {
-    const [command, ...args] = spec.argv;
+    const [command, ...args] = commandLine(spec);
     // detached: a new session and process group, so that stop() reaches the program's children too.
     const child = spawn(command, args, {
       cwd,

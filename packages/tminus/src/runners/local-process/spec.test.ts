@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { LaunchSpec } from '@tminus/sdk/protocol';
 
-import { buildArgv, buildProcessSpec, scriptOf } from './spec.js';
+import { buildArgv, buildProcessSpec, commandLine, scriptOf } from './spec.js';
 
 const base = {
   runId: 'r1',
@@ -16,7 +16,9 @@ const base = {
   apiUrl: 'http://x',
   runToken: 'tok',
   attempt: 1,
-  baseEnv: { PATH: '/usr/bin', HOME: '/home/u', TMINUS_API_KEY: 'secret', WANDB_API_KEY: 'secret' },
+  baseEnv: { PATH: '/usr/bin', HOME: '/home/u', TMINUS_API_KEY: 'secret', WANDB_API_KEY: 'wb' },
+  secretEnv: [],
+  wandbCredentials: true,
 };
 
 describe('argv of a run', () => {
@@ -96,11 +98,23 @@ describe('environment of a run', () => {
     });
   });
 
-  it('does not leak the agent’s API keys', () => {
+  it('does not leak the agent’s tminus key; W&B’s passes through unless withheld (run-env.test.ts has the whole rule)', () => {
     const env = buildProcessSpec({ ...base, spec: {} })!.env;
     expect(env.TMINUS_API_KEY).toBeUndefined();
-    expect(env.WANDB_API_KEY).toBeUndefined();
+    expect(env.WANDB_API_KEY).toBe('wb');
     expect(base.baseEnv.TMINUS_API_KEY).toBe('secret'); // The agent's own environment is untouched.
+    expect(
+      buildProcessSpec({ ...base, wandbCredentials: false, spec: {} })!.env.WANDB_API_KEY,
+    ).toBeUndefined();
+  });
+
+  it('the run token is the run’s own, whatever the agent’s environment holds', () => {
+    const env = buildProcessSpec({
+      ...base,
+      baseEnv: { ...base.baseEnv, TMINUS_RUN_TOKEN: 'the-agents' },
+      spec: {},
+    })!.env;
+    expect(env.TMINUS_RUN_TOKEN).toBe('tok');
   });
 
   it('leaves out what the run does not have, and says resume=allow on a retry', () => {
@@ -113,7 +127,55 @@ describe('environment of a run', () => {
     expect(buildProcessSpec({ ...base, attempt: 2, spec: {} })!.env.WANDB_RESUME).toBe('allow');
   });
 
+  it('as another user: that user’s HOME, USER and LOGNAME', () => {
+    const user = { name: 'runner', uid: 1001, gid: 1002, groups: [1002, 44], home: '/home/runner' };
+    const spec = buildProcessSpec({ ...base, user, spec: {} })!;
+    expect(spec.env).toMatchObject({ HOME: '/home/runner', USER: 'runner', LOGNAME: 'runner' });
+    expect(spec.user).toBe(user);
+  });
+
   it('has no process spec without an entry point', () => {
     expect(buildProcessSpec({ ...base, jobEntrypoint: undefined, spec: {} })).toBeUndefined();
+  });
+});
+
+describe('the command spawned', () => {
+  const argv = ['python3', 'train.py', '--lr', '1'] as const;
+  it.each<[string, { uid: number; gid: number; groups: number[] } | undefined, string[]]>([
+    ['as the agent: the program itself', undefined, [...argv]],
+    [
+      'as another user: setpriv (uid, gid, supplementary groups, no capabilities), then env finds the program on PATH as that user',
+      { uid: 1001, gid: 1002, groups: [1002, 44, 109] },
+      [
+        'setpriv',
+        '--reuid=1001',
+        '--regid=1002',
+        '--groups',
+        '1002,44,109',
+        '--inh-caps=-all',
+        '--',
+        '/usr/bin/env',
+        ...argv,
+      ],
+    ],
+    [
+      'as a user without supplementary groups: the agent’s are cleared',
+      { uid: 1001, gid: 1002, groups: [] },
+      [
+        'setpriv',
+        '--reuid=1001',
+        '--regid=1002',
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--',
+        '/usr/bin/env',
+        ...argv,
+      ],
+    ],
+  ])('%s', (_name, ids, expected) => {
+    const user = ids === undefined ? undefined : { name: 'runner', home: '/home/runner', ...ids };
+    expect(commandLine({ argv, env: {}, ...(user === undefined ? {} : { user }) })).toEqual(
+      expected,
+    );
   });
 });

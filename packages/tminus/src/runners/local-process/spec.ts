@@ -3,6 +3,9 @@
  */
 import type { JsonObject, LaunchSpec } from '@tminus/sdk/protocol';
 
+import { inheritedEnv } from './run-env.js';
+import type { UnixUser } from './unix-user.js';
+
 export interface ProcessSpecInput {
   readonly runId: string;
   readonly entity: string;
@@ -17,13 +20,21 @@ export interface ProcessSpecInput {
   readonly apiUrl: string;
   readonly runToken: string;
   readonly attempt: number;
-  /** The agent's own environment, which the run inherits. */
+  /** The agent's own environment, which the run inherits as run-env.ts says. */
   readonly baseEnv: NodeJS.ProcessEnv;
+  /** Variables the agent's configuration marks secret (withheld from the run). */
+  readonly secretEnv: readonly string[];
+  /** Whether the agent's `WANDB_API_KEY`/`WANDB_BASE_URL` pass through. */
+  readonly wandbCredentials: boolean;
+  /** The Unix user the program runs as, when it is not the agent's own. */
+  readonly user?: UnixUser;
 }
 
 export interface ProcessSpec {
   readonly argv: readonly [string, ...string[]];
   readonly env: NodeJS.ProcessEnv;
+  /** Run the program as this user (uid, gid and supplementary groups). */
+  readonly user?: UnixUser;
 }
 
 /** `overrides.entry_point` replaces the job's entrypoint; `overrides.args` are appended; `x.py` runs with python3. */
@@ -60,10 +71,8 @@ export function buildProcessSpec(input: ProcessSpecInput): ProcessSpec | undefin
   const argv = buildArgv(input.spec, input.jobEntrypoint);
   if (argv === undefined) return undefined;
   const config = JSON.stringify(input.runConfig);
-  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
   // The agent's credentials are not the run's: the run gets a token scoped to itself.
-  delete env.TMINUS_API_KEY;
-  delete env.WANDB_API_KEY;
+  const env = inheritedEnv(input.baseEnv, input);
   Object.assign(env, {
     TMINUS_RUN_ID: input.runId,
     TMINUS_ENTITY: input.entity,
@@ -85,5 +94,33 @@ export function buildProcessSpec(input: ProcessSpecInput): ProcessSpec | undefin
   }
   if (input.spec.sweep_id !== undefined) env.WANDB_SWEEP_ID = input.spec.sweep_id;
   if (input.attempt > 1) env.WANDB_RESUME = 'allow';
-  return { argv: argv as [string, ...string[]], env };
+  return {
+    argv: argv as [string, ...string[]],
+    env,
+    ...(input.user === undefined ? {} : { user: input.user }),
+  };
+}
+
+/**
+ * The command actually spawned. As another user it goes through util-linux's `setpriv`, which sets
+ * the supplementary groups too (Node's own uid/gid spawn options drop them all) and then execs, so
+ * the process keeps its pid and process group. setpriv keeps root's capabilities until that exec,
+ * so it execs `/usr/bin/env`, which looks the program up on PATH as the user (root could reach a
+ * `python3` in /root/.pyenv/shims that the user then cannot run); the inheritable (and with them
+ * the ambient) capabilities are cleared, so none survive into the program.
+ */
+export function commandLine(spec: ProcessSpec): readonly [string, ...string[]] {
+  const { user } = spec;
+  if (user === undefined) return spec.argv;
+  const groups = user.groups.length > 0 ? ['--groups', user.groups.join(',')] : ['--clear-groups'];
+  return [
+    'setpriv',
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    ...groups,
+    '--inh-caps=-all',
+    '--',
+    '/usr/bin/env',
+    ...spec.argv,
+  ];
 }

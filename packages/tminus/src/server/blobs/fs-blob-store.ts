@@ -20,7 +20,8 @@ export function createFsBlobStore(dir: string): BlobStore {
       if (path === undefined)
         throw new LaunchError('INTERNAL', `Not a content address: ${staged.digest}`);
       if (await exists(path)) return staged.digest;
-      await mkdir(join(dir, 'sha256'), { recursive: true });
+      // The owner's alone, like the rest of the data dir (lib/private-files.ts); the staged file is 0600.
+      await mkdir(join(dir, 'sha256'), { recursive: true, mode: 0o700 });
       await fsync(staged.path);
       await moveInto(staged.path, path);
       return staged.digest;

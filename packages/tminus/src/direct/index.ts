@@ -12,6 +12,7 @@ import type { DirectRunResponse } from '@tminus/sdk/protocol';
 import { executeRun } from '../agent/execute-run.js';
 import { createApiReporter } from '../agent/run-reporter.js';
 import { CALLERS_OWN_MACHINE } from '../agent/run-isolation.js';
+import { runnerSet } from '../runners/runner-set.js';
 
 export interface DirectOptions {
   /** @default `$TMINUS_CACHE_DIR` or `~/.tminus/agent-cache` (shared with a local agent's git mirrors) */
@@ -41,6 +42,7 @@ export const localExecutor = {
       workDir: options.workDir ?? join(tmpdir(), 'tminus-runs'),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       isolation: CALLERS_OWN_MACHINE,
+      runners: runnerSet(),
     });
     return Promise.resolve({ done: execution.done, cancel: () => execution.cancel() });
   },

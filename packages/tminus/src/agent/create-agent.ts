@@ -18,6 +18,7 @@ import {
   type StagedSource,
 } from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
+import { TMINUS_VERSION } from '../lib/defaults.js';
 import { createApiReporter, withRetries } from './run-reporter.js';
 import { type JournalEntry, RunJournal } from './run-journal.js';
 import { resolveRunIsolation, type RunIsolationOptions } from './run-isolation.js';
@@ -50,7 +51,7 @@ export interface RunningAgent {
   readonly done: Promise<void>;
 }
 
-export const AGENT_VERSION = '0.1.0';
+export const AGENT_VERSION = TMINUS_VERSION;
 
 interface ActiveRun {
   readonly runId: string;

@@ -95,7 +95,7 @@ export function describeRunnerContract(name: string, harness: () => RunnerHarnes
 
     const start = async (p: LaunchPlan, out: Output): Promise<RunningProgram> => {
       const runner = harness().runner();
-      return runner.start(await runner.prepare(p, out.sink), out.sink);
+      return runner.start(await runner.prepare(p, out.sink), { onLine: out.sink });
     };
 
     it('delivers stdout and stderr line by line, in order, and the exit code', async () => {
@@ -107,6 +107,16 @@ export function describeRunnerContract(name: string, harness: () => RunnerHarnes
       expect(await program.exited).toMatchObject({ exitCode: 0 });
       expect(out.texts('stdout')).toEqual(['one', 'three', 'no newline']);
       expect(out.texts('stderr')).toEqual(['two']);
+    });
+
+    it('says the program is running once it runs (no later than its first line)', async () => {
+      const out = output();
+      const program = await start(plan('echo ready; sleep 1; echo done'), out);
+      await out.waitFor('ready');
+      let running = false;
+      void program.running.then(() => (running = true));
+      await program.exited;
+      expect(running).toBe(true);
     });
 
     it("reports a failing program's exit code", async () => {
@@ -157,7 +167,7 @@ export function describeRunnerContract(name: string, harness: () => RunnerHarnes
       const program = await start(plan('echo ready; sleep 2; echo done'), out);
       await out.waitFor('ready');
       const again = output();
-      const followed = await harness().runner().reattach(program.ref, again.sink);
+      const followed = await harness().runner().reattach(program.ref, { onLine: again.sink });
       if (followed === undefined) {
         await program.exited;
         expect(await harness().isRunning(program.ref)).toBe(false);
@@ -174,7 +184,7 @@ export function describeRunnerContract(name: string, harness: () => RunnerHarnes
       const runner = harness().runner();
       const result = await runner
         .prepare(p, out.sink)
-        .then((prepared) => runner.start(prepared, out.sink))
+        .then((prepared) => runner.start(prepared, { onLine: out.sink }))
         .then((program) => program.exited)
         .catch((error: unknown) => error);
       if (result instanceof PrepareError) expect(result.message).toContain('no-such-program-xyz');

@@ -8,7 +8,7 @@ import { hostname as osHostname } from 'node:os';
 import { type Api, LaunchError } from '@tminus/sdk';
 import type { Lease } from '@tminus/sdk/protocol';
 
-import type { LineSink, RunningProgram } from '../runners/runner.js';
+import type { ProgramEvents, RunningProgram } from '../runners/runner.js';
 import { type RunnerSet, runnerSet } from '../runners/runner-set.js';
 import {
   adoptRun,
@@ -236,7 +236,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       reporter: createApiReporter(api, orphan.runId, orphan.fencingToken),
       stopGraceMs: options.stopGraceMs,
       log,
-      attach: (onLine) => reattach(runners, orphan, onLine, log),
+      attach: (events) => reattach(runners, orphan, events, log),
     });
     if (execution === undefined) {
       await reportOrphan(api, orphan, log);
@@ -331,7 +331,7 @@ function messageOf(error: unknown): string {
 async function reattach(
   runners: RunnerSet,
   orphan: JournalEntry,
-  onLine: LineSink,
+  events: ProgramEvents,
   log: (line: string) => void,
 ): Promise<RunningProgram | undefined> {
   const runner = runners.get(orphan.ref.resource);
@@ -341,7 +341,7 @@ async function reattach(
     );
     return undefined;
   }
-  return runner.reattach(orphan.ref, onLine).catch((error: unknown) => {
+  return runner.reattach(orphan.ref, events).catch((error: unknown) => {
     log(`run ${orphan.runId}: could not re-attach (${messageOf(error)})`);
     return undefined;
   });

@@ -16,7 +16,7 @@ import type { Api } from '@tminus/sdk';
 import type { JobVersion, LaunchSpec, Run } from '@tminus/sdk/protocol';
 
 import { buildArgv } from '../runners/entrypoint.js';
-import type { LineSink, ProgramRef, Runner, RunningProgram } from '../runners/runner.js';
+import type { ProgramEvents, ProgramRef, Runner, RunningProgram } from '../runners/runner.js';
 import { runVariables } from '../runners/run-variables.js';
 import { checkRunnable, describeSource, prepareSource, type Runnable } from './prepare-source.js';
 import type { RunReporter } from './run-reporter.js';
@@ -158,7 +158,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       sup.onLine,
     );
     if (sup.stopping) return undefined;
-    const program = await runner.start(plan, sup.onLine);
+    const program = await runner.start(plan, sup.events);
     input.onStarted?.(program.ref);
     return { program, facts: { config, commit: runnable.commit } };
   };
@@ -198,7 +198,7 @@ export async function adoptRun(input: {
   readonly reporter: RunReporter;
   readonly stopGraceMs: number;
   readonly log?: (line: string) => void;
-  readonly attach: (onLine: LineSink) => Promise<RunningProgram | undefined>;
+  readonly attach: (events: ProgramEvents) => Promise<RunningProgram | undefined>;
 }): Promise<RunExecution | undefined> {
   const sup = new Supervision(
     input.runId,
@@ -206,7 +206,7 @@ export async function adoptRun(input: {
     input.stopGraceMs,
     input.log ?? (() => undefined),
   );
-  const program = await input.attach(sup.onLine);
+  const program = await input.attach(sup.events);
   return program === undefined ? undefined : sup.execution(sup.supervise(program, undefined));
 }
 

@@ -6,7 +6,7 @@
 import type { JsonObject, RunState } from '@tminus/sdk/protocol';
 
 import { PrepareError } from '../runners/prepare-error.js';
-import type { ProgramExit, RunningProgram } from '../runners/runner.js';
+import type { ProgramEvents, ProgramExit, RunningProgram } from '../runners/runner.js';
 import {
   isOwnershipLost,
   LogShipper,
@@ -79,6 +79,13 @@ export class Supervision {
   readonly onLine = (stream: ReportedLine['stream'], text: string): void =>
     this.#shipper.push(stream, text);
 
+  /** What the runner tells about the program: its output, and why its engine holds it back. */
+  readonly events: ProgramEvents = {
+    onLine: this.onLine,
+    onWaiting: ({ reason, message }) =>
+      this.#shipper.push('system', `tminus: waiting (${reason}): ${message}`),
+  };
+
   /** The user asked to stop it, or another owner has it: nothing more should start. */
   get stopping(): boolean {
     return this.#stopping !== undefined;
@@ -96,6 +103,8 @@ export class Supervision {
   /** Reports `running` (for a program just started), then waits for its end and reports it. */
   async supervise(program: RunningProgram, started: StartFacts | undefined): Promise<RunOutcome> {
     this.#program = program;
+    // A queued job is `starting` until its engine runs it (or it ends, or it is stopped first).
+    await Promise.race([program.running, program.exited]);
     if (started !== undefined) {
       try {
         await this.reporter.status({

@@ -12,6 +12,21 @@ import type { UnixUser } from './local-process/unix-user.js';
 
 export type LineSink = (stream: LogStream, text: string) => void;
 
+/** Why the engine holds a started program back (a queued Slurm job, an unschedulable pod). */
+export interface Waiting {
+  /** The engine's own word (`Resources`, `Unschedulable`). */
+  readonly reason: string;
+  /** What it means, for a person. */
+  readonly message: string;
+}
+
+/** What a runner tells the agent about a program it started. */
+export interface ProgramEvents {
+  readonly onLine: LineSink;
+  /** The engine holds the program back, or holds it back for another reason than before. */
+  readonly onWaiting?: (waiting: Waiting) => void;
+}
+
 /** What a runner's engine calls the program (a process group, a container, a Slurm job); JSON. */
 export interface ProgramRef {
   readonly resource: string;
@@ -30,6 +45,8 @@ export interface ProgramExit {
 
 export interface RunningProgram {
   readonly ref: ProgramRef;
+  /** Resolves once the engine actually runs the program (at once for a process; a queued job later). */
+  readonly running: Promise<void>;
   /** Resolves once the program has ended and all of its output has been delivered. */
   readonly exited: Promise<ProgramExit>;
   /** Asks it to stop (SIGTERM or the engine's equivalent), kills it after `graceMs`; resolves on exit. */
@@ -77,11 +94,11 @@ export interface Runner {
    * the work's output to `onLine`. Throws a `PrepareError` (stage `agent` or `build`) the user can act on.
    */
   prepare(plan: LaunchPlan, onLine: LineSink): Promise<LaunchPlan>;
-  /** Starts the program; rejects with a `PrepareError` when it cannot be started at all. */
-  start(plan: LaunchPlan, onLine: LineSink): Promise<RunningProgram>;
+  /** Starts the program (or hands it to its engine); rejects with a `PrepareError` when it cannot. */
+  start(plan: LaunchPlan, events: ProgramEvents): Promise<RunningProgram>;
   /**
    * A program an earlier agent on this machine started: followed again when the engine allows it;
    * otherwise it is stopped and `undefined` is returned (as when it is gone already).
    */
-  reattach(ref: ProgramRef, onLine: LineSink): Promise<RunningProgram | undefined>;
+  reattach(ref: ProgramRef, events: ProgramEvents): Promise<RunningProgram | undefined>;
 }

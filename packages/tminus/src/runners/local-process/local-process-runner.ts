@@ -15,6 +15,7 @@ export const LOCAL_PROCESS = 'local-process';
 function asProgram(child: LocalProcess): RunningProgram {
   return {
     ref: { resource: LOCAL_PROCESS, id: String(child.pid) },
+    running: Promise.resolve(),
     exited: child.exited,
     stop: (graceMs) => child.stop(graceMs),
   };
@@ -40,7 +41,7 @@ export const localProcessRunner: Runner = {
     return Promise.resolve(plan);
   },
 
-  async start(plan, onLine) {
+  async start(plan, { onLine }) {
     const spec = processSpec(plan);
     if (spec === undefined) throw new PrepareError('The run has no entry point', 'no_entrypoint');
     const child = await startLocalProcess(spec, plan.sourceDir ?? plan.dir, onLine).catch(

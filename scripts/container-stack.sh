@@ -17,8 +17,10 @@ STATE="${TMINUS_CONTAINER_STATE:-/var/lib/tminus-test}"
 CACHE="${TMINUS_CONTAINER_CACHE:-/var/cache/tminus-test}"
 BUSYBOX_IMAGE=tminus-test/busybox:1
 PYTHON_IMAGE=tminus-test/python:3
-# Bump when the python rootfs recipe changes, so that the cached tarball is made again.
-PYTHON_ROOTFS="$CACHE/python3-bookworm-minbase-v1.tar"
+# Bump when the python rootfs recipe changes: the cached tarball and the image are made again
+# (the image carries the recipe as a label).
+PYTHON_RECIPE=python3-bookworm-minbase-v2
+PYTHON_ROOTFS="$CACHE/$PYTHON_RECIPE.tar"
 IMAGE_PATH='PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 OWN_SOCKET="unix://$STATE/docker.sock"
 
@@ -37,6 +39,9 @@ one_line() { tr '\n\r' '  ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-400; }
 docker_answers() { DOCKER_HOST="$1" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 registry_answers() { curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$1/v2/" 2>/dev/null; }
 docker_has_images() { DOCKER_HOST="$1" docker image inspect "${@:2}" >/dev/null 2>&1; }
+recipe_label='{{index .Config.Labels "tminus-test.recipe"}}'
+docker_has_python() { [ "$(DOCKER_HOST="$1" docker image inspect --format "$recipe_label" "$PYTHON_IMAGE" 2>/dev/null)" = "$PYTHON_RECIPE" ]; }
+podman_has_python() { [ "$(podman_env podman image inspect --format "$recipe_label" "$PYTHON_IMAGE" 2>/dev/null)" = "$PYTHON_RECIPE" ]; }
 podman_env() { CONTAINERS_CONF="$STATE/containers.conf" CONTAINERS_REGISTRIES_CONF="$STATE/registries.conf" "$@"; }
 
 # The previous run's environment, if everything in it still answers.
@@ -49,10 +54,11 @@ env_file_still_good() {
   podman=$(sed -n 's/^TMINUS_TEST_PODMAN=//p' "$STATE/env")
   [ -n "$host" ] && [ -n "$registry" ] || return 1
   docker_answers "$host" && registry_answers "$registry" || return 1
-  docker_has_images "$host" "$BUSYBOX_IMAGE" ${python:+"$python"} || return 1
+  docker_has_images "$host" "$BUSYBOX_IMAGE" || return 1
+  [ -z "$python" ] || docker_has_python "$host" || return 1
   if [ "$podman" = available ]; then
     podman_env podman image exists "$BUSYBOX_IMAGE" || return 1
-    [ -z "$python" ] || podman_env podman image exists "$python" || return 1
+    [ -z "$python" ] || podman_has_python || return 1
   fi
 }
 
@@ -260,7 +266,7 @@ apt_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# A Debian bookworm minbase with python3 and venv, as a tarball cached for later imports.
+# A Debian bookworm minbase with python3 and pip, as a tarball cached for later imports.
 python_rootfs() {
   if [ ! -s "$PYTHON_ROOTFS" ]; then
     command -v debootstrap >/dev/null || {
@@ -268,10 +274,11 @@ python_rootfs() {
       return 1
     }
     local root mirror
+    find "$CACHE" -maxdepth 1 -name 'python3-bookworm-*.tar' ! -name "$PYTHON_RECIPE.tar" -delete
     root=$(mktemp -d "$CACHE/rootfs.XXXXXX")
     mirror=$(apt_mirror)
     log "making the python rootfs with debootstrap from $mirror (about a minute, cached in $PYTHON_ROOTFS)"
-    if ! debootstrap --variant=minbase --include=python3,python3-venv bookworm "$root" "$mirror" \
+    if ! debootstrap --variant=minbase --include=python3,python3-pip bookworm "$root" "$mirror" \
       >"$CACHE/debootstrap.log" 2>&1; then
       rm -rf "$root"
       echo "debootstrap failed: $(tail -n2 "$CACHE/debootstrap.log" | one_line)" >&2
@@ -284,11 +291,12 @@ python_rootfs() {
   echo "$PYTHON_ROOTFS"
 }
 
-# import ENGINE IMAGE TARBALL CMD: the image from a rootfs tarball, with PATH and a default command.
+# import ENGINE IMAGE TARBALL CMD [LABEL]: the image from a rootfs tarball, with PATH and a command.
 import_image() {
-  local engine=$1 image=$2 tar=$3 cmd=$4
+  local engine=$1 image=$2 tar=$3 cmd=$4 label=${5:-}
   log "importing $image into $engine"
   local changes=(-c "ENV $IMAGE_PATH" -c 'ENV LANG=C.UTF-8' -c "CMD [\"$cmd\"]")
+  [ -z "$label" ] || changes+=(-c "LABEL $label")
   if [ "$engine" = docker ]; then
     DOCKER_HOST=$DOCKER_HOST_OUT docker import "${changes[@]}" "$tar" "$image" >/dev/null
   else
@@ -299,6 +307,9 @@ import_image() {
 has_image() {
   if [ "$1" = docker ]; then docker_has_images "$DOCKER_HOST_OUT" "$2"; else podman_env podman image exists "$2"; fi
 }
+has_python() {
+  if [ "$1" = docker ]; then docker_has_python "$DOCKER_HOST_OUT"; else podman_has_python; fi
+}
 
 # The test images in one engine; fails (with the reason on stderr) when busybox cannot be had.
 ensure_images() {
@@ -307,10 +318,17 @@ ensure_images() {
     tar=$(busybox_rootfs) && import_image "$engine" "$BUSYBOX_IMAGE" "$tar" /bin/sh || return 1
   fi
   [ -n "$PYTHON_SKIP" ] && return 0
-  has_image "$engine" "$PYTHON_IMAGE" && return 0
+  has_python "$engine" && return 0
+  # An image of an older recipe goes first (the tag moves to the new one).
+  if [ "$engine" = docker ]; then
+    DOCKER_HOST=$DOCKER_HOST_OUT docker image rm "$PYTHON_IMAGE" >/dev/null 2>&1 || true
+  else
+    podman_env podman image rm "$PYTHON_IMAGE" >/dev/null 2>&1 || true
+  fi
   if ! tar=$(python_rootfs 2>"$STATE/python-rootfs.err"); then
     PYTHON_SKIP="no python base image: $(one_line <"$STATE/python-rootfs.err")"
-  elif ! import_image "$engine" "$PYTHON_IMAGE" "$tar" python3 2>"$STATE/python-rootfs.err"; then
+  elif ! import_image "$engine" "$PYTHON_IMAGE" "$tar" python3 "tminus-test.recipe=$PYTHON_RECIPE" \
+    2>"$STATE/python-rootfs.err"; then
     PYTHON_SKIP="could not import $PYTHON_IMAGE into $engine: $(one_line <"$STATE/python-rootfs.err")"
   fi
 }

@@ -32,6 +32,8 @@ unavailable() {
   echo >&2
   exit 1
 }
+# A process that exists and is not a zombie (a dead daemon's parent may not have reaped it yet).
+alive() { [ -n "$1" ] && ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
 one_line() { tr '\n\r' '  ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-400; }
 
 # ---- checks (cheap; used by the fast path and after each start) ------------------------------
@@ -117,12 +119,20 @@ start_dockerd() {
   mkdir -p "$STATE/docker" "$STATE/docker-exec"
   local pid
   pid=$(cat "$STATE/dockerd.pid" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     # Ours is running but does not answer: give it a moment (it may still be starting).
     for _ in $(seq 1 50); do docker_answers "$OWN_SOCKET" && return 0; sleep 0.2; done
     unavailable "dockerd (pid $pid) runs but does not answer on $OWN_SOCKET; see $STATE/dockerd.log"
   fi
   rm -f "$STATE/dockerd.pid" "$STATE/docker.sock"
+  # A containerd our dead dockerd left behind: dockerd would wait for it (a zombie looks alive to it).
+  local containerd_pid="$STATE/docker-exec/containerd/containerd.pid" cpid
+  cpid=$(cat "$containerd_pid" 2>/dev/null || true)
+  if alive "$cpid" && grep -qF "$STATE/docker-exec" "/proc/$cpid/cmdline" 2>/dev/null; then
+    kill "$cpid" 2>/dev/null || true
+    for _ in $(seq 1 50); do alive "$cpid" || break; sleep 0.2; done
+  fi
+  rm -f "$containerd_pid"
   log "starting dockerd (data in $STATE/docker, socket $STATE/docker.sock)"
   # setsid: the daemon outlives this script and the test process that ran it; 9>&-: it must not
   # inherit (and so hold) the lock.
@@ -194,8 +204,14 @@ ensure_registry() {
   local pid
   pid=$(cat "$STATE/registry.pid" 2>/dev/null || true)
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  for _ in 1 2; do
-    port=$(free_port)
+  # The previous port if it is free (image names stay the same), else a free one.
+  local previous=$port
+  for attempt in 1 2 3; do
+    if [ "$attempt" = 1 ] && [ -n "$previous" ] && ! (exec 8<>"/dev/tcp/127.0.0.1/$previous") 2>/dev/null; then
+      port=$previous
+    else
+      port=$(free_port)
+    fi
     if start_registry "$port"; then
       echo "$port" >"$STATE/registry.port"
       REGISTRY_PORT=$port
@@ -399,6 +415,7 @@ down() {
   for name in registry dockerd; do
     pid=$(cat "$STATE/$name.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.2; done
       log "stopped $name (pid $pid)"
     fi
   done

@@ -82,6 +82,7 @@ export default tseslint.config(
     files: [
       'packages/tminus/src/agent/**/*.ts',
       'packages/tminus/src/runners/**/*.ts',
+      'packages/tminus/src/builders/**/*.ts',
       'packages/tminus/src/direct/**/*.ts',
     ],
     rules: {

@@ -7,8 +7,8 @@ import { constants } from 'node:os';
 
 import type { LogStream } from '@tminus/sdk/protocol';
 
+import { LineSplitter } from '../../lib/line-splitter.js';
 import type { ProgramExit } from '../runner.js';
-import { LineSplitter } from './line-splitter.js';
 import { commandLine, type ProcessSpec } from './spec.js';
 
 export interface LocalProcess {

@@ -1,0 +1,59 @@
+/**
+ * What the fuzz suite (test/fuzz/) found, held on both stores; each answered 500 on PostgreSQL.
+ * - A cursor of `GET /runs` the server did not hand out reached the query as a bigint: now refused
+ *   with 400 before any store sees it.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { adminQuery, databaseUrl, TEST_DATABASE_URL } from '../helpers/postgres.js';
+import { call, startTenants, TEAM, type Tenants } from '../helpers/tenants.js';
+
+const dbName = `tminus_findings_${randomBytes(5).toString('hex')}`;
+const created = await adminQuery(`CREATE DATABASE ${dbName}`);
+afterAll(() => adminQuery(`DROP DATABASE IF EXISTS ${dbName}`));
+
+const stores = [
+  { store: 'SQLite', database: undefined, skip: false },
+  {
+    store: created ? 'PostgreSQL' : `PostgreSQL — skipped: no PostgreSQL at ${TEST_DATABASE_URL}`,
+    database: databaseUrl(dbName),
+    skip: !created,
+  },
+];
+
+const invalid = (message: string) => ({
+  status: 400,
+  body: { error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining(message) } },
+});
+
+describe.each(stores)('inputs the fuzzer found on $store', ({ database, skip }) => {
+  let tenants: Tenants | undefined;
+  beforeAll(async () => {
+    if (!skip) tenants = await startTenants(database === undefined ? {} : { database });
+  });
+  afterAll(() => tenants?.close());
+  const world = () => tenants!;
+
+  it.skipIf(skip)(
+    'runs list: pages with nextCursor, refuses a cursor it did not hand out',
+    async () => {
+      const t = world();
+      const list = (query: Record<string, unknown>) =>
+        call(t.url, 'listRuns', { query: { entity: TEAM, limit: 1, ...query } }, t.keys.viewer);
+      const first = await list({});
+      expect(first.status).toBe(200);
+      const { items, nextCursor } = first.body as { items: { id: string }[]; nextCursor: string };
+      const second = await list({ cursor: nextCursor });
+      expect(second.status).toBe(200);
+      const next = (second.body as { items: { id: string }[] }).items;
+      expect(next.map((r) => r.id)).not.toEqual(items.map((r) => r.id));
+
+      for (const cursor of ['garbage', '-1e308', '1.5', '\u0000', '9'.repeat(64), '']) {
+        const { status, body } = await list({ cursor });
+        expect({ cursor, status, body }).toMatchObject({ cursor, ...invalid('cursor') });
+      }
+    },
+  );
+});

@@ -2,6 +2,9 @@
  * What the fuzz suite (test/fuzz/) found, held on both stores; each answered 500 on PostgreSQL.
  * - A cursor of `GET /runs` the server did not hand out reached the query as a bigint: now refused
  *   with 400 before any store sees it.
+ * - A NUL character (`\u0000`) in a JSON string reached a `text` column, which cannot hold one (so a
+ *   single NUL byte in a program's output stopped its log shipping): now read as U+FFFD, as invalid
+ *   UTF-8 is, on both stores.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -56,4 +59,72 @@ describe.each(stores)('inputs the fuzzer found on $store', ({ database, skip }) 
       }
     },
   );
+
+  it.skipIf(skip)('reads a NUL character in a JSON string as U+FFFD', async () => {
+    const t = world();
+    const agent = t.keys.agentOwnQueue;
+    const { runId, fencingToken } = t.runA;
+    const appended = await call(
+      t.url,
+      'appendLogs',
+      {
+        params: { id: runId },
+        body: { fencingToken, lines: [{ stream: 'stdout', text: 'before\u0000after' }] },
+      },
+      agent,
+    );
+    expect(appended.status).toBe(200);
+    const logs = await call(t.url, 'getLogs', { params: { id: runId } }, t.keys.viewer);
+    expect((logs.body as { lines: { text: string }[] }).lines.map((l) => l.text)).toContain(
+      'before\uFFFDafter',
+    );
+
+    const job = await call(
+      t.url,
+      'createJob',
+      {
+        body: {
+          entity: TEAM,
+          project: 'p',
+          name: 'nul',
+          description: 'a\u0000b',
+          source: { type: 'image', image: 'busybox\u0000' },
+        },
+      },
+      t.keys.launcher,
+    );
+    expect(job).toMatchObject({
+      status: 200,
+      body: { job: { description: 'a\uFFFDb', source: { image: 'busybox\uFFFD' } } },
+    });
+
+    const key = await call(
+      t.url,
+      'createKey',
+      { body: { kind: 'user', name: 'k\u0000' } },
+      t.keys.viewer,
+    );
+    expect(key).toMatchObject({ status: 200, body: { key: { name: 'k\uFFFD' } } });
+
+    const item = await call(
+      t.url,
+      'enqueue',
+      {
+        body: {
+          queue: 'default',
+          queueEntity: TEAM,
+          spec: {
+            entity: TEAM,
+            job: t.jobRef,
+            overrides: { run_config: { 'lr\u0000': 'x\u0000' } },
+          },
+        },
+      },
+      t.keys.launcher,
+    );
+    expect(item).toMatchObject({
+      status: 200,
+      body: { spec: { overrides: { run_config: { 'lr\uFFFD': 'x\uFFFD' } } } },
+    });
+  });
 });

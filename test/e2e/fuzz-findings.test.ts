@@ -5,6 +5,8 @@
  * - A NUL character (`\u0000`) in a JSON string reached a `text` column, which cannot hold one (so a
  *   single NUL byte in a program's output stopped its log shipping): now read as U+FFFD, as invalid
  *   UTF-8 is, on both stores.
+ * - An Idempotency-Key of a few KiB was too large for the index it is stored in: now refused with 400
+ *   past 255 characters.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -126,5 +128,34 @@ describe.each(stores)('inputs the fuzzer found on $store', ({ database, skip }) 
       status: 200,
       body: { spec: { overrides: { run_config: { 'lr\uFFFD': 'x\uFFFD' } } } },
     });
+  });
+
+  it.skipIf(skip)('takes an Idempotency-Key of up to 255 characters', async () => {
+    const t = world();
+    const enqueue = async (idempotencyKey: string) => {
+      const response = await fetch(`${t.url}/api/v1/queue-items`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${t.keys.launcher}`,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify({
+          queue: 'default',
+          queueEntity: TEAM,
+          spec: { entity: TEAM, job: t.jobRef },
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const longest = randomBytes(192).toString('base64').slice(0, 255);
+    const once = await enqueue(longest);
+    expect(once.status).toBe(200);
+    const again = await enqueue(longest);
+    expect(again).toEqual(once);
+
+    const tooLong = randomBytes(1500).toString('hex');
+    expect(await enqueue(tooLong)).toMatchObject(invalid('Idempotency-Key is longer than 255'));
+    expect(await enqueue(`${longest}x`)).toMatchObject(invalid('Idempotency-Key'));
   });
 });

@@ -7,8 +7,12 @@
  *   UTF-8 is, on both stores.
  * - An Idempotency-Key of a few KiB was too large for the index it is stored in: now refused with 400
  *   past 255 characters.
+ * And on any store: a malformed request that came on a connection before the answer to the previous
+ * request had gone out (a pipelined request; a download whose client already had every byte) was
+ * answered in that answer's place, or not at all. Now its 400 follows that answer.
  */
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -157,5 +161,58 @@ describe.each(stores)('inputs the fuzzer found on $store', ({ database, skip }) 
     const tooLong = randomBytes(1500).toString('hex');
     expect(await enqueue(tooLong)).toMatchObject(invalid('Idempotency-Key is longer than 255'));
     expect(await enqueue(`${longest}x`)).toMatchObject(invalid('Idempotency-Key'));
+  });
+});
+
+/** Sends `bytes` on a fresh connection and reads the answers until the server closes it. */
+function exchange(url: string, bytes: Buffer): Promise<{ status: number; body: string }[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(parseAnswers(Buffer.concat(chunks))));
+    socket.end(bytes);
+  });
+}
+
+function parseAnswers(bytes: Buffer): { status: number; body: string }[] {
+  const answers: { status: number; body: string }[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const headEnd = bytes.indexOf('\r\n\r\n', at);
+    if (headEnd === -1) throw new Error(`a truncated answer: ${bytes.subarray(at).toString()}`);
+    const head = bytes.subarray(at, headEnd).toString('latin1').split('\r\n');
+    const length = Number(/^content-length:\s*(\d+)$/im.exec(head.join('\n'))?.[1] ?? 0);
+    const body = bytes.subarray(headEnd + 4, headEnd + 4 + length).toString();
+    answers.push({ status: Number(head[0]!.split(' ')[1]), body });
+    at = headEnd + 4 + length;
+  }
+  return answers;
+}
+
+describe('a malformed request right behind another on one connection', () => {
+  let tenants: Tenants;
+  beforeAll(async () => {
+    tenants = await startTenants();
+  });
+  afterAll(() => tenants.close());
+
+  it('is answered 400 after the answer to the one before it', async () => {
+    const valid = `GET /api/v1/whoami HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${tenants.keys.viewer}\r\n\r\n`;
+    // A raw byte 0xFF in the target: the HTTP parser refuses the request line.
+    const malformed = Buffer.from(
+      'GET /api/v1/whoami?x=\u00ff HTTP/1.1\r\nhost: x\r\n\r\n',
+      'latin1',
+    );
+    const answers = await exchange(tenants.url, Buffer.concat([Buffer.from(valid), malformed]));
+    expect(answers.map((a) => a.status)).toEqual([200, 400]);
+    expect(JSON.parse(answers[0]!.body)).toMatchObject({ user: 'viewer' });
+    expect(JSON.parse(answers[1]!.body)).toMatchObject({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('Malformed HTTP request'),
+      },
+    });
   });
 });

@@ -10,6 +10,15 @@ const sorted = (counts: Readonly<Record<string, number>>) =>
     .map(([k, n]) => `${k}: ${n}`)
     .join(', ');
 
+/** Shown even when none came back. */
+const CLASSES = { '2xx': 0, '4xx': 0, '5xx': 0 };
+
+function merged(...counts: Readonly<Record<string, number>>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 const sum = (counts: Readonly<Record<string, number>>) =>
   Object.values(counts).reduce((s, n) => s + n, 0);
 
@@ -22,7 +31,7 @@ function formatTally(tally: FuzzTally): string[] {
     );
   return [
     `  ${tally.phase} phase: ${tally.requests} requests in ${(tally.elapsedMs / 1000).toFixed(1)} s`,
-    `    status classes: ${sorted(tally.byClass)}`,
+    `    status classes: ${sorted({ ...CLASSES, ...tally.byClass })}`,
     `    status codes:   ${sorted(tally.byStatus)}`,
     `    verdicts:       ${sorted(tally.byVerdict)}`,
     `    credentials:    ${sorted(tally.byCredential)}`,
@@ -39,6 +48,8 @@ export function formatResult(result: FuzzServerResult): string {
   const seconds = (readOnly.elapsedMs + writes.elapsedMs) / 1000;
   return [
     `fuzz on ${result.store}: ${total} requests in ${seconds.toFixed(1)} s, seed ${readOnly.seed}`,
+    `  status classes: ${sorted(merged(CLASSES, readOnly.byClass, writes.byClass))}`,
+    `  status codes:   ${sorted(merged({}, readOnly.byStatus, writes.byStatus))}`,
     ...formatTally(readOnly),
     `    whoami afterwards: ${result.health.afterReadOnly}`,
     `    data: ${result.dataChanges.length === 0 ? `unchanged (${result.compared} tables and file trees compared)` : `CHANGED: ${result.dataChanges.join('; ')}`}`,

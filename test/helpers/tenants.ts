@@ -109,18 +109,25 @@ export async function call<N extends RouteName>(
 
 export const fresh = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
-export async function startTenants(): Promise<Tenants> {
+/**
+ * @param options.database `postgres://…` to keep the data in PostgreSQL (default: SQLite in the data dir).
+ * @param options.log receives the server's log lines (default: dropped).
+ */
+export async function startTenants(
+  options: { database?: string; log?: (line: string) => void } = {},
+): Promise<Tenants> {
   const dir = tempDir('tenants');
   const rootKey = `tmk_root_${randomBytes(12).toString('hex')}`;
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
     dataDir: join(dir.path, 'data'),
+    ...(options.database === undefined ? {} : { database: options.database }),
     bootstrapApiKey: rootKey,
     defaultEntity: 'root',
     // Runs acknowledged here are never reported on: their leases must outlast the tests.
     leaseSeconds: 3_600,
-    log: () => undefined,
+    log: options.log ?? (() => undefined),
   });
   const api = (key: string) => new Api({ baseUrl: server.url, apiKey: key });
   const root = api(rootKey);

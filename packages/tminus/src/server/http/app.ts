@@ -132,6 +132,12 @@ async function respond(
   send(res, 200, result);
 }
 
+/**
+ * Longest `Idempotency-Key` taken (the SDK sends 36-character UUIDs). The key is stored and indexed
+ * with the queued run; PostgreSQL cannot index one of a few KiB (it failed with a 500).
+ */
+export const MAX_IDEMPOTENCY_KEY = 255;
+
 /** The signal (aborted when the client goes away, which ends a long-poll early) is made only when a handler asks. */
 function requestContext(
   authContext: RequestContext['auth'],
@@ -144,9 +150,17 @@ function requestContext(
     gone = !res.writableFinished;
     if (gone) controller?.abort();
   });
+  const idempotencyKey = header(req, 'idempotency-key');
+  if (idempotencyKey !== undefined && idempotencyKey.length > MAX_IDEMPOTENCY_KEY) {
+    throw new LaunchError(
+      'INVALID_ARGUMENT',
+      `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`,
+      { hint: 'Send a short unique key, such as a UUID (what the SDK sends by default).' },
+    );
+  }
   return {
     auth: authContext,
-    idempotencyKey: header(req, 'idempotency-key'),
+    idempotencyKey,
     get signal() {
       if (controller === undefined) {
         controller = new AbortController();

@@ -107,12 +107,39 @@ function busy(capacity: number): LaunchError {
   );
 }
 
+/** How a NUL character can appear in JSON (a raw NUL byte is not JSON at all). */
+const NUL_ESCAPE = Buffer.from('\\u0000');
+
+/**
+ * Invalid UTF-8 decodes to U+FFFD, and so does a NUL character (`\u0000`) in any string or key: the
+ * stores must keep the same text, and PostgreSQL's `text` cannot hold a NUL (it failed with a 500).
+ * The reviver runs only for the rare body that has one.
+ */
 function parseJson(bytes: Buffer): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
+    const text = bytes.toString('utf8');
+    return bytes.includes(NUL_ESCAPE) ? JSON.parse(text, withoutNul) : JSON.parse(text);
   } catch {
     throw new LaunchError('INVALID_ARGUMENT', 'Request body is not valid JSON', {
       hint: 'Send a JSON document with content-type application/json.',
     });
   }
+}
+
+const noNul = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+
+function withoutNul(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return noNul(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  if (!Object.keys(value).some((k) => k.includes('\u0000'))) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    Object.defineProperty(out, noNul(k), {
+      value: v,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }

@@ -59,25 +59,41 @@ export function createHttpServer(
   server.maxConnections = limits.maxConnections;
   server.on('checkContinue', track);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const res = responses.get(socket);
-    const midResponse = res !== undefined && res.headersSent && !res.writableFinished;
-    if (!socket.writable || midResponse || error.code === 'ECONNRESET' || error.code === 'EPIPE') {
+    if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'EPIPE') {
       socket.destroy();
       return;
     }
-    const { status, body } = toErrorResponse(
-      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? requestTimeout(headersTimeoutMs, requestTimeoutMs)
-        : new LaunchError('INVALID_ARGUMENT', `Malformed HTTP request: ${error.message}`),
-      log,
-    );
-    const text = JSON.stringify(body);
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-        'content-type: application/json; charset=utf-8\r\n' +
-        `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-      () => socket.destroy(),
-    );
+    const answer = () => {
+      if (!socket.writable) return void socket.destroy();
+      const { status, body } = toErrorResponse(
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? requestTimeout(headersTimeoutMs, requestTimeoutMs)
+          : new LaunchError('INVALID_ARGUMENT', `Malformed HTTP request: ${error.message}`),
+        log,
+      );
+      const text = JSON.stringify(body);
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+          'content-type: application/json; charset=utf-8\r\n' +
+          `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+        () => socket.destroy(),
+      );
+    };
+    const res = responses.get(socket);
+    if (res === undefined || res.writableFinished) return answer();
+    if (res.req.complete) {
+      // The answer to an earlier request, received whole, is still going out (a download whose
+      // client already has every byte it declared; a request sent before this one without waiting):
+      // the error follows it, as answers follow their requests. If it never ends, nor does this.
+      res.once('finish', answer);
+      res.once('close', () => {
+        if (!res.writableFinished) socket.destroy();
+      });
+      return;
+    }
+    // The error is this request's own (too slow, cut off): answer at once, unless its answer began.
+    if (res.headersSent) return void socket.destroy();
+    answer();
   });
   return server;
 }

@@ -19,6 +19,12 @@ import { runNotFound } from '../not-found.js';
 import { type EnqueueService, launcherOf } from './enqueue.js';
 import type { JobService } from './jobs.js';
 
+/**
+ * What a page of runs hands out as `nextCursor` in every store: the sequence number of its last run.
+ * Checked here, before any store sees it (PostgreSQL took a malformed one for a bigint and failed).
+ */
+const RUN_CURSOR = /^\d{1,15}$/;
+
 /** Runs: reading and waiting, agent status reports (fenced), cancel, logs and direct runs. */
 export class RunService {
   constructor(
@@ -58,6 +64,15 @@ export class RunService {
   }
 
   list(filter: RunListFilter) {
+    if (filter.cursor !== undefined && !RUN_CURSOR.test(filter.cursor)) {
+      throw new LaunchError(
+        'INVALID_ARGUMENT',
+        `"${filter.cursor}" is not a cursor from a previous page of runs`,
+        {
+          hint: 'Pass the nextCursor of the previous page unchanged, or omit it to start from the newest run.',
+        },
+      );
+    }
     return this.ctx.store.listRuns(filter);
   }
 

@@ -15,7 +15,7 @@ import { insertBlob } from './postgres/pg-blob-store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
-/** Parents before children; `run_logs` last, it is the largest. */
+/** Parents before children; `run_logs` and `run_metrics` last, they are the largest. */
 const TABLES = [
   'users',
   'api_keys',
@@ -30,6 +30,7 @@ const TABLES = [
   'queue_items',
   'runs',
   'run_logs',
+  'run_metrics',
 ] as const;
 const SERIAL = { queue_items: 'seq', runs: 'seq' } as const;
 

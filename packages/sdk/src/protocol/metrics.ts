@@ -22,14 +22,21 @@ export const NonFiniteNumber = z.enum(['NaN', 'Infinity', '-Infinity']);
 export const MetricValue = z.union([z.number(), NonFiniteNumber, z.boolean(), z.null()]);
 export type MetricValue = z.infer<typeof MetricValue>;
 
-const keysAtMost = (what: string) => (values: Readonly<Record<string, unknown>>) =>
-  Object.keys(values).length <= MAX_METRIC_KEYS ||
-  `${what} may carry at most ${MAX_METRIC_KEYS} keys`;
+/** Between `min` and MAX_METRIC_KEYS keys, in one check (a refine costs as much as the record's own parse). */
+const keyCount =
+  (what: string, min: number) =>
+  (ctx: { readonly value: Readonly<Record<string, unknown>>; issues: unknown[] }) => {
+    const n = Object.keys(ctx.value).length;
+    if (n < min || n > MAX_METRIC_KEYS) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: `${what} carries ${n} keys; it may carry ${min} to ${MAX_METRIC_KEYS}`,
+      });
+    }
+  };
 
-export const MetricValues = z
-  .record(MetricKey, MetricValue)
-  .refine((v) => Object.keys(v).length > 0, 'a point needs at least one value')
-  .refine(keysAtMost('a point'));
+export const MetricValues = z.record(MetricKey, MetricValue).check(keyCount('a point', 1));
 
 /** One point as a program sends it. */
 export const MetricPointInput = z.object({
@@ -47,7 +54,7 @@ export const SummaryValue = z.union([MetricValue, z.string().max(1024)]);
 /** Keys to set in the run's summary (`tminus.summary`); `null` removes a key. */
 export const SummaryPatch = z
   .record(MetricKey, SummaryValue)
-  .refine(keysAtMost('a summary update'));
+  .check(keyCount('a summary update', 0));
 export type SummaryPatch = z.infer<typeof SummaryPatch>;
 
 export const LogMetricsRequest = z.object({

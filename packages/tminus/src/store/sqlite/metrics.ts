@@ -35,15 +35,17 @@ export function sqliteMetrics({ sql, write, read }: MetricsDeps): Metrics {
             `SELECT max(seq) AS n FROM run_metrics WHERE run_id = ?`,
             runId,
           )!.n ?? -1) + 1;
-        for (const p of fitted.keep) {
+        if (fitted.keep.length > 0) {
+          // One statement for the batch: SQLite takes the points apart (json_each) faster than
+          // 10,000 single-row inserts are stepped one by one.
           run(
-            `INSERT INTO run_metrics (run_id, seq, step, ts, data) VALUES (?, ?, ?, ?, ?)`,
+            `INSERT INTO run_metrics (run_id, seq, step, ts, data)
+             SELECT ?, ? + key, value ->> 0, value ->> 1, value -> 2 FROM json_each(?)`,
             runId,
-            next++,
-            p.step,
-            p.ts,
-            JSON.stringify(p.values),
+            next,
+            JSON.stringify(fitted.keep.map((p) => [p.step, p.ts, p.values])),
           );
+          next += fitted.keep.length;
         }
         const merged =
           summary === undefined

@@ -126,11 +126,13 @@ class NeverFailsTheProgram(unittest.TestCase):
 class BoundedMemory(unittest.TestCase):
     def test_what_waits_to_be_sent_stays_within_its_bound(self) -> None:
         recorder = _metrics.Recorder(tminus.Api("http://127.0.0.1:9", "tmr_x.y", timeout=2), "x")
-        for i in range(150_000):
-            recorder.log({"loss": 0.5, "acc": 0.5}, None, None)  # 3 units each: 450,000 > the bound
-        self.assertLessEqual(recorder._pending_cost, _metrics.MAX_PENDING)
-        self.assertLessEqual(len(recorder._points) * 3, _metrics.MAX_PENDING)
-        self.assertGreater(recorder._dropped, 0)
+        point = {f"layer{k}/grad_norm": 0.123456789 for k in range(20)}  # about 600 bytes encoded
+        for _ in range(2 * _metrics.MAX_PENDING_BYTES // 600):
+            recorder.log(point, None, None)
+        with recorder._lock:
+            self.assertLessEqual(recorder._pending_bytes, _metrics.MAX_PENDING_BYTES)
+            self.assertEqual(recorder._pending_bytes, sum(len(p) for p in recorder._points))
+            self.assertGreater(recorder._dropped, 0)
         recorder.close()
 
 

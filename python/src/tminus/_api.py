@@ -52,10 +52,23 @@ class Api:
             pairs = {k: _scalar(v) for k, v in query.items() if v is not None}
             if pairs:
                 url += "?" + urllib.parse.urlencode(pairs)
+        data = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
+        return self._send(method, url, data, headers, timeout)
+
+    def request_json(self, method: str, path: str, data: bytes, timeout: Optional[float] = None) -> Any:
+        """``request`` with a body that is JSON already."""
+        return self._send(method, f"{self.base_url}/api/v1{path}", data, None, timeout)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        data: Optional[bytes],
+        headers: Optional[Mapping[str, str]],
+        timeout: Optional[float],
+    ) -> Any:
         sent: Dict[str, str] = {"accept": "application/json", **(headers or {})}
-        data = None
-        if body is not None:
-            data = json.dumps(body, allow_nan=False).encode("utf-8")
+        if data is not None:
             sent["content-type"] = "application/json"
         if self.api_key:
             sent["authorization"] = f"Bearer {self.api_key}"

@@ -3,8 +3,8 @@ with its run token (``TMINUS_RUN_TOKEN``, ``TMINUS_API_URL``, which the agent gi
 
 - ``log`` never blocks on the network: it cleans the values, appends them to a bounded buffer and
   returns; a background thread sends them in batches (every second, or sooner once a batch is full).
-- Memory is bounded: at most ``MAX_PENDING`` values wait to be sent; past it new points are dropped
-  and counted.
+- Memory is bounded: a point is encoded as JSON when it is complete, and at most ``MAX_PENDING_BYTES``
+  of them wait to be sent; past it new points are dropped and counted.
 - It never fails the program: a refusal or an unreachable server is said once on stderr and the
   metrics are dropped; once the server says the run reached its metrics limit, nothing more is sent.
 - At exit (``atexit``) the last point is committed and what is buffered is sent, waiting at most
@@ -14,22 +14,24 @@ with its run token (``TMINUS_RUN_TOKEN``, ``TMINUS_API_URL``, which the agent gi
 from __future__ import annotations
 
 import atexit
+import json
 import math
 import os
 import sys
 import threading
 import time
 import urllib.parse
-from collections import deque
+from collections import abc, deque
 from typing import Any, Deque, Dict, Iterator, List, Mapping, MutableMapping, Optional, Set, Tuple
 
 from ._api import Api
 from ._errors import LaunchError
 
-#: Values (a point counts its keys, plus one) waiting to be sent at most.
-MAX_PENDING = 200_000
-#: Points per request.
+#: Bytes of encoded points waiting to be sent at most (about 200,000 points of a few keys).
+MAX_PENDING_BYTES = 16 * 1024 * 1024
+#: Points per request at most (the server's limit), and bytes.
 BATCH = 10_000
+BATCH_BYTES = 4 * 1024 * 1024
 #: Longest a logged point waits before it is sent (when the sender is idle).
 FLUSH_INTERVAL = 1.0
 #: The server's limits on a key and on the keys of one point.
@@ -42,7 +44,8 @@ BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 _PERMANENT = {"UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND", "CONFLICT"}
 _DROP_BATCH = {"INVALID_ARGUMENT", "PAYLOAD_TOO_LARGE"}
 
-Point = Tuple[int, int, Dict[str, Any]]
+#: Integers JSON readers keep exactly; larger ones travel as floats.
+_EXACT = 2**53
 
 
 def _say(text: str) -> None:
@@ -78,7 +81,7 @@ def clean_value(value: Any) -> Tuple[bool, Any]:
     if kind is float:
         return True, _number(value)
     if kind is int:
-        return True, value if -(2**53) <= value <= 2**53 else float(value)
+        return True, value if -_EXACT <= value <= _EXACT else float(value)
     if value is None or kind is bool:
         return True, value
     if isinstance(value, bool):
@@ -105,6 +108,10 @@ def clean_value(value: Any) -> Tuple[bool, Any]:
     return False, None
 
 
+_POINT = '{"step":%d,"ts":%d,"values":%s}'
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+
 class Recorder:
     """One process's metrics of its run. Thread-safe; ``log`` returns at once."""
 
@@ -117,8 +124,9 @@ class Recorder:
         #: Signalled by the sender after each request: what ``finish`` waits on.
         self._sent = threading.Condition(self._lock)
         self._wake = threading.Event()
-        self._points: Deque[Point] = deque()
-        self._pending_cost = 0
+        #: Complete points, each as the JSON the server takes.
+        self._points: Deque[str] = deque()
+        self._pending_bytes = 0
         self._row: Dict[str, Any] = {}
         self._step = 0
         self.summary_values: Dict[str, Any] = {}
@@ -136,13 +144,13 @@ class Recorder:
     # The program's side: never waits on the network.
 
     def log(self, data: Mapping[str, Any], step: Optional[int], commit: Optional[bool]) -> None:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, abc.Mapping):
             self._once("data", f"tminus.log takes a dict of metrics, not {type(data).__name__}; ignored")
             return
         values = self._clean(data)
         with self._lock:
             if step is not None:
-                if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+                if type(step) is not int and (isinstance(step, bool) or not isinstance(step, int)) or step < 0:
                     self._once("bad-step", f"tminus.log: step must be an integer >= 0, not {step!r}; ignored")
                     return
                 if step < self._step:
@@ -169,13 +177,15 @@ class Recorder:
         with self._lock:
             self.summary_values[key] = cleaned
             self._summary_dirty[key] = cleaned
-            self._start()
+            if self._thread is None:
+                self._start()
 
     def delete_summary(self, key: str) -> None:
         with self._lock:
             del self.summary_values[key]
             self._summary_dirty[key] = None
-            self._start()
+            if self._thread is None:
+                self._start()
 
     def finish(self, timeout: Optional[float]) -> None:
         """Commits the current point and sends everything logged so far, waiting at most ``timeout`` s."""
@@ -203,7 +213,7 @@ class Recorder:
         self.finish(timeout)
         with self._lock:
             self._closing = True
-            lost = self._dropped + self._failed + sum(1 for _ in self._points)
+            lost = self._dropped + self._failed + len(self._points)
         self._wake.set()
         if lost and self._api is not None and self._stopped is None:
             _say(f"{lost} metric point(s) of run {self._run_id} were not sent")
@@ -216,7 +226,13 @@ class Recorder:
             name = key if type(key) is str else str(key)
             if prefix:
                 name = f"{prefix}/{name}"
-            if isinstance(value, Mapping):
+            kind = type(value)
+            if (kind is float and math.isfinite(value) or kind is int and -_EXACT <= value <= _EXACT) and (
+                0 < len(name) <= MAX_KEY_LENGTH
+            ):
+                out[name] = value  # the common case, without the general path's calls
+                continue
+            if kind is dict or isinstance(value, abc.Mapping):
                 out.update(self._clean(value, name))
                 continue
             ok, cleaned = clean_value(value)
@@ -245,19 +261,21 @@ class Recorder:
         self._summary_dirty.update(row)
         if self._stopped is not None:
             return
-        cost = len(row) + 1
-        if self._pending_cost + cost > MAX_PENDING:
+        text = _POINT % (step, int(time.time() * 1000), _encode(row))
+        if self._pending_bytes + len(text) > MAX_PENDING_BYTES:
             self._dropped += 1
             self._once(
                 "full",
-                f"metrics are logged faster than they can be sent; points past {MAX_PENDING:,} buffered values are dropped",
+                f"metrics are logged faster than they can be sent; points past {MAX_PENDING_BYTES >> 20} MiB "
+                "waiting to be sent are dropped",
             )
             return
-        self._points.append((step, int(time.time() * 1000), row))
-        self._pending_cost += cost
-        if len(self._points) >= BATCH:
+        self._points.append(text)
+        self._pending_bytes += len(text)
+        if len(self._points) == BATCH:  # the sender drains all it finds once woken
             self._wake.set()
-        self._start()
+        if self._thread is None:
+            self._start()
 
     def _start(self) -> None:
         """(lock held) The sender, started on first use (and again in a forked child)."""
@@ -274,8 +292,15 @@ class Recorder:
                 with self._lock:
                     if self._unreachable_until > time.monotonic():
                         break
-                    batch = [self._points.popleft() for _ in range(min(BATCH, len(self._points)))]
-                    self._pending_cost -= sum(len(p[2]) + 1 for p in batch)
+                    batch: List[str] = []
+                    size = 0
+                    while self._points and len(batch) < BATCH and size + len(self._points[0]) <= BATCH_BYTES:
+                        size += len(self._points[0])
+                        batch.append(self._points.popleft())
+                    if not batch and self._points:  # one point larger than a request: not sendable
+                        self._failed += 1
+                        size = len(self._points.popleft())
+                    self._pending_bytes -= size
                     summary, self._summary_dirty = self._summary_dirty, {}
                     if not batch and not summary:
                         break
@@ -291,16 +316,17 @@ class Recorder:
                     self._sent.notify_all()
                     return
 
-    def _send(self, batch: List[Point], summary: Dict[str, Any]) -> None:
+    def _send(self, batch: List[str], summary: Dict[str, Any]) -> None:
         """(lock not held) One request; what goes wrong is said once and the batch is dropped."""
         assert self._api is not None
-        body: Dict[str, Any] = {"points": [{"step": s, "ts": ts, "values": v} for s, ts, v in batch]}
+        body = '{"points":[' + ",".join(batch) + "]"
         if summary:
-            body["summary"] = summary
+            body += ',"summary":' + _encode(summary)
+        body += "}"
         try:
             path = f"/runs/{urllib.parse.quote(str(self._run_id), safe='')}/metrics"
             try:
-                answer = self._api.request("POST", path, body=body, timeout=30)
+                answer = self._api.request_json("POST", path, body.encode("utf-8"), timeout=30)
             except LaunchError as error:
                 if error.code != "UNAVAILABLE":
                     raise
@@ -344,7 +370,7 @@ class Recorder:
             self._stopped = why
             _say(why)
         self._points.clear()
-        self._pending_cost = 0
+        self._pending_bytes = 0
 
 
 class Summary(MutableMapping[str, Any]):

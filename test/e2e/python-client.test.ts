@@ -233,7 +233,7 @@ describe('metrics a Python program logged, read back', () => {
 });
 
 describe('a Python program that logs 100,000 points', () => {
-  it('finishes, and its run keeps its first points up to the server’s limit and no more', async () => {
+  it('finishes; its run keeps its first points up to the server’s limit and no more, and its summary goes on', async () => {
     const queued = await launchAdd({
       api: stack.api,
       job,
@@ -255,6 +255,8 @@ describe('a Python program that logs 100,000 points', () => {
     });
     const text = logs.lines.map((l) => l.text).join('\n');
     expect(text).toContain('flood of 100000 points took');
+    // The summary went on: it has the last point's values.
+    expect(run.summary).toEqual({ loss: 1 / 100_000, acc: 0.5, best: 'step-0' });
     // Said once, on the program's stderr, by the helper.
     expect(text.match(/reached the server's limit of metric values/g)).toHaveLength(1);
     const cli = await runCli(['run', 'metrics', run.id], {

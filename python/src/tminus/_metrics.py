@@ -6,7 +6,8 @@ with its run token (``TMINUS_RUN_TOKEN``, ``TMINUS_API_URL``, which the agent gi
 - Memory is bounded: a point is encoded as JSON when it is complete, and at most ``MAX_PENDING_BYTES``
   of them wait to be sent; past it new points are dropped and counted.
 - It never fails the program: a refusal or an unreachable server is said once on stderr and the
-  metrics are dropped; once the server says the run reached its metrics limit, nothing more is sent.
+  metrics are dropped; once the server says the run reached its metrics limit, no more points are
+  sent (the summary still is, so it keeps the last values).
 - At exit (``atexit``) the last point is committed and what is buffered is sent, waiting at most
   ``TMINUS_METRICS_EXIT_TIMEOUT`` seconds (default 30), and not at all if the server was unreachable.
 """
@@ -133,8 +134,10 @@ class Recorder:
         self._summary_dirty: Dict[str, Any] = {}
         self._dropped = 0
         self._failed = 0
-        #: Why nothing more is sent (the limit, a refusal); None while sending.
+        #: Why nothing more is sent (a refusal); None while sending.
         self._stopped: Optional[str] = None
+        #: The run reached the server's limit: points are no longer sent (the summary still is).
+        self._full = False
         self._unreachable_until = 0.0
         self._backoff = 0
         self._sending = False
@@ -215,7 +218,7 @@ class Recorder:
             self._closing = True
             lost = self._dropped + self._failed + len(self._points)
         self._wake.set()
-        if lost and self._api is not None and self._stopped is None:
+        if lost and self._api is not None and self._stopped is None and not self._full:
             _say(f"{lost} metric point(s) of run {self._run_id} were not sent")
 
     # Internals (the caller holds the lock where it says so).
@@ -259,7 +262,7 @@ class Recorder:
         if self._api is None:
             return
         self._summary_dirty.update(row)
-        if self._stopped is not None:
+        if self._stopped is not None or self._full:
             return
         text = _POINT % (step, int(time.time() * 1000), _encode(row))
         if self._pending_bytes + len(text) > MAX_PENDING_BYTES:
@@ -357,11 +360,14 @@ class Recorder:
         with self._lock:
             self._backoff = 0
             self._unreachable_until = 0.0
-            if answer.get("truncated"):
-                self._failed += len(batch) - int(answer.get("accepted", 0))
-                self._stop(
-                    f"run {self._run_id} reached the server's limit of metric values; later points are not kept "
-                    "(the run goes on; an operator can raise it: tminus server --max-metrics-per-run N)"
+            if answer.get("truncated") and not self._full:
+                self._full = True
+                self._points.clear()
+                self._pending_bytes = 0
+                _say(
+                    f"run {self._run_id} reached the server's limit of metric values; later points are not kept, "
+                    "its summary still is (the run goes on; an operator can raise the limit: "
+                    "tminus server --max-metrics-per-run N)"
                 )
 
     def _stop(self, why: str) -> None:

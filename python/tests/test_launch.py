@@ -6,7 +6,7 @@ import time
 import unittest
 
 import tminus
-from tests.support import ENTITY, JOB, error_of, needs_server, run_config
+from tests.support import ENTITY, ENV, JOB, PYTHON, error_of, needs_server, run_config
 
 
 @needs_server
@@ -26,6 +26,13 @@ class Launch(unittest.TestCase):
         # launch(api, job, parameters=params), and entity at its position (8).
         run = tminus.launch(tminus.Api(), JOB, None, None, "named", None, None, None, ENTITY, parameters={"points": 1})
         self.assertEqual(tminus.Api().run(run.id).name, "named")
+
+    def test_a_git_repository_given_as_config_uri(self) -> None:
+        # launch has no uri parameter (as in the seeds): the base spec carries it.
+        spec = {"uri": ENV["TMINUS_TEST_GIT_REPO"], "overrides": {"entry_point": [PYTHON, "main.py"], "run_config": {"k": 1}}}
+        run = tminus.launch(None, config=spec)
+        self.assertIn('config={"k": 1}', run.get_logs())
+        self.assertRegex(tminus.Api().run(run.id).job or "", r"/job-repo:v\d+$")
 
     def test_a_failing_synchronous_launch_raises_execution_error(self) -> None:
         with self.assertRaises(tminus.ExecutionError) as caught:

@@ -1,6 +1,6 @@
 """``launch``: W&B's ``launch(api, ...)`` with the seeds' signature: run a job on this machine, now,
 without a queue. It runs ``tminus launch -c SPEC --json`` (the CLI's direct launch), which records the
-run on the server and executes it with the agent's own code (decision 0020); the run's output goes to
+run on the server and executes it with the agent's own code (decision 0021); the run's output goes to
 this process's stderr."""
 
 from __future__ import annotations

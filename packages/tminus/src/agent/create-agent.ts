@@ -8,10 +8,19 @@ import { hostname as osHostname } from 'node:os';
 import { type Api, LaunchError } from '@tminus/sdk';
 import type { Lease } from '@tminus/sdk/protocol';
 
-import { executeRun, type RunExecution, stageSource, type StagedSource } from './execute-run.js';
+import type { ProgramEvents, RunningProgram } from '../runners/runner.js';
+import { type RunnerSet, runnerSet } from '../runners/runner-set.js';
+import {
+  adoptRun,
+  executeRun,
+  type RunExecution,
+  stageSource,
+  type StagedSource,
+} from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
+import { TMINUS_VERSION } from '../lib/defaults.js';
 import { createApiReporter, withRetries } from './run-reporter.js';
-import { killOrphan, RunJournal } from './run-journal.js';
+import { type JournalEntry, RunJournal } from './run-journal.js';
 import { resolveRunIsolation, type RunIsolationOptions } from './run-isolation.js';
 import { runIdProblem } from './work-paths.js';
 
@@ -30,6 +39,8 @@ export interface AgentOptions extends RunIsolationOptions {
   readonly verbosity?: number;
   /** @default 5_000 */
   readonly heartbeatMs?: number;
+  /** The runners this agent has, by resource. @default the local-process runner only */
+  readonly runners?: RunnerSet;
 }
 
 export interface RunningAgent {
@@ -40,7 +51,7 @@ export interface RunningAgent {
   readonly done: Promise<void>;
 }
 
-export const AGENT_VERSION = '0.1.0';
+export const AGENT_VERSION = TMINUS_VERSION;
 
 interface ActiveRun {
   readonly runId: string;
@@ -62,8 +73,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       version: AGENT_VERSION,
     },
   });
+  const runners = options.runners ?? runnerSet();
   const journal = new RunJournal(options.workDir);
-  await reportOrphans(api, journal, log);
+  const orphans = journal.orphans();
   log(
     `agent ${agent.id} polling on queues ${agent.queues.join(', ')} (max jobs ${options.maxJobs === -1 ? 'unlimited' : options.maxJobs})`,
   );
@@ -196,19 +208,44 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       workDir: options.workDir,
       stopGraceMs: options.stopGraceMs,
       isolation,
+      runners,
       log,
       staged,
-      onStarted: (pid) => journal.record({ runId: run.id, fencingToken, pid }),
+      onStarted: (ref) => journal.record({ runId: run.id, fencingToken, ref }),
     });
-    active.set(run.id, { runId: run.id, fencingToken, execution });
-    if (stopController.signal.aborted) cancelRun(run.id);
+    await follow(run.id, fencingToken, execution);
+  };
+
+  /** Keeps a run in the heartbeat until it ends, then forgets it. */
+  const follow = async (runId: string, fencingToken: string, execution: RunExecution) => {
+    active.set(runId, { runId, fencingToken, execution });
+    if (stopController.signal.aborted) cancelRun(runId);
     const outcome = await execution.done;
-    journal.forget(run.id);
-    active.delete(run.id);
+    journal.forget(runId);
+    active.delete(runId);
     log(
-      `run ${run.id} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`,
+      `run ${runId} ${outcome.state}${outcome.exitCode === null ? '' : ` (exit code ${outcome.exitCode})`}`,
     );
   };
+
+  // Runs a dead predecessor on this machine left: followed again where the runner can re-attach.
+  const adopted: Promise<void>[] = [];
+  for (const orphan of orphans) {
+    const execution = await adoptRun({
+      runId: orphan.runId,
+      reporter: createApiReporter(api, orphan.runId, orphan.fencingToken),
+      stopGraceMs: options.stopGraceMs,
+      log,
+      attach: (events) => reattach(runners, orphan, events, log),
+    });
+    if (execution === undefined) {
+      await reportOrphan(api, orphan, log);
+      journal.forget(orphan.runId);
+      continue;
+    }
+    log(`run ${orphan.runId}: left by a previous agent; re-attached to ${orphan.ref.id}`);
+    adopted.push(follow(orphan.runId, orphan.fencingToken, execution));
+  }
 
   const loop = async () => {
     let backoff = 500;
@@ -260,7 +297,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       wakeCapacity();
       await polling;
       for (const id of active.keys()) cancelRun(id);
-      await Promise.all([...leases]);
+      await Promise.all([...leases, ...adopted]);
       beating = false;
       clearTimeout(timer);
       await api
@@ -290,31 +327,45 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Runs a dead predecessor left on this machine: kill their process groups, report them crashed. */
-async function reportOrphans(
+/** The program an orphan's runner can follow again, or undefined (it was stopped, or is gone). */
+async function reattach(
+  runners: RunnerSet,
+  orphan: JournalEntry,
+  events: ProgramEvents,
+  log: (line: string) => void,
+): Promise<RunningProgram | undefined> {
+  const runner = runners.get(orphan.ref.resource);
+  if (runner === undefined) {
+    log(
+      `run ${orphan.runId}: left by a previous agent on resource ${orphan.ref.resource}, which this agent does not run`,
+    );
+    return undefined;
+  }
+  return runner.reattach(orphan.ref, events).catch((error: unknown) => {
+    log(`run ${orphan.runId}: could not re-attach (${messageOf(error)})`);
+    return undefined;
+  });
+}
+
+/** A run whose program a dead predecessor left and no runner could follow: reported crashed. */
+async function reportOrphan(
   api: Api,
-  journal: RunJournal,
+  orphan: JournalEntry,
   log: (line: string) => void,
 ): Promise<void> {
-  for (const orphan of journal.orphans()) {
-    killOrphan(orphan);
-    await api
-      .request('updateRunStatus', {
-        params: { id: orphan.runId },
-        body: {
-          fencingToken: orphan.fencingToken,
-          state: 'crashed',
-          failure: {
-            stage: 'agent',
-            reason: 'agent_restarted',
-            message: 'The agent running this run was restarted; its process was stopped',
-          },
+  await api
+    .request('updateRunStatus', {
+      params: { id: orphan.runId },
+      body: {
+        fencingToken: orphan.fencingToken,
+        state: 'crashed',
+        failure: {
+          stage: 'agent',
+          reason: 'agent_restarted',
+          message: 'The agent running this run was restarted; its process was stopped',
         },
-      })
-      .then(() =>
-        log(`run ${orphan.runId}: left by a previous agent; stopped and reported crashed`),
-      )
-      .catch(() => undefined); // Already re-queued or ended by lease expiry: nothing to report.
-    journal.forget(orphan.runId);
-  }
+      },
+    })
+    .then(() => log(`run ${orphan.runId}: left by a previous agent; stopped and reported crashed`))
+    .catch(() => undefined); // Already re-queued or ended by lease expiry: nothing to report.
 }

@@ -11,6 +11,7 @@ import { tempDir } from '../../../../test/helpers/temp.js';
 import { executeRun } from './execute-run.js';
 import type { ReportedLine, RunReporter } from './run-reporter.js';
 import { runTokenFor } from '../lib/run-token.js';
+import { runnerSet } from '../runners/runner-set.js';
 
 /** Prints what a launched program sees, then sleeps or fails as its config says. */
 const PROGRAM = `import json, os, sys, time
@@ -141,6 +142,7 @@ function start(
     workDir: join(tmp.path, 'work'),
     stopGraceMs: options.grace ?? 5_000,
     isolation: { secretEnv: [], wandbCredentials: true, localRepos: [tmp.path] },
+    runners: runnerSet(),
   });
   return { reporter, execution };
 }
@@ -226,21 +228,21 @@ describe('executing a run', () => {
       { resource: 'kubernetes' },
       undefined,
       'unsupported_resource',
-      /only the local-process runner; resource "kubernetes".*come later/,
+      /^This agent has no runner for resource "kubernetes" \(it has: local-process\)/,
     ],
     [
       'a docker image',
       { docker: { docker_image: 'python:3.12' } },
       () => null,
       'image_unsupported',
-      /Image jobs \(python:3\.12\) need a container runner/,
+      /executes the image python:3\.12, which needs a container runner.*resource is local-container$/,
     ],
     [
       'an image job',
       {},
       () => ({ ...job(), source: { type: 'image', image: 'img:1' } }),
       'image_unsupported',
-      /Image jobs \(img:1\) need a container runner/,
+      /executes the image img:1, which needs a container runner/,
     ],
     [
       'a program that is not installed',

@@ -1,44 +1,34 @@
 /**
- * @module Everything before the program starts that can fail for a reason the user must fix: a
- * resource this agent cannot run, an image job, a bad remote or ref, a missing entry point. Each
- * throws a `PrepareError` whose message says what to change; the run then fails at stage `agent`.
+ * @module What a run executes, and its source put on disk: the steps before a runner takes over that
+ * can fail for a reason the user must fix (nothing to run, a bad remote or ref). Each throws a
+ * `PrepareError` whose message says what to change; the run then fails at stage `agent`.
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-
 import type { JobVersion, LaunchSpec } from '@tminus/sdk/protocol';
 
-import { scriptOf } from '../runners/local-process/spec.js';
 import { type BlobDownloader, prepareCodeSnapshot } from './source/code-snapshot.js';
 import { prepareGitSource } from './source/git-cache.js';
 import type { LocalRepoDirs } from './source/local-repo.js';
-import { PrepareError } from './source/prepare-error.js';
+import { PrepareError } from '../runners/prepare-error.js';
 
-export const LOCAL_PROCESS = 'local-process';
+/** What a run executes: its job (with a source on disk, or an image), or a bare image (`docker_image`). */
+export interface Runnable {
+  readonly job: JobVersion | null;
+  /** The image to run in: a `docker_image` launch, or an image job's. */
+  readonly image: string | undefined;
+  /** Whether the job has a source to put on disk (git and code jobs). */
+  readonly hasSource: boolean;
+}
 
-/** Throws unless this agent (local-process runner only, for now) can execute the run; returns its job. */
-export function checkRunnable(spec: LaunchSpec, job: JobVersion | null): JobVersion {
-  const resource = spec.resource ?? LOCAL_PROCESS;
-  if (resource !== LOCAL_PROCESS) {
-    throw new PrepareError(
-      `This agent has only the local-process runner; resource "${resource}" needs a runner that is not available yet (container, kubernetes and slurm runners come later). Launch with resource "local-process" or to a queue served by such a runner`,
-      'unsupported_resource',
-    );
-  }
-  if (spec.docker?.docker_image !== undefined || job?.source.type === 'image') {
-    const image =
-      spec.docker?.docker_image ?? (job?.source.type === 'image' ? job.source.image : '');
-    throw new PrepareError(
-      `Image jobs (${image}) need a container runner, which is not available yet; this agent runs git and code jobs as local processes`,
-      'image_unsupported',
-    );
-  }
-  if (job === null)
+/** Throws unless the run names something to execute. */
+export function checkRunnable(spec: LaunchSpec, job: JobVersion | null): Runnable {
+  const image =
+    spec.docker?.docker_image ?? (job?.source.type === 'image' ? job.source.image : undefined);
+  if (job === null && image === undefined)
     throw new PrepareError(
       'The run names no job to execute (give a job, a git uri or a docker image)',
       'no_job',
     );
-  return job;
+  return { job, image, hasSource: job !== null && job.source.type !== 'image' };
 }
 
 export interface SourceInput {
@@ -70,24 +60,8 @@ export async function prepareSource(input: SourceInput, dir: string): Promise<{ 
       await prepareCodeSnapshot(source, input.download, input.cacheDir, dir);
       return {};
     case 'image':
-      throw new PrepareError(
-        'Image jobs need a container runner, which is not available yet',
-        'image_unsupported',
-      );
-  }
-}
-
-/** A script the entry point names relative to the source must exist there (checked before spawning; one stat, synchronously). */
-export function checkEntrypoint(argv: readonly string[], dir: string, where: string): void {
-  const script = scriptOf(argv);
-  if (script === undefined) return;
-  try {
-    statSync(resolve(dir, script));
-  } catch {
-    throw new PrepareError(
-      `Entrypoint "${script}" not found in the job's source (${where}); set -E/--entry-point or fix the job`,
-      'entrypoint_missing',
-    );
+      // Nothing to put on disk: the image holds the program.
+      return {};
   }
 }
 

@@ -1,19 +1,36 @@
 /**
- * @module A file per live run (`<workDir>/.journal/<runId>.json`: run, token, process group, agent
- * pid), so that an agent restarted on the same machine can find runs its dead predecessor left:
- * their process groups are killed and the runs reported `crashed` (reason `agent_restarted`) —
- * never left `running` forever. Output pipes of a dead agent's children cannot be re-attached.
+ * @module A file per live run (`<workDir>/.journal/<runId>.json`: run, token, the runner's reference
+ * to its program, agent pid), so that an agent restarted on the same machine can find runs its dead
+ * predecessor left: the runner re-attaches to the program when its engine allows it (a container),
+ * else stops it and the run is reported `crashed` (reason `agent_restarted`) — never left `running`.
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { ProgramRef } from '../runners/runner.js';
 import { journalFilePath, runIdProblem } from './work-paths.js';
 
 export interface JournalEntry {
   readonly runId: string;
   readonly fencingToken: string;
-  readonly pid: number;
+  readonly ref: ProgramRef;
   readonly agentPid: number;
+}
+
+/** Entries written before the runner seam named a process group as `pid`. */
+function entryOf(raw: unknown): JournalEntry {
+  const entry = raw as Partial<JournalEntry> & { pid?: number };
+  const ref = entry.ref ?? { resource: 'local-process', id: String(entry.pid) };
+  if (typeof entry.runId !== 'string' || runIdProblem(entry.runId) !== undefined)
+    throw new Error('not a journal entry');
+  if (typeof ref.resource !== 'string' || typeof ref.id !== 'string')
+    throw new Error('not a journal entry');
+  return {
+    runId: entry.runId,
+    fencingToken: String(entry.fencingToken),
+    ref,
+    agentPid: Number(entry.agentPid),
+  };
 }
 
 function alive(pid: number): boolean {
@@ -52,22 +69,12 @@ export class RunJournal {
     const out: JournalEntry[] = [];
     for (const name of readdirSync(this.#dir)) {
       try {
-        const entry = JSON.parse(readFileSync(join(this.#dir, name), 'utf8')) as JournalEntry;
-        if (runIdProblem(entry.runId) !== undefined) throw new Error('not a journal entry');
+        const entry = entryOf(JSON.parse(readFileSync(join(this.#dir, name), 'utf8')));
         if (!alive(entry.agentPid) || entry.agentPid === process.pid) out.push(entry);
       } catch {
         rmSync(join(this.#dir, name), { force: true });
       }
     }
     return out;
-  }
-}
-
-/** Kills an orphan's process group. */
-export function killOrphan(entry: JournalEntry): void {
-  try {
-    process.kill(-entry.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
   }
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { PrepareError } from './source/prepare-error.js';
+import { PrepareError } from '../runners/prepare-error.js';
 import { journalFilePath, pathUnder, runDirPath, runIdProblem } from './work-paths.js';
 
 const WORK = '/srv/tminus/runs';

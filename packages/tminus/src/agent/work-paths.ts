@@ -9,7 +9,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 import { RunId } from '@tminus/sdk/protocol';
 
-import { PrepareError } from './source/prepare-error.js';
+import { PrepareError } from '../runners/prepare-error.js';
 
 /** Undefined for a valid run id; else a sentence naming the bad id and what is wrong with it. */
 export function runIdProblem(runId: string): string | undefined {

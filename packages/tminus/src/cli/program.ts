@@ -3,6 +3,8 @@
  */
 import { Command } from 'commander';
 
+import { TMINUS_VERSION } from '../lib/defaults.js';
+
 import { registerAccessCommands } from './commands/access.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerJobCommands } from './commands/job.js';
@@ -15,7 +17,7 @@ import { registerServerCommands } from './commands/server.js';
 export function createProgram(): Command {
   const program = new Command('tminus')
     .description('Self-hosted launch system for ML jobs: W&B Launch’s API, no cloud account.')
-    .version('0.1.0')
+    .version(TMINUS_VERSION)
     .option('--debug', 'print stack traces (env TMINUS_DEBUG=1)')
     .option(
       '--base-url <url>',

@@ -3,7 +3,7 @@
  * queue, no agent). It reuses the agent's execution code, reporting to the server with the direct
  * run's fencing token.
  */
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { Api, LocalExecution, LocalExecutor } from '@tminus/sdk';
@@ -12,6 +12,8 @@ import type { DirectRunResponse } from '@tminus/sdk/protocol';
 import { executeRun } from '../agent/execute-run.js';
 import { createApiReporter } from '../agent/run-reporter.js';
 import { CALLERS_OWN_MACHINE } from '../agent/run-isolation.js';
+import { defaultCacheDir } from '../lib/defaults.js';
+import { runnerSet } from '../runners/runner-set.js';
 
 export interface DirectOptions {
   /** @default `$TMINUS_CACHE_DIR` or `~/.tminus/agent-cache` (shared with a local agent's git mirrors) */
@@ -35,12 +37,11 @@ export const localExecutor = {
       fencingToken: grant.fencingToken,
       job: grant.job,
       spec: grant.run.spec,
-      cacheDir:
-        options.cacheDir ??
-        (process.env.TMINUS_CACHE_DIR || join(homedir(), '.tminus', 'agent-cache')),
+      cacheDir: options.cacheDir ?? defaultCacheDir(),
       workDir: options.workDir ?? join(tmpdir(), 'tminus-runs'),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       isolation: CALLERS_OWN_MACHINE,
+      runners: runnerSet(),
     });
     return Promise.resolve({ done: execution.done, cancel: () => execution.cancel() });
   },

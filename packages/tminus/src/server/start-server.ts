@@ -9,11 +9,8 @@ import { join } from 'node:path';
 import { MAX_METRIC_KEYS } from '@tminus/sdk/protocol';
 
 import { makeDataDirPrivate } from '../lib/private-files.js';
-import { openPostgresStore } from '../store/postgres/postgres-store.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { LogLimit } from '../store/log-budget.js';
 import type { MetricLimit } from '../store/metric-budget.js';
-import type { Store } from '../store/store.js';
 import { createAuthorize } from './access/authorize.js';
 import type { KeySpec } from './access/keys.js';
 import { Authenticator } from './auth.js';
@@ -27,6 +24,7 @@ import { removeStaleUploads } from './http/upload.js';
 import { startLeaseSweeper } from './lease-sweeper.js';
 import { Notifier, topics } from './notifier.js';
 import { createServices } from './services/index.js';
+import { openStore } from '../store/open-store.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -83,9 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const uploadDir = join(options.dataDir, 'tmp');
   await removeStaleUploads(uploadDir);
-  const store: Store = options.database?.match(/^postgres(ql)?:\/\//)
-    ? await openPostgresStore({ connectionString: options.database })
-    : await openSqliteStore({ path: join(options.dataDir, 'tminus.db') });
+  const { store } = await openStore({ database: options.database, dataDir: options.dataDir });
   makeDataDirPrivate(options.dataDir); // 0700 / 0600 whatever the files were (lib/private-files.ts)
   await store.migrate();
   const feed = store.changes;

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { insertBlob } from './postgres/pg-blob-store.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
+import { sqlitePath } from './open-store.js';
 
 /** Parents before children; `run_logs` and `run_metrics` last, they are the largest. */
 const TABLES = [
@@ -45,14 +46,14 @@ export async function copySqliteToPostgres(
   progress: (line: string) => void = () => undefined,
 ): Promise<CopyReport> {
   // Both schemas at their latest version first.
-  const source = await openSqliteStore({ path: join(dataDir, 'tminus.db') });
+  const source = await openSqliteStore({ path: sqlitePath(dataDir) });
   await source.migrate();
   await source.close();
   const target = await openPostgresStore({ connectionString: databaseUrl, max: 1 });
   await target.migrate();
   await target.close();
 
-  const db = new Database(join(dataDir, 'tminus.db'), { readonly: true });
+  const db = new Database(sqlitePath(dataDir), { readonly: true });
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const tables: Record<string, number> = {};

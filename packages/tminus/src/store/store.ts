@@ -406,3 +406,31 @@ export interface Store {
   /** Records a sign of life (a claim) without changing status or run count. */
   touchAgent(id: string, now: number): Promise<void>;
 }
+
+/** The part of the port about users, entities, memberships, keys and ownership facts (one module per adapter). */
+export type TenancyPort = Pick<
+  Store,
+  | 'countApiKeys'
+  | 'createApiKey'
+  | 'findApiKeyByHash'
+  | 'getApiKey'
+  | 'listApiKeys'
+  | 'revokeApiKey'
+  | 'createUser'
+  | 'getUser'
+  | 'listUsers'
+  | 'createEntity'
+  | 'getEntity'
+  | 'ensureProject'
+  | 'setMembership'
+  | 'removeMembership'
+  | 'listMemberships'
+  | 'listMembers'
+  | 'addBlobRef'
+  | 'blobReadableBy'
+  | 'getRunOwner'
+  | 'getItemOwner'
+>;
+
+/** The part of the port about run metrics (one module per adapter). */
+export type MetricsPort = Pick<Store, 'appendMetrics' | 'readMetrics'>;

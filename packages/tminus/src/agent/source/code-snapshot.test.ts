@@ -17,7 +17,7 @@ import type { CodeSource } from '@tminus/sdk/protocol';
 
 import { tempDir } from '../../../../../test/helpers/temp.js';
 import { codeSnapshotPath, prepareCodeSnapshot } from './code-snapshot.js';
-import { PrepareError } from './prepare-error.js';
+import { PrepareError } from '../../runners/prepare-error.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => (tmp = tempDir('code-snapshot')));

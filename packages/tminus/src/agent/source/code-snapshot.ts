@@ -14,7 +14,7 @@ import { extract } from 'tar';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { pathUnder } from '../work-paths.js';
-import { PrepareError } from './prepare-error.js';
+import { PrepareError } from '../../runners/prepare-error.js';
 import { readSnapshotFiles, type SnapshotFiles, writeSnapshotFiles } from './snapshot-files.js';
 
 /** Fetches a blob's bytes by content address (the agent passes `api.request('downloadBlob', …)`). */

@@ -9,7 +9,7 @@ import type { GitSource } from '@tminus/sdk/protocol';
 import { createGitRepo } from '../../../../../test/helpers/git.js';
 import { tempDir } from '../../../../../test/helpers/temp.js';
 import { gitMirrorPath, prepareGitSource } from './git-cache.js';
-import { PrepareError } from './prepare-error.js';
+import { PrepareError } from '../../runners/prepare-error.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let repo: ReturnType<typeof createGitRepo>;

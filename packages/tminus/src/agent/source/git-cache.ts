@@ -15,7 +15,7 @@ import { execFileText } from '../../lib/exec-file.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { checkGitRemote } from './git-remote.js';
 import { type LocalRepoDirs, localRepoPath, localRepoToClone } from './local-repo.js';
-import { PrepareError } from './prepare-error.js';
+import { PrepareError } from '../../runners/prepare-error.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 /** One fetch at a time per mirror: concurrent fetches into one repository fight over ref locks. */

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitRepo } from '../../../../../test/helpers/git.js';
 import { tempDir } from '../../../../../test/helpers/temp.js';
 import { localRepoToClone } from './local-repo.js';
-import { PrepareError } from './prepare-error.js';
+import { PrepareError } from '../../runners/prepare-error.js';
 
 let tmp: ReturnType<typeof tempDir>;
 /** The allowed directory and a repository in it; another repository outside it. */

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { PrepareError } from './prepare-error.js';
+import { PrepareError } from '../../runners/prepare-error.js';
 
 /** Real paths of the allowed directories; `any` for `launch()` on the caller's own machine. */
 export type LocalRepoDirs = readonly string[] | 'any';

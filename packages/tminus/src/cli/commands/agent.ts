@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import type { Command } from 'commander';
@@ -18,6 +17,7 @@ import {
   workDirOf,
 } from '../run-isolation-flags.js';
 import { UsageError } from '../usage-error.js';
+import { defaultDataDir } from '../../lib/defaults.js';
 
 interface AgentFlags extends RunIsolationFlags {
   queue?: string[];
@@ -102,7 +102,7 @@ export function registerAgentCommands(program: Command): void {
               'Pass -q default, or queues: [default] in the config file.',
             );
           }
-          const home = process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus');
+          const home = defaultDataDir();
           // Several replicas (comma-separated --base-url / TMINUS_BASE_URL): fail over between them.
           const urls = splitBaseUrls(
             command.optsWithGlobals<{ baseUrl?: string }>().baseUrl ?? process.env.TMINUS_BASE_URL,

@@ -3,20 +3,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 
 import { cliConfigPath } from '@tminus/sdk';
 import type { Command } from 'commander';
 
-import { createPrivateFile, makeDataDirPrivate } from '../../lib/private-files.js';
-
+import { makeDataDirPrivate } from '../../lib/private-files.js';
 import { copySqliteToPostgres } from '../../store/copy-sqlite-to-postgres.js';
-import { openPostgresStore } from '../../store/postgres/postgres-store.js';
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
-import type { Store } from '../../store/store.js';
 import { examples, printJson, say } from '../output.js';
 import { privateCliConfig, privateDataDir } from './privacy-checks.js';
+import { defaultDataDir } from '../../lib/defaults.js';
+import { openStore } from '../../store/open-store.js';
 
 interface StoreFlags {
   dataDir?: string;
@@ -25,22 +21,15 @@ interface StoreFlags {
 }
 
 function dataDirOf(flags: StoreFlags): string {
-  return flags.dataDir ?? (process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus'));
+  return flags.dataDir ?? defaultDataDir();
 }
 
-async function openStore(flags: StoreFlags): Promise<{ store: Store; where: string }> {
-  const database = flags.database ?? process.env.TMINUS_DATABASE_URL;
-  if (database)
-    return {
-      store: await openPostgresStore({ connectionString: database, max: 2 }),
-      where: database.replace(/\/\/[^@/]*@/, '//***@'),
-    };
-  const dir = dataDirOf(flags);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, 'tminus.db');
-  // A database these commands create is private from its first byte (SQLite's -wal/-shm follow it).
-  createPrivateFile(path);
-  return { store: await openSqliteStore({ path }), where: path };
+function openStoreOf(flags: StoreFlags, max?: number) {
+  return openStore({
+    database: flags.database ?? process.env.TMINUS_DATABASE_URL,
+    dataDir: dataDirOf(flags),
+    ...(max === undefined ? {} : { max }),
+  });
 }
 
 function withStoreOptions(command: Command): Command {
@@ -63,7 +52,7 @@ export function registerOperateCommands(program: Command): void {
       ),
     )
     .action(async (flags: StoreFlags) => {
-      const { store, where } = await openStore(flags);
+      const { store, where } = await openStoreOf(flags, 2);
       try {
         await store.migrate();
       } finally {
@@ -138,7 +127,7 @@ export function registerOperateCommands(program: Command): void {
       add('data dir private', () => privateDataDir(dir));
       add('CLI config private', () => privateCliConfig(cliConfigPath()));
       try {
-        const { store, where } = await openStore(flags);
+        const { store, where } = await openStoreOf(flags, 2);
         try {
           await store.migrate();
           checks.push({

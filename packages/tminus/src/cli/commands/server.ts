@@ -24,6 +24,7 @@ import {
   runIsolationFlags,
   workDirOf,
 } from '../run-isolation-flags.js';
+import { defaultDataDir } from '../../lib/defaults.js';
 
 interface ServerFlags extends RunIsolationFlags {
   host: string;
@@ -132,7 +133,7 @@ function limitsOf(flags: ServerFlags): HttpLimits {
 }
 
 async function boot(flags: ServerFlags) {
-  const dataDir = flags.dataDir ?? (process.env.TMINUS_DATA_DIR || join(homedir(), '.tminus'));
+  const dataDir = flags.dataDir ?? defaultDataDir();
   const entity = flags.entity ?? (process.env.TMINUS_ENTITY || userInfo().username);
   const server = await startServer({
     host: flags.host,

@@ -7,21 +7,16 @@ import { constants } from 'node:os';
 
 import type { LogStream } from '@tminus/sdk/protocol';
 
+import type { ProgramExit } from '../runner.js';
 import { LineSplitter } from './line-splitter.js';
 import { commandLine, type ProcessSpec } from './spec.js';
-
-export interface ProcessExit {
-  /** The exit code, or 128 + the signal number when a signal ended the process (as shells report it). */
-  readonly exitCode: number;
-  readonly signal: NodeJS.Signals | null;
-}
 
 export interface LocalProcess {
   readonly pid: number;
   /** Resolves once the process has exited and all of its output has been delivered. */
-  readonly exited: Promise<ProcessExit>;
+  readonly exited: Promise<ProgramExit>;
   /** SIGTERM the process group; SIGKILL it after `graceMs`. Resolves when the process has exited. */
-  stop(graceMs: number): Promise<ProcessExit>;
+  stop(graceMs: number): Promise<ProgramExit>;
 }
 
 /**
@@ -30,7 +25,7 @@ export interface LocalProcess {
  */
 export const PIPE_DRAIN_MS = 2_000;
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {
@@ -59,8 +54,8 @@ export function startLocalProcess(
     child.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d));
 
     let drainTimer: NodeJS.Timeout | undefined;
-    const exited = new Promise<ProcessExit>((done) => {
-      let exit: ProcessExit | undefined;
+    const exited = new Promise<ProgramExit>((done) => {
+      let exit: ProgramExit | undefined;
       child.once('exit', (code, signal) => {
         const signo = signal === null ? 0 : (constants.signals[signal] ?? 0);
         exit = { exitCode: code ?? 128 + signo, signal };

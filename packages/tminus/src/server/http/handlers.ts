@@ -3,12 +3,13 @@
  * output validated by the client. Each only calls a service; the rules live in the services.
  */
 
+import { TMINUS_VERSION } from '../../lib/defaults.js';
 import { blobNotFound } from '../not-found.js';
 import type { Services } from '../services/index.js';
 import { BinaryBody } from './binary-body.js';
 import type { Handlers } from './handler-types.js';
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = TMINUS_VERSION;
 
 export function createHandlers(s: Services): Handlers {
   return {

@@ -15,6 +15,7 @@ import {
 } from '@tminus/sdk/protocol';
 
 import { launchTargets } from '../../core/launch-targets.js';
+import { resourceArgsProblem } from '../../core/resource-args/index.js';
 import { gitSourceForUri, jobNameForUri } from '../../core/uri-job.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { resolveTemplateValues, substituteTemplate } from '../../core/template-variables.js';
@@ -137,6 +138,12 @@ export class EnqueueService {
       warnings,
     );
     delete spec.template_variables;
+    const problem = resourceArgsProblem(queue.resource, spec.resource_args?.[queue.resource]);
+    if (problem !== undefined) {
+      throw new LaunchError('INVALID_ARGUMENT', problem, {
+        hint: `See what the ${queue.resource} runner accepts in docs/runners.md; the queue's config (tminus queue describe ${queue.name}) is merged under yours.`,
+      });
+    }
     return {
       id: newId('qi'),
       queueId: queue.id,

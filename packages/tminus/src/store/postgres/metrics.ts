@@ -9,10 +9,8 @@ import type pg from 'pg';
 import { runEnded, runNotFound } from '../errors.js';
 import { fitPoints, mergeSummary } from '../metric-budget.js';
 import { type MetricPointRow, toMetricPoint } from '../rows.js';
-import type { Store } from '../store.js';
+import type { MetricsPort } from '../store.js';
 import { jsonText, type Queries } from './pg-queries.js';
-
-type Metrics = Pick<Store, 'appendMetrics' | 'readMetrics'>;
 
 export interface MetricsDeps {
   readonly pool: pg.Pool;
@@ -20,7 +18,7 @@ export interface MetricsDeps {
   readonly tx: <T>(work: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
 }
 
-export function postgresMetrics({ pool, queries, tx }: MetricsDeps): Metrics {
+export function postgresMetrics({ pool, queries, tx }: MetricsDeps): MetricsPort {
   const { rows, one, exec } = queries;
   return {
     appendMetrics: (runId, points, summary, limit) =>

@@ -28,6 +28,7 @@ import { queueExists, staleToken } from '../errors.js';
 import { fitLines } from '../log-budget.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
 import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
 import { postgresMetrics } from './metrics.js';
@@ -174,7 +175,7 @@ export async function openPostgresStore(options: {
 
   const hot = createHotWrites(hotPool, lazy, queries);
   // Queues are never renamed or deleted (the port has no such method): their names can be cached.
-  const queueNames = new Map<string, { name: string; entity: string }>();
+  const queueNames = new BoundedMap<string, { name: string; entity: string }>(10_000);
   const queueRef = async (id: string) => {
     let ref = queueNames.get(id);
     if (ref === undefined) {

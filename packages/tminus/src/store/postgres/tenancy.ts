@@ -21,32 +21,8 @@ import {
   toUserRecord,
   type UserRow,
 } from '../rows.js';
-import type { ApiKeyRecord, NewEntity, Store } from '../store.js';
+import type { ApiKeyRecord, NewEntity, TenancyPort } from '../store.js';
 import { type Db, isUniqueViolation, type Queries } from './pg-queries.js';
-
-type Tenancy = Pick<
-  Store,
-  | 'countApiKeys'
-  | 'createApiKey'
-  | 'findApiKeyByHash'
-  | 'getApiKey'
-  | 'listApiKeys'
-  | 'revokeApiKey'
-  | 'createUser'
-  | 'getUser'
-  | 'listUsers'
-  | 'createEntity'
-  | 'getEntity'
-  | 'ensureProject'
-  | 'setMembership'
-  | 'removeMembership'
-  | 'listMemberships'
-  | 'listMembers'
-  | 'addBlobRef'
-  | 'blobReadableBy'
-  | 'getRunOwner'
-  | 'getItemOwner'
->;
 
 export interface TenancyDeps {
   readonly pool: pg.Pool;
@@ -62,7 +38,7 @@ const MEMBER_UPSERT = `INSERT INTO memberships (entity, user_name, role, created
 /** Users and entities share one namespace; the lock makes the check and the insert one step. */
 const NAME_LOCK = 7_447_002;
 
-export function postgresTenancy({ pool, queries, tx, insertQueue }: TenancyDeps): Tenancy {
+export function postgresTenancy({ pool, queries, tx, insertQueue }: TenancyDeps): TenancyPort {
   const { rows, one, count, exec } = queries;
   const keyBy = async (column: 'hash' | 'id', value: string) => {
     const r = await one<ApiKeyRow>(

@@ -7,10 +7,8 @@ import { isTerminalRunState, type RunState } from '@tminus/sdk/protocol';
 import { runEnded, runNotFound } from '../errors.js';
 import { fitPoints, mergeSummary } from '../metric-budget.js';
 import { type MetricPointRow, toMetricPoint } from '../rows.js';
-import type { Store } from '../store.js';
+import type { MetricsPort } from '../store.js';
 import type { Statements } from './statements.js';
-
-type Metrics = Pick<Store, 'appendMetrics' | 'readMetrics'>;
 
 export interface MetricsDeps {
   readonly sql: Statements;
@@ -18,7 +16,7 @@ export interface MetricsDeps {
   readonly read: <T>(fn: () => T) => Promise<T>;
 }
 
-export function sqliteMetrics({ sql, write, read }: MetricsDeps): Metrics {
+export function sqliteMetrics({ sql, write, read }: MetricsDeps): MetricsPort {
   const { get, all, run } = sql;
   return {
     appendMetrics: (runId, points, summary, limit) =>

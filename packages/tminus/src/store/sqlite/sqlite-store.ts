@@ -25,6 +25,7 @@ import {
   toRun,
 } from '../rows.js';
 import type { NewQueueItem, NewRun, RunPatch, Store } from '../store.js';
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { GroupCommit } from './group-commit.js';
 import { leaseSweeps } from './lease-sweeps.js';
 import { sqliteMetrics } from './metrics.js';
@@ -73,7 +74,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 
   // Queues are never renamed or deleted (the port has no such method), so their names can be cached:
   // wire items and runs carry the queue's name, and this spares a join on every hot-path write.
-  const queueNames = new Map<string, { name: string; entity: string }>();
+  const queueNames = new BoundedMap<string, { name: string; entity: string }>(10_000);
   const queueRef = (id: string) => {
     let ref = queueNames.get(id);
     if (ref === undefined) {

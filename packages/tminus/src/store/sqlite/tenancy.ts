@@ -20,32 +20,8 @@ import {
   toUserRecord,
   type UserRow,
 } from '../rows.js';
-import type { NewEntity, Store } from '../store.js';
+import type { ApiKeyRecord, NewEntity, TenancyPort } from '../store.js';
 import type { Statements } from './statements.js';
-
-type Tenancy = Pick<
-  Store,
-  | 'countApiKeys'
-  | 'createApiKey'
-  | 'findApiKeyByHash'
-  | 'getApiKey'
-  | 'listApiKeys'
-  | 'revokeApiKey'
-  | 'createUser'
-  | 'getUser'
-  | 'listUsers'
-  | 'createEntity'
-  | 'getEntity'
-  | 'ensureProject'
-  | 'setMembership'
-  | 'removeMembership'
-  | 'listMemberships'
-  | 'listMembers'
-  | 'addBlobRef'
-  | 'blobReadableBy'
-  | 'getRunOwner'
-  | 'getItemOwner'
->;
 
 export interface TenancyDeps {
   readonly sql: Statements;
@@ -62,13 +38,13 @@ export function sqliteTenancy({
   read,
   insertQueue,
   isUniqueViolation,
-}: TenancyDeps): Tenancy {
+}: TenancyDeps): TenancyPort {
   const { get, all, run } = sql;
   const keyRow = (where: string, value: string) => {
     const r = get<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE ${where} = ?`, value);
     return r && toApiKeyRecord(r);
   };
-  const insertKey = (k: Parameters<Store['createApiKey']>[0]) => {
+  const insertKey = (k: ApiKeyRecord) => {
     try {
       run(
         `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -66,6 +66,12 @@ export function printReport(r: BenchResult): void {
       ? `end to end: skipped (${e.skipped})`
       : `end to end: ${n(e.runs)} runs of ${e.program}, ${e.agents} agents × ${e.max_jobs} jobs: tminus ${e.tminus_wall_s} s vs shell loop ${e.shell_wall_s} s ` +
           `(xargs -P ${e.parallelism}) = ${e.ratio}×; ${e.overhead_per_run_ms} ms added per run slot`,
+  );
+  const m = r.metrics;
+  lines.push(
+    `run metrics: ${n(m.points)} points logged by ${m.program}: ${m.per_log_us} µs a call vs ${m.baseline_per_call_us} µs for a function that does nothing; ` +
+      `all delivered ${m.delivered_ms} ms after the loop; ${n(m.stored_points)} stored, server CPU ${n(m.server_cpu_us_per_point)} µs a point, database +${m.db_growth_mb} MB; ` +
+      `with --max-metrics-per-run ${n(m.capped.limit)}: ${n(m.capped.stored_values)} values kept${m.capped.truncated ? ' (the limit reached)' : ''}, ${m.capped.per_log_us} µs a call`,
     '',
     'targets:',
   );

@@ -11,6 +11,7 @@ import type { Api } from '@tminus/sdk';
 
 import { type DispatchResult, measureDispatch } from './dispatch.js';
 import { type EndToEndResult, measureEndToEnd } from './end-to-end.js';
+import { measureMetrics, type MetricsResult } from './metrics.js';
 import { commitRate, createScratchDatabase } from './postgres.js';
 import { clockTicks, commCpuSeconds, processCpu } from './proc.js';
 import { startTminus, stopProcess } from './processes.js';
@@ -33,6 +34,7 @@ const SIZES = {
     throughput: { enqueue: 50, batched: 200, lifecycle: 50, repeat: 1 },
     agents: [1, 4],
     pgAgents: [4],
+    metricPoints: 2_000,
   },
   quick: {
     dispatch: 40,
@@ -40,6 +42,7 @@ const SIZES = {
     throughput: { enqueue: 2_000, batched: 40_000, lifecycle: 2_000, repeat: 1 },
     agents: [1, 4, 16],
     pgAgents: [8],
+    metricPoints: 100_000,
   },
   full: {
     dispatch: 250,
@@ -47,6 +50,7 @@ const SIZES = {
     throughput: { enqueue: 10_000, batched: 100_000, lifecycle: 10_000, repeat: 3 },
     agents: [1, 4, 16],
     pgAgents: [1, 4, 8, 16],
+    metricPoints: 100_000,
   },
 } as const;
 
@@ -70,6 +74,8 @@ export interface BenchResult {
   };
   readonly scale: ScaleResult | { skipped: string };
   readonly end_to_end: EndToEndResult | { skipped: string };
+  /** A Python program logging points with `tminus.log` in a tight loop, run by a real agent. */
+  readonly metrics: MetricsResult;
   readonly targets: TargetCheck[];
 }
 
@@ -125,6 +131,11 @@ export async function runBench(
       progress('end to end with real processes…');
       endToEnd = await measureEndToEnd({ quick: mode === 'quick', scratch: join(scratch, 'e2e') });
     }
+    progress(`run metrics: ${sizes.metricPoints.toLocaleString('en')} points from Python…`);
+    const metrics = await measureMetrics({
+      points: sizes.metricPoints,
+      scratch: join(scratch, 'metrics'),
+    });
     const python = sqlite.dispatch.python!;
     const result = {
       date: new Date().toISOString(),
@@ -142,6 +153,7 @@ export async function runBench(
       throughput: { sqlite: sqlite.throughput, postgres },
       scale,
       end_to_end: endToEnd,
+      metrics,
     };
     // Smoke sizes say nothing about speed: its targets are not judged.
     return { ...result, targets: mode === 'smoke' ? [] : targetsOf(result) };

@@ -9,7 +9,7 @@ import { runBench } from '../../bench/run.js';
 
 describe('benchmark harness (smoke mode)', () => {
   it(
-    'measures dispatch against a bare spawn and throughput, and writes every field of the result',
+    'measures dispatch against a bare spawn, throughput and Python metrics, and writes every field of the result',
     { timeout: 120_000 },
     async () => {
       const result = await runBench('smoke');
@@ -45,6 +45,14 @@ describe('benchmark harness (smoke mode)', () => {
         expect(pg.lifecycles_per_s['4']).toBeGreaterThan(0);
         expect(pg.lifecycle_cpu['4']!.database_ms).toBeGreaterThan(0);
       }
+      // Python logging with tminus.log, run by a real agent: measured, everything stored, the cap held.
+      const m = result.metrics;
+      expect(m.points).toBe(2_000);
+      for (const us of [m.per_log_us, m.baseline_per_call_us, m.capped.per_log_us])
+        expect(us).toBeGreaterThan(0);
+      expect(m.delivered_ms).toBeGreaterThanOrEqual(0);
+      expect(m.stored_points).toBe(2_000);
+      expect(m.capped).toMatchObject({ limit: 400, stored_values: 400, truncated: true });
       expect(result.targets).toEqual([]); // smoke sizes say nothing about speed
     },
   );

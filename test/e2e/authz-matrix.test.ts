@@ -38,6 +38,8 @@ const ANY_USER /*       */ = expected('401 200 200 200 200 200 200 403 403 403 4
 const SERVER_ADMIN /*   */ = expected('401 403 403 403 403 403 200 403 403 403 403');
 const RUN_READ /*       */ = expected('401 404 200 200 200 200 200 403 403 200 404');
 const RUN_MANAGE /*     */ = expected('401 404 403 403 200 200 200 403 403 403 404');
+// A run's metrics are written by its own program only (its run token), never by a key.
+const RUN_METRICS /*    */ = expected('401 403 403 403 403 403 403 403 403 200 404');
 const ANYONE /*         */ = expected('401 200 200 200 200 200 200 200 200 200 200');
 // A code snapshot is readable by the readers and agents of an entity whose job uses it.
 const BLOB /*           */ = expected('401 404 200 200 200 200 200 200 200 403 403');
@@ -126,6 +128,16 @@ const matrix: Matrix = {
   getRun: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },
   cancelRun: { statuses: RUN_MANAGE, prepare: ofRun((run) => ({ params: { id: run.runId } })) },
   getLogs: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },
+  logMetrics: {
+    statuses: RUN_METRICS,
+    prepare: (t) => ({
+      input: {
+        params: { id: t.runA.runId },
+        body: { points: [{ step: 0, values: { loss: 0.5 } }], summary: { loss: 0.5 } },
+      },
+    }),
+  },
+  getMetrics: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },
   createDirectRun: {
     statuses: LAUNCH,
     prepare: (t) => ({ input: { body: { spec: launchSpec(t) } } }),

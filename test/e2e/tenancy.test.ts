@@ -227,4 +227,39 @@ describe('run tokens', () => {
       .catch((e: unknown) => e);
     expect(ended).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
+
+  it('log their own run’s metrics while it is live; no key may, and the token stops when the run ends', async () => {
+    const run = await t.liveRun();
+    const token = t.api(run.runToken);
+    const body = { points: [{ step: 0, values: { loss: 1 } }], summary: { loss: 1 } };
+    expect(await token.request('logMetrics', { params: { id: run.runId }, body })).toEqual({
+      accepted: 1,
+      next: 1,
+      truncated: false,
+    });
+    const viewer = t.api(t.keys.viewer);
+    const page = await viewer.request('getMetrics', { params: { id: run.runId } });
+    expect(page.points.map((p) => [p.step, p.values])).toEqual([[0, { loss: 1 }]]);
+    expect((await viewer.request('getRun', { params: { id: run.runId } })).summary).toEqual({
+      loss: 1,
+    });
+    // Not even the team's admin writes a run's metrics: they are what its program logged.
+    const admin = await t
+      .api(t.keys.teamAdmin)
+      .request('logMetrics', { params: { id: run.runId }, body })
+      .catch((e: LaunchError) => e);
+    expect(admin).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect((admin as LaunchError).hint).toContain('TMINUS_RUN_TOKEN');
+    await t.api(t.keys.agentOwnQueue).request('updateRunStatus', {
+      params: { id: run.runId },
+      body: { fencingToken: run.fencingToken, state: 'failed', exitCode: 1 },
+    });
+    const late = await token
+      .request('logMetrics', { params: { id: run.runId }, body })
+      .catch((e: LaunchError) => e);
+    expect(late).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await viewer.request('getMetrics', { params: { id: run.runId } })).points).toHaveLength(
+      1,
+    );
+  });
 });

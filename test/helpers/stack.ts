@@ -30,7 +30,13 @@ export interface TestStack {
 }
 
 export async function startStack(
-  options: { entity?: string; leaseSeconds?: number; database?: string; maxLogMiB?: number } = {},
+  options: {
+    entity?: string;
+    leaseSeconds?: number;
+    database?: string;
+    maxLogMiB?: number;
+    maxMetricsPerRun?: number;
+  } = {},
 ): Promise<TestStack> {
   const dir = tempDir('stack');
   const apiKey = `tmk_test_${randomBytes(8).toString('hex')}`;
@@ -45,6 +51,9 @@ export async function startStack(
     ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
     ...(options.database === undefined ? {} : { database: options.database }),
     ...(options.maxLogMiB === undefined ? {} : { maxLogMiB: options.maxLogMiB }),
+    ...(options.maxMetricsPerRun === undefined
+      ? {}
+      : { maxMetricsPerRun: options.maxMetricsPerRun }),
   });
   const api = new Api({ baseUrl: server.url, apiKey });
   const agents: { stop(): Promise<void> }[] = [];

@@ -14,12 +14,15 @@ export {
 } from './launch-add.js';
 export { buildLaunchSpec, type SpecOptions } from './launch-spec-builder.js';
 export type { LocalExecution, LocalExecutor } from './local-executor.js';
+export { readMetrics, type RunMetrics, scanMetrics, type ScanMetricsOptions } from './metrics.js';
 export { QueuedRun, waitForRunEnd } from './queued-run.js';
 export { SubmittedRun } from './submitted-run.js';
 export type { WaitOptions } from './wait.js';
 export type {
   JobVersion,
   LaunchSpec,
+  MetricPoint,
+  MetricsPage,
   PendingExplanation,
   QueueItem,
   QueueItemState,

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './job.js';
 export * from './job-ref.js';
 export * from './launch-spec.js';
+export * from './metrics.js';
 export * from './queue.js';
 export * from './routes.js';
 export * from './run.js';

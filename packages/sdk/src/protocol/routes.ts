@@ -50,6 +50,7 @@ import {
   QueueItem,
   QueueItemState,
 } from './queue.js';
+import { LogMetricsRequest, LogMetricsResponse, MetricsPage, MetricsQuery } from './metrics.js';
 import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -224,6 +225,23 @@ export const routes = {
       waitMs: z.coerce.number().int().min(0).max(60_000).default(0),
     }),
     response: LogPage,
+  },
+  logMetrics: {
+    method: 'POST',
+    path: '/runs/:id/metrics',
+    summary:
+      "Append metric points and summary values of a run (its own run token, while it is live); past the run's limit points are dropped and the answer says so",
+    params: runIdParam,
+    body: LogMetricsRequest,
+    response: LogMetricsResponse,
+  },
+  getMetrics: {
+    method: 'GET',
+    path: '/runs/:id/metrics',
+    summary: 'Metric points of a run after a sequence number, in the order they were logged',
+    params: runIdParam,
+    query: MetricsQuery,
+    response: MetricsPage,
   },
   createDirectRun: {
     method: 'POST',

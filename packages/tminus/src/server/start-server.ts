@@ -6,8 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
+import { MAX_METRIC_KEYS } from '@tminus/sdk/protocol';
+
 import { makeDataDirPrivate } from '../lib/private-files.js';
 import type { LogLimit } from '../store/log-budget.js';
+import type { MetricLimit } from '../store/metric-budget.js';
 import { createAuthorize } from './access/authorize.js';
 import type { KeySpec } from './access/keys.js';
 import { Authenticator } from './auth.js';
@@ -36,6 +39,8 @@ export interface ServerOptions {
   readonly leaseSeconds?: number;
   /** Log text each run keeps; output past it is dropped with a notice. @default 64 */
   readonly maxLogMiB?: number;
+  /** Metric values (one key at one step) each run keeps; later points are dropped. @default 1,000,000 */
+  readonly maxMetricsPerRun?: number;
   /** A run still `starting` after this long is failed (W&B's RUN_START_TIMEOUT). @default 1800 */
   readonly startTimeoutSeconds?: number;
   /** Body sizes, timeouts and the connection cap; each unset one has its default (DEFAULT_HTTP_LIMITS). */
@@ -57,12 +62,17 @@ export interface RunningServer {
 
 export const DEFAULT_LEASE_SECONDS = 30;
 export const DEFAULT_MAX_LOG_MIB = 64;
+export const DEFAULT_MAX_METRICS_PER_RUN = 1_000_000;
 
 function logLimitOf(mib: number): LogLimit {
   return {
     maxBytes: Math.round(mib * 1024 ** 2),
     notice: `[tminus] This run's log reached the server's limit of ${mib} MiB; later output is not kept (the run goes on). An operator can raise it: tminus server --max-log-mib N.`,
   };
+}
+
+function metricLimitOf(maxValues: number): MetricLimit {
+  return { maxValues, maxSummaryKeys: MAX_METRIC_KEYS };
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -87,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now: () => Date.now(),
     leaseMs,
     logLimit: logLimitOf(options.maxLogMiB ?? DEFAULT_MAX_LOG_MIB),
+    metricLimit: metricLimitOf(options.maxMetricsPerRun ?? DEFAULT_MAX_METRICS_PER_RUN),
     log,
   };
   const services = createServices(ctx, SERVER_VERSION);

@@ -16,7 +16,7 @@ import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import { sqlitePath } from './open-store.js';
 
-/** Parents before children; `run_logs` last, it is the largest. */
+/** Parents before children; `run_logs` and `run_metrics` last, they are the largest. */
 const TABLES = [
   'users',
   'api_keys',
@@ -31,6 +31,7 @@ const TABLES = [
   'queue_items',
   'runs',
   'run_logs',
+  'run_metrics',
 ] as const;
 const SERIAL = { queue_items: 'seq', runs: 'seq' } as const;
 

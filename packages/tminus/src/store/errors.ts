@@ -27,3 +27,18 @@ export function queueExists(entity: string, name: string): LaunchError {
     hint: 'Pick another name, or use the existing queue.',
   });
 }
+
+export function runNotFound(runId: string): LaunchError {
+  return new LaunchError('NOT_FOUND', `Run ${runId} not found`);
+}
+
+/** Metrics arrive only while their run is live. */
+export function runEnded(runId: string, state: string): LaunchError {
+  return new LaunchError(
+    'CONFLICT',
+    `Run ${runId} has ended (${state}); it takes no more metrics`,
+    {
+      hint: 'Metrics are logged by the run’s own program while it runs.',
+    },
+  );
+}

@@ -1,7 +1,15 @@
 /**
  * @module Row → wire-object mapping, shared by the SQLite and PostgreSQL adapters (same column names; JSON kept as text).
  */
-import type { Agent, JobSource, JobVersion, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
+import type {
+  Agent,
+  JobSource,
+  JobVersion,
+  MetricPoint,
+  Queue,
+  QueueItem,
+  Run,
+} from '@tminus/sdk/protocol';
 
 import type {
   ApiKeyRecord,
@@ -294,4 +302,18 @@ export const toItemOwner = (r: ItemOwnerRow): ItemOwner => ({
   queueId: r.queue_id,
   entity: r.entity ?? '',
   createdBy: r.created_by,
+});
+
+export interface MetricPointRow {
+  seq: number;
+  step: number;
+  ts: number;
+  /** JSON of the point's values. */
+  data: string;
+}
+export const toMetricPoint = (r: MetricPointRow): MetricPoint => ({
+  seq: r.seq,
+  step: r.step,
+  ts: iso(r.ts),
+  values: json(r.data, {}),
 });

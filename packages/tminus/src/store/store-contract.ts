@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import type { NewQueueItem, NewRun, Store } from './store.js';
+import { describeMetricsContract } from './metrics-contract.js';
 import { describeTenancyContract } from './tenancy-contract.js';
 
 /** Large enough that the ordinary log tests never reach it. */
@@ -93,6 +94,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     afterEach(() => store.close());
 
     describeTenancyContract(() => store, now);
+    describeMetricsContract(() => store, now);
 
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();

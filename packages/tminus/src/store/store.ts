@@ -8,6 +8,7 @@
  */
 import type { BlobStore } from './blob-store.js';
 import type { LogLimit } from './log-budget.js';
+import type { MetricLimit } from './metric-budget.js';
 import type {
   Agent,
   AgentStatus,
@@ -19,12 +20,15 @@ import type {
   LaunchSpec,
   LogLine,
   LogStream,
+  MetricPoint,
+  MetricValue,
   Queue,
   QueueItem,
   Run,
   RunFailure,
   RunState,
   Role,
+  SummaryPatch,
 } from '@tminus/sdk/protocol';
 
 export interface ApiKeyRecord {
@@ -167,6 +171,14 @@ export interface RunListFilter {
   readonly limit: number;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string;
+}
+
+/** A metric point as the store writes it (`ts` filled in by the service). */
+export interface NewMetricPoint {
+  readonly step: number;
+  readonly values: Readonly<Record<string, MetricValue>>;
+  /** Epoch milliseconds. */
+  readonly ts: number;
 }
 
 export interface NewAgent {
@@ -366,6 +378,26 @@ export interface Store {
   ): Promise<{ next: number; truncated: boolean }>;
   readLogs(runId: string, after: number, limit: number): Promise<LogLine[]>;
 
+  // metrics
+  /**
+   * Appends points in order, as many as fit the run's limit (`fitPoints`), and applies `summary` to the
+   * run's summary (`mergeSummary`), in one transaction and only while the run is live (not terminal):
+   * `NOT_FOUND` for an unknown run, `CONFLICT` for one that has ended. Returns how many points were
+   * kept, the next sequence number and whether the limit is reached.
+   */
+  appendMetrics(
+    runId: string,
+    points: readonly NewMetricPoint[],
+    summary: SummaryPatch | undefined,
+    limit: MetricLimit,
+  ): Promise<{ accepted: number; next: number; truncated: boolean }>;
+  /** Points after `after`, in order, and the run's count of values against its limit (0 for an unknown run). */
+  readMetrics(
+    runId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ points: MetricPoint[]; used: number }>;
+
   // agents
   createAgent(agent: NewAgent): Promise<Agent>;
   getAgent(id: string): Promise<Agent | undefined>;
@@ -399,3 +431,6 @@ export type TenancyPort = Pick<
   | 'getRunOwner'
   | 'getItemOwner'
 >;
+
+/** The part of the port about run metrics (one module per adapter). */
+export type MetricsPort = Pick<Store, 'appendMetrics' | 'readMetrics'>;

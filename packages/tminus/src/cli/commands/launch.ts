@@ -1,7 +1,7 @@
 /**
  * @module `tminus launch`: W&B's flags. With a queue it enqueues; without one it runs here.
  */
-import { type Api, launch, launchAdd } from '@tminus/sdk';
+import { type Api, launch, launchAdd, LaunchError } from '@tminus/sdk';
 import type { Command } from 'commander';
 
 import { apiOf, collect } from '../context.js';
@@ -60,7 +60,10 @@ export function registerLaunchCommand(program: Command): void {
       '--async',
       'not supported: a direct launch runs in this process; use -q to hand the run to an agent',
     )
-    .option('--json', 'print the queued item / run as JSON')
+    .option(
+      '--json',
+      'print the queued item / run as JSON (a direct run’s output then goes to stderr; an error is printed as {"error": {code, message, hint}} too)',
+    )
     .addHelpText(
       'after',
       examples(
@@ -70,91 +73,116 @@ export function registerLaunchCommand(program: Command): void {
       ),
     )
     .action(async (flags: LaunchFlags, command: Command) => {
-      const queue = flags.queue === true ? 'default' : flags.queue;
-      if (flags.async && queue !== undefined)
-        throw new UsageError(
-          'Cannot use both --async and --queue with tminus launch: a queued launch is always asynchronous.',
-        );
-      if (flags.async) {
-        throw new UsageError(
-          '--async without --queue would end the run when this command exits',
-          'A direct launch runs in this process; use -q/--queue to hand the run to an agent.',
-        );
+      try {
+        await launchCommand(flags, command);
+      } catch (error) {
+        // Scripts (the Python client's `launch()`) read what went wrong from stdout, as the API says it.
+        if (flags.json && !(error instanceof RunFailedExit)) printJson(errorBodyOf(error));
+        throw error;
       }
-      if (flags.priority !== undefined && queue === undefined)
-        throw new UsageError('--priority flag requires --queue to be set');
-      if (flags.setVar !== undefined && queue === undefined) {
-        throw new UsageError(
-          '--set-var flag requires --queue to be set',
-          'Template variables fill in a queue’s resource config: add -q <queue>.',
-        );
-      }
-      if (flags.uri !== undefined && flags.job !== undefined)
-        throw new UsageError('Cannot provide both a uri and a job name.');
-      const options = {
-        ...(flags.uri === undefined ? {} : { uri: flags.uri }),
-        ...(flags.job === undefined ? {} : { job: flags.job }),
-        ...(flags.entryPoint === undefined ? {} : { entryPoint: shellSplit(flags.entryPoint) }),
-        ...(flags.gitVersion === undefined ? {} : { version: flags.gitVersion }),
-        ...(flags.config === undefined ? {} : { config: parseJsonOrFile(flags.config, 'config') }),
-        ...(flags.entity === undefined ? {} : { entity: flags.entity }),
-        ...(flags.project === undefined ? {} : { project: flags.project }),
-        ...(flags.resource === undefined ? {} : { resource: flags.resource }),
-        ...(flags.dockerImage === undefined ? {} : { dockerImage: flags.dockerImage }),
-        ...(flags.resourceArgs === undefined
-          ? {}
-          : { resourceArgs: parseJsonOrFile(flags.resourceArgs, 'resource-args') }),
-        ...(flags.name === undefined ? {} : { name: flags.name }),
-        ...(flags.runId === undefined ? {} : { runId: flags.runId }),
-      };
-      const api = apiOf(command);
-      if (queue !== undefined) {
-        const queued = await launchAdd({
-          ...options,
-          api,
-          queueName: queue,
-          ...(flags.priority === undefined ? {} : { priority: parsePriority(flags.priority) }),
-          ...(flags.setVar === undefined ? {} : { templateVariables: parseSetVars(flags.setVar) }),
-        });
-        const item = await queued.item();
-        for (const warning of item.warnings) process.stderr.write(`warning: ${warning}\n`);
-        if (flags.json) printJson(item);
-        else
-          say(
-            `Added run to queue ${queue}: ${queued.id} (job ${item.spec.job ?? '-'}, priority ${queued.priority})`,
-          );
-        return;
-      }
-      // Not `synchronous: true`: that would return only after the run ended, with no run id to
-      // stream its output from meanwhile. We stream, then wait, then map the state to the exit code.
-      const submitted = await launch(api, { ...options, synchronous: false });
-      if (!flags.json) process.stderr.write(`Launching run ${submitted.id} on this machine\n`);
-      await streamLogs(api, submitted.id, !flags.json);
-      const ok = await submitted.wait();
-      const run = await api.request('getRun', { params: { id: submitted.id } });
-      if (flags.json) printJson(run);
-      else
-        process.stderr.write(
-          `Run ${run.id} ${run.state}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}\n`,
-        );
-      if (!ok)
-        throw new RunFailedExit(
-          `Run ${run.id} ${run.state}: ${run.failure?.message ?? 'no failure recorded'}`,
-        );
     });
 }
 
-/** Follows a run's log with long-polls until the run ends and every line is read. */
-export async function streamLogs(api: Api, runId: string, print: boolean): Promise<void> {
+async function launchCommand(flags: LaunchFlags, command: Command): Promise<void> {
+  const queue = flags.queue === true ? 'default' : flags.queue;
+  if (flags.async && queue !== undefined)
+    throw new UsageError(
+      'Cannot use both --async and --queue with tminus launch: a queued launch is always asynchronous.',
+    );
+  if (flags.async) {
+    throw new UsageError(
+      '--async without --queue would end the run when this command exits',
+      'A direct launch runs in this process; use -q/--queue to hand the run to an agent.',
+    );
+  }
+  if (flags.priority !== undefined && queue === undefined)
+    throw new UsageError('--priority flag requires --queue to be set');
+  if (flags.setVar !== undefined && queue === undefined) {
+    throw new UsageError(
+      '--set-var flag requires --queue to be set',
+      'Template variables fill in a queue’s resource config: add -q <queue>.',
+    );
+  }
+  if (flags.uri !== undefined && flags.job !== undefined)
+    throw new UsageError('Cannot provide both a uri and a job name.');
+  const options = {
+    ...(flags.uri === undefined ? {} : { uri: flags.uri }),
+    ...(flags.job === undefined ? {} : { job: flags.job }),
+    ...(flags.entryPoint === undefined ? {} : { entryPoint: shellSplit(flags.entryPoint) }),
+    ...(flags.gitVersion === undefined ? {} : { version: flags.gitVersion }),
+    ...(flags.config === undefined ? {} : { config: parseJsonOrFile(flags.config, 'config') }),
+    ...(flags.entity === undefined ? {} : { entity: flags.entity }),
+    ...(flags.project === undefined ? {} : { project: flags.project }),
+    ...(flags.resource === undefined ? {} : { resource: flags.resource }),
+    ...(flags.dockerImage === undefined ? {} : { dockerImage: flags.dockerImage }),
+    ...(flags.resourceArgs === undefined
+      ? {}
+      : { resourceArgs: parseJsonOrFile(flags.resourceArgs, 'resource-args') }),
+    ...(flags.name === undefined ? {} : { name: flags.name }),
+    ...(flags.runId === undefined ? {} : { runId: flags.runId }),
+  };
+  const api = apiOf(command);
+  if (queue !== undefined) {
+    const queued = await launchAdd({
+      ...options,
+      api,
+      queueName: queue,
+      ...(flags.priority === undefined ? {} : { priority: parsePriority(flags.priority) }),
+      ...(flags.setVar === undefined ? {} : { templateVariables: parseSetVars(flags.setVar) }),
+    });
+    const item = await queued.item();
+    for (const warning of item.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (flags.json) printJson(item);
+    else
+      say(
+        `Added run to queue ${queue}: ${queued.id} (job ${item.spec.job ?? '-'}, priority ${queued.priority})`,
+      );
+    return;
+  }
+  // Not `synchronous: true`: that would return only after the run ended, with no run id to
+  // stream its output from meanwhile. We stream, then wait, then map the state to the exit code.
+  const submitted = await launch(api, { ...options, synchronous: false });
+  if (!flags.json) process.stderr.write(`Launching run ${submitted.id} on this machine\n`);
+  // With --json, stdout holds only the run: its output goes to stderr.
+  await streamLogs(api, submitted.id, flags.json ? 'stderr' : 'streams');
+  const ok = await submitted.wait();
+  const run = await api.request('getRun', { params: { id: submitted.id } });
+  if (flags.json) printJson(run);
+  else
+    process.stderr.write(
+      `Run ${run.id} ${run.state}${run.exitCode === null ? '' : ` (exit code ${run.exitCode})`}\n`,
+    );
+  if (!ok)
+    throw new RunFailedExit(
+      `Run ${run.id} ${run.state}: ${run.failure?.message ?? 'no failure recorded'}`,
+    );
+}
+
+/** An error as the API's error body: `{ error: { code, message, hint? } }`. */
+function errorBodyOf(error: unknown) {
+  const body = (code: string, message: string, hint: string | undefined) => ({
+    error: { code, message, ...(hint === undefined ? {} : { hint }) },
+  });
+  if (error instanceof LaunchError) return body(error.code, error.message, error.hint);
+  if (error instanceof UsageError) return body('INVALID_ARGUMENT', error.message, error.hint);
+  return body('INTERNAL', error instanceof Error ? error.message : String(error), undefined);
+}
+
+/**
+ * Follows a run's log with long-polls until the run ends and every line is read, printing each line to
+ * the stream it came from (`streams`) or to stderr.
+ */
+export async function streamLogs(api: Api, runId: string, to: 'streams' | 'stderr'): Promise<void> {
   let after = -1;
   for (;;) {
     const page = await api.request('getLogs', {
       params: { id: runId },
       query: { after, waitMs: 20_000 },
     });
-    if (print)
-      for (const line of page.lines)
-        (line.stream === 'stderr' ? process.stderr : process.stdout).write(`${line.text}\n`);
+    for (const line of page.lines)
+      (to === 'stderr' || line.stream === 'stderr' ? process.stderr : process.stdout).write(
+        `${line.text}\n`,
+      );
     after = page.next;
     if (page.done) return;
   }

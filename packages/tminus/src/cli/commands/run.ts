@@ -1,4 +1,4 @@
-import { type Api, waitForRunEnd } from '@tminus/sdk';
+import { type Api, readMetrics, waitForRunEnd } from '@tminus/sdk';
 import { type Run, RUN_STATES } from '@tminus/sdk/protocol';
 import type { Command } from 'commander';
 
@@ -19,6 +19,7 @@ export function registerRunCommands(program: Command): void {
       examples(
         'tminus run list --state failed',
         'tminus run logs -f <run-id>',
+        'tminus run metrics <run-id>',
         'tminus run wait <run-id> --timeout 600',
       ),
     );
@@ -96,6 +97,7 @@ export function registerRunCommands(program: Command): void {
       );
       if (r.sourceCommit) say(`  commit   ${r.sourceCommit}`);
       say(`  config   ${JSON.stringify(r.config)}`);
+      if (Object.keys(r.summary).length > 0) say(`  summary  ${JSON.stringify(r.summary)}`);
       say(
         `  created  ${r.createdAt}  started ${r.startedAt ?? '-'}  finished ${r.finishedAt ?? '-'}`,
       );
@@ -139,7 +141,7 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'JSON lines output')
     .action(async (id: string, flags: { follow?: boolean; json?: boolean }, command: Command) => {
       const api = apiOf(command);
-      if (flags.follow && !flags.json) return streamLogs(api, id, true);
+      if (flags.follow && !flags.json) return streamLogs(api, id, 'streams');
       let after = -1;
       const lines = [];
       for (;;) {
@@ -155,6 +157,55 @@ export function registerRunCommands(program: Command): void {
         if (page.done || (!flags.follow && page.lines.length === 0)) break;
       }
       if (flags.json) printJson(lines);
+    });
+
+  run
+    .command('metrics')
+    .description(
+      'Print the metrics a run’s program logged (`tminus.log({"loss": 0.1}, step=3)` in Python), one row per point in the order logged, one column per key. Says so when the run reached the server’s metrics limit.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'tminus run metrics <run-id>',
+        'tminus run metrics <run-id> --keys loss,val/acc',
+        'tminus run metrics <run-id> --json',
+      ),
+    )
+    .argument('<id>', 'run id')
+    .option('--keys <keys>', 'only these keys, comma-separated')
+    .option('--json', 'JSON output: { points: [{ seq, step, ts, values }], truncated, limit }')
+    .action(async (id: string, flags: { keys?: string; json?: boolean }, command: Command) => {
+      const read = await readMetrics(apiOf(command), id);
+      const wanted = flags.keys
+        ?.split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
+      const points =
+        wanted === undefined
+          ? read.points
+          : read.points
+              .map((p) => ({
+                ...p,
+                values: Object.fromEntries(
+                  wanted.filter((k) => k in p.values).map((k) => [k, p.values[k]]),
+                ),
+              }))
+              .filter((p) => Object.keys(p.values).length > 0);
+      if (flags.json) return printJson({ ...read, points });
+      if (points.length === 0)
+        say(`Run ${id} has no metrics${wanted ? ` for ${wanted.join(', ')}` : ''} yet.`);
+      else {
+        const keys = wanted ?? [...new Set(points.flatMap((p) => Object.keys(p.values)))];
+        printTable(
+          ['STEP', ...keys],
+          points.map((p) => [p.step, ...keys.map((k) => p.values[k])]),
+        );
+      }
+      if (read.truncated)
+        process.stderr.write(
+          `note: run ${id} reached the server's limit of ${read.limit.toLocaleString('en')} metric values; points logged after it were dropped (tminus server --max-metrics-per-run N)\n`,
+        );
     });
 
   run

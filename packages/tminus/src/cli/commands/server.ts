@@ -12,6 +12,7 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../../server/http/limits.j
 import {
   DEFAULT_LEASE_SECONDS,
   DEFAULT_MAX_LOG_MIB,
+  DEFAULT_MAX_METRICS_PER_RUN,
   startServer,
 } from '../../server/start-server.js';
 import { writeCliConfig } from '../config-file.js';
@@ -32,6 +33,7 @@ interface ServerFlags extends RunIsolationFlags {
   database?: string;
   leaseSeconds?: string;
   maxLogMib?: string;
+  maxMetricsPerRun?: string;
   startTimeoutSeconds?: string;
   entity?: string;
   maxJobs?: string;
@@ -68,6 +70,11 @@ function addServerOptions(command: Command): Command {
       '--max-log-mib <n>',
       `log text each run keeps; later output is dropped with a notice in the log, and the run goes on (env TMINUS_MAX_LOG_MIB; default ${DEFAULT_MAX_LOG_MIB})`,
       process.env.TMINUS_MAX_LOG_MIB,
+    )
+    .option(
+      '--max-metrics-per-run <n>',
+      `metric values each run keeps (one key at one step is one); later points are dropped, the run goes on and its program is told (env TMINUS_MAX_METRICS_PER_RUN; default ${DEFAULT_MAX_METRICS_PER_RUN})`,
+      process.env.TMINUS_MAX_METRICS_PER_RUN,
     )
     .option(
       '--start-timeout-seconds <n>',
@@ -141,6 +148,11 @@ async function boot(flags: ServerFlags) {
     ...(flags.maxLogMib === undefined
       ? {}
       : { maxLogMiB: parseInteger(flags.maxLogMib, '--max-log-mib', 1) }),
+    ...(flags.maxMetricsPerRun === undefined
+      ? {}
+      : {
+          maxMetricsPerRun: parseInteger(flags.maxMetricsPerRun, '--max-metrics-per-run', 1),
+        }),
     startTimeoutSeconds: parseInteger(
       flags.startTimeoutSeconds ?? '1800',
       '--start-timeout-seconds',

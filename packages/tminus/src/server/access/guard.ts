@@ -118,6 +118,21 @@ export class Guard {
     );
   }
 
+  /**
+   * Writing a run's metrics: its own run token only — what the program it was given to may do for its
+   * run, and nothing else. A token is accepted only while its attempt is live (auth.ts), so this also
+   * closes a run's metrics when it ends or is retried.
+   */
+  runToken(who: Principal, runId: string): void {
+    if (who.kind !== 'run') {
+      throw denied(
+        "Only a run's own program logs its metrics, with its run token",
+        'The agent gives each program TMINUS_RUN_TOKEN and TMINUS_API_URL; `import tminus; tminus.log({...})` uses them.',
+      );
+    }
+    if (who.runId !== runId) throw runNotFound(runId);
+  }
+
   /** Registering an agent: an agent key for these queues of its entity, or an admin of the entity. */
   agentQueues(who: Principal, entity: string, queues: readonly string[]): void {
     if (who.kind !== 'agent') return this.entity(who, entity, 'admin');
@@ -204,5 +219,7 @@ function wrongCredential(who: Exclude<Principal, UserPrincipal>): LaunchError {
     ? denied(
         `An agent key may only register agents and claim, acknowledge, heartbeat and report the runs of its queues (${who.queues.join(', ')} of "${who.entity}"); this needs a user key`,
       )
-    : denied(`A run token may only read its own run (${who.runId}); this needs a user key`);
+    : denied(
+        `A run token may only read its own run (${who.runId}) and log its metrics; this needs a user key`,
+      );
 }

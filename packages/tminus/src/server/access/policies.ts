@@ -61,6 +61,8 @@ export const policies: Policies = {
   getRun: ({ params }, who, g) => g.run(who, params.id, 'read'),
   getLogs: ({ params }, who, g) => g.run(who, params.id, 'read'),
   cancelRun: ({ params }, who, g) => g.run(who, params.id, 'manage'),
+  logMetrics: ({ params }, who, g) => g.runToken(who, params.id),
+  getMetrics: ({ params }, who, g) => g.run(who, params.id, 'read'),
   createDirectRun: ({ body }, who, g) => {
     const { entity, jobEntity } = launchTargets(body.spec, undefined, who.entity);
     g.launch(who, { entity, jobEntity });

@@ -73,6 +73,8 @@ export function createHandlers(s: Services): Handlers {
     cancelRun: ({ params }) => s.runs.cancel(params.id),
     getLogs: ({ params, query }, { signal }) =>
       s.runs.readLogs(params.id, query.after, query.limit, query.waitMs, signal),
+    logMetrics: ({ params, body }) => s.metrics.append(params.id, body),
+    getMetrics: ({ params, query }) => s.metrics.read(params.id, query.after, query.limit),
     createDirectRun: ({ body }, { auth }) => s.runs.createDirect(auth, body.spec),
     registerAgent: ({ body }, { auth }) => s.agents.register(auth, body),
     listAgents: async ({ query }, { auth }) => ({ items: await s.agents.list(auth, query.entity) }),

@@ -12,6 +12,7 @@ import { EnqueueService } from './enqueue.js';
 import { EntityService } from './entities.js';
 import { ItemService } from './items.js';
 import { JobService } from './jobs.js';
+import { MetricsService } from './metrics.js';
 import { QueueService } from './queues.js';
 import { RunService } from './runs.js';
 
@@ -24,6 +25,7 @@ export interface Services {
   readonly enqueue: EnqueueService;
   readonly items: ItemService;
   readonly runs: RunService;
+  readonly metrics: MetricsService;
   readonly agents: AgentService;
   readonly access: AccessService;
   /** The checks each route's policy runs (access/policies.ts). */
@@ -52,6 +54,7 @@ export function createServices(ctx: ServiceContext, version: string): Services {
     enqueue,
     items: new ItemService(ctx, leased, written, facts),
     runs: new RunService(ctx, enqueue, jobs, written),
+    metrics: new MetricsService(ctx),
     agents: new AgentService(ctx, queues, jobs, leased, facts),
     access: new AccessService(ctx, entities, queues, version),
     guard: new Guard(facts, ctx.store),

@@ -108,4 +108,13 @@ UPDATE blobs SET size = length(bytes);
 ALTER TABLE blobs ALTER COLUMN size SET NOT NULL, DROP COLUMN bytes;
 `,
   },
+  {
+    version: 7,
+    name: 'run-metrics',
+    // As SQLite's migration 5: the same table and columns, so copy-to-postgres copies rows as they are.
+    sql: `
+CREATE TABLE run_metrics (run_id TEXT NOT NULL, seq BIGINT NOT NULL, step BIGINT NOT NULL, ts BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq));
+ALTER TABLE runs ADD COLUMN metric_values BIGINT NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -31,6 +31,7 @@ import { Batcher } from '../../lib/batcher.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
 import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
+import { postgresMetrics } from './metrics.js';
 import { postgresTenancy } from './tenancy.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
@@ -317,6 +318,7 @@ export async function openPostgresStore(options: {
     },
 
     ...postgresTenancy({ pool, queries, tx, insertQueue }),
+    ...postgresMetrics({ pool, queries, tx }),
 
     createQueue: (q) => insertQueue(pool, q),
     async getQueue(entity, name) {

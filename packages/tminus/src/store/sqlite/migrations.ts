@@ -98,6 +98,16 @@ INSERT OR IGNORE INTO blob_refs (digest, entity)
     // Bytes of log text kept per run, against the server's per-run log limit.
     sql: `ALTER TABLE runs ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 5,
+    name: 'run-metrics',
+    // Metric points a run's program logs (one row per `log` call; `data` is the JSON of its values)
+    // and how many values each run keeps against the server's per-run limit.
+    sql: `
+CREATE TABLE run_metrics (run_id TEXT NOT NULL, seq INTEGER NOT NULL, step INTEGER NOT NULL, ts INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+ALTER TABLE runs ADD COLUMN metric_values INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /**

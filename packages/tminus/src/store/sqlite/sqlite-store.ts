@@ -28,6 +28,7 @@ import type { NewQueueItem, NewRun, RunPatch, Store } from '../store.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { GroupCommit } from './group-commit.js';
 import { leaseSweeps } from './lease-sweeps.js';
+import { sqliteMetrics } from './metrics.js';
 import { applySqliteMigrations } from './migrations.js';
 import { insertLog, nextLogSeq, statementCache } from './statements.js';
 import { sqliteTenancy } from './tenancy.js';
@@ -233,6 +234,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     },
 
     ...sqliteTenancy({ sql, write, read, insertQueue, isUniqueViolation }),
+    ...sqliteMetrics({ sql, write, read }),
 
     createQueue: (q) => write(() => insertQueue(q)),
     getQueue: (entity, name) =>

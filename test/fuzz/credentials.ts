@@ -5,8 +5,8 @@
  * change the server's data — except reads (GET), which anyone may send.
  *
  * No user key is read-only: every user is the admin of their personal entity, and a request that
- * names no entity (or `""`) acts there. So a write the schemas accept goes with an agent key of
- * another queue, a run token, or no valid key at all.
+ * names no entity (or `""`) acts there. A run token writes its own run's metrics. So a write the
+ * schemas accept goes with an agent key of another queue, another run's token, or no valid key.
  *
  * The `writes` phase comes after the data has been compared: every request goes with a key that may
  * write, so that the requests the schemas accept reach the handlers and the stores.
@@ -18,13 +18,7 @@ import type { Rng } from './prng.js';
 /** A malformed or unknown `Authorization` header. */
 export type FuzzCredential = Credential | 'bogus';
 
-const CANNOT_WRITE: readonly FuzzCredential[] = [
-  'agentOtherQueue',
-  'runOwn',
-  'runOther',
-  'none',
-  'bogus',
-];
+const CANNOT_WRITE: readonly FuzzCredential[] = ['agentOtherQueue', 'runOther', 'none', 'bogus'];
 
 const PRIVILEGED: readonly (readonly [FuzzCredential, number])[] = [
   ['serverAdmin', 6],

@@ -113,6 +113,8 @@ function plain(schema: z.ZodType): Shape {
     return { kind: 'union', options: schema.options.map((o) => walk(o as z.ZodType).shape) };
   }
   if (schema instanceof z.ZodUnknown || schema instanceof z.ZodAny) return { kind: 'unknown' };
+  // `z.null()`: the one value null.
+  if (schema instanceof z.ZodNull) return { kind: 'enum', values: [null] };
   throw new Error(
     `the fuzzer does not know zod schemas of type "${schema._zod.def.type}"; teach test/fuzz/schema-shape.ts`,
   );

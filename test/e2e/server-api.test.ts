@@ -125,18 +125,27 @@ describe('jobs', () => {
     expect(error.hint).toContain('tminus job create code');
   });
 
-  it('refuses git remotes that could run commands', async () => {
-    const error = (await stack.api
-      .request('createJob', {
-        body: {
-          project: 'p',
-          name: 'evil',
-          source: { type: 'git', remote: '-uhack', entrypoint: ['x.py'] },
-        },
-      })
-      .catch((e: unknown) => e)) as LaunchError;
-    expect(error.code).toBe('INVALID_ARGUMENT');
-  });
+  it.each([
+    ['-uhack', 'must not start with "-"'],
+    ['ssh://-oProxyCommand=x@host/a', 'which ssh would read as an option'],
+    ['http://github.com/a/b', 'unauthenticated'],
+    ['relative/path', 'is not a remote this agent can fetch'],
+  ])(
+    'refuses the git remote %s as the agent would (one rule for both)',
+    async (remote, problem) => {
+      const error = (await stack.api
+        .request('createJob', {
+          body: {
+            project: 'p',
+            name: 'evil',
+            source: { type: 'git', remote, entrypoint: ['x.py'] },
+          },
+        })
+        .catch((e: unknown) => e)) as LaunchError;
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toContain(problem);
+    },
+  );
 });
 
 describe('enqueue', () => {

@@ -13,7 +13,7 @@ import type { GitSource } from '@tminus/sdk/protocol';
 
 import { execFileText } from '../../lib/exec-file.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
-import { checkGitRemote } from './git-remote.js';
+import { checkGitRemote } from '../../core/git-remote.js';
 import { type LocalRepoDirs, localRepoPath, localRepoToClone } from './local-repo.js';
 import { PrepareError } from '../../runners/prepare-error.js';
 

@@ -204,6 +204,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       fencingToken,
       job,
       spec: item.spec,
+      queueEntity: item.entity,
       cacheDir: options.cacheDir,
       workDir: options.workDir,
       stopGraceMs: options.stopGraceMs,

@@ -36,6 +36,8 @@ export interface ExecuteRunInput {
   readonly fencingToken: string;
   readonly job: JobVersion | null;
   readonly spec: LaunchSpec;
+  /** The entity that owns the run's queue (none for a direct launch). */
+  readonly queueEntity?: string;
   readonly cacheDir: string;
   /** The run gets a fresh directory `<workDir>/<runId>-<random>` (removed when it ends). */
   readonly workDir: string;
@@ -136,6 +138,9 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
           project: run.project,
           name: run.name,
           queue: run.queue,
+          queueEntity: input.queueEntity ?? null,
+          queueItemId: run.queueItemId,
+          image: runnable.image,
           spec,
           runConfig: config,
           apiUrl: input.api.baseUrl,

@@ -16,6 +16,7 @@ import {
 
 import { launchTargets } from '../../core/launch-targets.js';
 import { resourceArgsProblem } from '../../core/resource-args/index.js';
+import { runVariablesProblem } from '../../core/run-variables-limit.js';
 import { gitSourceForUri, jobNameForUri } from '../../core/uri-job.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { resolveTemplateValues, substituteTemplate } from '../../core/template-variables.js';
@@ -174,6 +175,12 @@ export class EnqueueService {
     spec: LaunchSpec,
     lookups: Lookups = newLookups(),
   ): Promise<PinnedJob | undefined> {
+    const tooLarge = runVariablesProblem(spec);
+    if (tooLarge !== undefined) {
+      throw new LaunchError('INVALID_ARGUMENT', tooLarge, {
+        hint: 'Pass large inputs as files or artifacts the program reads (a path or a name in the config), not in the config itself.',
+      });
+    }
     const entity = launchTargets(spec, undefined, auth.entity).entity;
     spec.entity = entity;
     if (spec.run_id !== undefined) {

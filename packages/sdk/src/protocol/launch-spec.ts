@@ -23,7 +23,8 @@ export const LaunchSpec = z.looseObject({
   author: z.string().optional(),
   run_id: z.string().optional(),
   sweep_id: z.string().optional(),
-  resource: z.string().optional(),
+  /** W&B writes `null` when neither the config nor the argument names one; the queue's wins anyway. */
+  resource: z.string().nullable().optional(),
   resource_args: JsonObject.optional(),
   git: z.looseObject({ version: z.string().optional(), repo: z.string().optional() }).optional(),
   overrides: Overrides.optional(),

@@ -19,7 +19,12 @@ import { resourceArgsProblem } from '../../core/resource-args/index.js';
 import { runVariablesProblem } from '../../core/run-variables-limit.js';
 import { gitSourceForUri, jobNameForUri } from '../../core/uri-job.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
-import { resolveTemplateValues, substituteTemplate } from '../../core/template-variables.js';
+import {
+  mergeTemplateValues,
+  resolveTemplateValues,
+  substituteTemplate,
+  unfilledTemplateProblem,
+} from '../../core/template-variables.js';
 import { newId } from '../ids.js';
 import { topics } from '../notifier.js';
 import type { NewQueueItem } from '../../store/store.js';
@@ -132,13 +137,13 @@ export class EnqueueService {
     if (job?.codeDigest != null && job.entity !== queueEntity) {
       await this.#grantBlob(job.codeDigest, queueEntity);
     }
-    this.#applyQueueDefaults(
-      queue,
-      spec,
-      request.templateVariables ?? spec.template_variables ?? {},
-      warnings,
+    // W&B's launch_add: the spec's template_variables under the request's, key by key.
+    const templateVariables = mergeTemplateValues(
+      spec.template_variables,
+      request.templateVariables,
     );
     delete spec.template_variables;
+    this.#applyQueueDefaults(queue, spec, templateVariables, warnings);
     const problem = resourceArgsProblem(queue.resource, spec.resource_args?.[queue.resource]);
     if (problem !== undefined) {
       throw new LaunchError('INVALID_ARGUMENT', problem, {
@@ -150,7 +155,7 @@ export class EnqueueService {
       queueId: queue.id,
       priority,
       spec,
-      templateVariables: request.templateVariables ?? {},
+      templateVariables,
       projectQueue: request.projectQueue ?? 'model-registry',
       warnings,
       createdBy: launcherOf(auth),
@@ -175,6 +180,9 @@ export class EnqueueService {
     spec: LaunchSpec,
     lookups: Lookups = newLookups(),
   ): Promise<PinnedJob | undefined> {
+    // W&B keeps "" as given and reads it downstream as "not set"; so does tminus (decision 0021).
+    for (const key of ['entity', 'project', 'name', 'run_id', 'queue_entity'] as const)
+      if (spec[key] === '') delete spec[key];
     const tooLarge = runVariablesProblem(spec);
     if (tooLarge !== undefined) {
       throw new LaunchError('INVALID_ARGUMENT', tooLarge, {
@@ -241,7 +249,20 @@ export class EnqueueService {
     supplied: JsonObject,
     warnings: string[],
   ): void {
-    if (spec.resource !== undefined && spec.resource !== queue.resource) {
+    if (spec.build === true && queue.resource === 'local-process') {
+      throw new LaunchError(
+        'INVALID_ARGUMENT',
+        `Cannot build a docker image for the resource: local-process (queue ${queue.name})`,
+        {
+          hint: 'Launch to a queue whose resource runs images (local-container, kubernetes), or drop build.',
+        },
+      );
+    }
+    if (
+      typeof spec.resource === 'string' &&
+      spec.resource !== '' &&
+      spec.resource !== queue.resource
+    ) {
       warnings.push(
         `Queue ${queue.name} runs on ${queue.resource}; the spec's resource "${spec.resource}" was replaced.`,
       );
@@ -262,6 +283,13 @@ export class EnqueueService {
     }
     if (Object.keys(queue.config).length > 0) {
       const filled = substituteTemplate(queue.config, resolved.values) as JsonObject;
+      const unfilled = unfilledTemplateProblem(queue.name, queue.templateVariables, filled);
+      if (unfilled !== undefined) {
+        throw new LaunchError('INVALID_ARGUMENT', unfilled.message, {
+          hint: unfilled.hint,
+          details: { variable: unfilled.variable },
+        });
+      }
       const mine = (spec.resource_args?.[queue.resource] ?? {}) as JsonObject;
       spec.resource_args = { ...spec.resource_args, [queue.resource]: { ...filled, ...mine } };
     }

@@ -10,6 +10,8 @@ export const Overrides = z.looseObject({
   args: z.array(z.string(), 'override args must be a list of strings').optional(),
   run_config: JsonObject.optional(),
   entry_point: z.array(z.string()).optional(),
+  /** The Dockerfile to build with, relative to the job's source (W&B's `--dockerfile`). */
+  dockerfile: z.string().optional(),
 });
 export type Overrides = z.infer<typeof Overrides>;
 
@@ -31,7 +33,15 @@ export const LaunchSpec = z.looseObject({
   builder: JsonObject.optional(),
   registry: JsonObject.optional(),
   template_variables: JsonObject.optional(),
+  /** Build an image of the job's source first, with the agent's builder (W&B's `build`). */
   build: z.boolean().optional(),
+  /**
+   * What W&B's CLI passes to the job it makes from `-u` (`-J`, `-B`, `--build-context`), for the job
+   * tminus's server makes from `uri` (decision 0025); only with `uri`.
+   */
+  job_name: z.string().optional(),
+  base_image: z.string().optional(),
+  build_context: z.string().optional(),
 });
 export type LaunchSpec = z.infer<typeof LaunchSpec>;
 

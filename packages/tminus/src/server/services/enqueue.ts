@@ -14,6 +14,7 @@ import {
   RunId,
 } from '@tminus/sdk/protocol';
 
+import { buildOptionsProblem } from '../../core/build-options.js';
 import { launchTargets } from '../../core/launch-targets.js';
 import { resourceArgsProblem } from '../../core/resource-args/index.js';
 import { runVariablesProblem } from '../../core/run-variables-limit.js';
@@ -132,6 +133,12 @@ export class EnqueueService {
     );
     const warnings: string[] = [];
     const priority = this.#priority(queue, request.priority);
+    const buildProblem = buildOptionsProblem(spec, queue.resource);
+    if (buildProblem !== undefined) {
+      throw new LaunchError('INVALID_ARGUMENT', buildProblem, {
+        hint: `Queue ${queue.name} runs on ${queue.resource}. Images are built and run by agents of queues whose resource runs them (local-container, kubernetes).`,
+      });
+    }
     const job = await this.prepareSpec(auth, spec, lookups);
     // The queue's agents fetch the job's code, which may belong to another entity.
     if (job?.codeDigest != null && job.entity !== queueEntity) {
@@ -209,7 +216,8 @@ export class EnqueueService {
       const created = await this.jobs.create(auth, {
         entity,
         project,
-        name: jobNameForUri(spec.uri),
+        // W&B's `-J/--job-name`, else `job-<repository>`.
+        name: spec.job_name ?? jobNameForUri(spec.uri),
         source: gitSourceForUri(spec.uri, spec.git?.version, spec.overrides?.entry_point),
       });
       spec.job = created.job.ref;
@@ -249,15 +257,6 @@ export class EnqueueService {
     supplied: JsonObject,
     warnings: string[],
   ): void {
-    if (spec.build === true && queue.resource === 'local-process') {
-      throw new LaunchError(
-        'INVALID_ARGUMENT',
-        `Cannot build a docker image for the resource: local-process (queue ${queue.name})`,
-        {
-          hint: 'Launch to a queue whose resource runs images (local-container, kubernetes), or drop build.',
-        },
-      );
-    }
     if (
       typeof spec.resource === 'string' &&
       spec.resource !== '' &&

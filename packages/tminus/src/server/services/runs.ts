@@ -9,6 +9,7 @@ import {
   type RunStatusUpdate,
 } from '@tminus/sdk/protocol';
 
+import { buildOptionsProblem } from '../../core/build-options.js';
 import { CANCELLABLE_STATES, canTransition } from '../../core/run-lifecycle.js';
 import { newFencingToken, newRunId } from '../ids.js';
 import { topics } from '../notifier.js';
@@ -182,6 +183,8 @@ export class RunService {
   /** A run the caller executes itself (`launch()`): recorded like any other, fenced by a token. */
   async createDirect(auth: AuthContext, input: LaunchSpec): Promise<DirectRunResponse> {
     const spec = structuredClone(input);
+    const buildProblem = buildOptionsProblem(spec, spec.resource ?? 'local-process');
+    if (buildProblem !== undefined) throw new LaunchError('INVALID_ARGUMENT', buildProblem);
     await this.enqueue.prepareSpec(auth, spec);
     const job = spec.job === undefined ? null : await this.jobs.resolve(auth.entity, spec.job);
     const fencingToken = newFencingToken();

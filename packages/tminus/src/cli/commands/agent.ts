@@ -6,7 +6,7 @@ import { readCliConfig } from '@tminus/sdk';
 
 import { startAgent } from '../../agent/create-agent.js';
 import { FailoverApi, splitBaseUrls } from '../../agent/failover-api.js';
-import { resolveAgentConfig } from '../../agent/launch-config.js';
+import { resolveAgentConfig, unusedConfigNotice } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
 import { examples, printJson, printTable } from '../output.js';
 import { parseInteger } from '../parse.js';
@@ -45,7 +45,7 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's run_as, work_dir, secret_env, allow_local_repos)",
+        "launch-config.yaml: W&B's keys (entity, queues, max_jobs, verbosity, stopped_run_timeout; builder, registry, environment, secure_mode and max_schedulers are kept but not used yet) and tminus's (run_as, work_dir, secret_env, allow_local_repos). Default: ~/.config/wandb/launch-config.yaml as W&B's agent reads it, then ~/.config/tminus/launch-config.yaml over it, each if it exists",
       )
       .option(
         '--stop-grace-seconds <n>',
@@ -96,6 +96,10 @@ export function registerAgentCommands(program: Command): void {
               ...runIsolationFlags(flags),
             },
           });
+          const log = (line: string) => process.stderr.write(`${line}\n`);
+          if (config.files.length > 0) log(`launch-config: ${config.files.join(', ')}`);
+          const notice = unusedConfigNotice(config);
+          if (notice !== undefined) log(notice);
           if (config.queues.length === 0) {
             throw new UsageError(
               'To launch an agent please specify a queue or a list of queues in the configuration file or cli.',
@@ -129,7 +133,7 @@ export function registerAgentCommands(program: Command): void {
             allowLocalRepos: config.allowLocalRepos,
             ...(config.runAs === undefined ? {} : { runAs: config.runAs }),
             ...(config.entity === undefined ? {} : { entity: config.entity }),
-            log: (line) => process.stderr.write(`${line}\n`),
+            log,
           });
           const stop = () => void agent.stop().then(() => process.exit(0));
           process.once('SIGINT', stop);

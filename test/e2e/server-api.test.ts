@@ -338,6 +338,35 @@ describe('enqueue', () => {
 });
 
 describe('run reports', () => {
+  it('a retried log append, or a retried final report with lines, whose first attempt landed adds nothing twice', async () => {
+    const { run, fencingToken } = await stack.api.request('createDirectRun', {
+      body: { spec: { project: 'p', name: 'retried' } },
+    });
+    const append = (from: number, ...texts: string[]) =>
+      stack.api.request('appendLogs', {
+        params: { id: run.id },
+        body: { fencingToken, from, lines: texts.map((text) => ({ stream: 'stdout', text })) },
+      });
+    await append(0, 'one', 'two');
+    await append(0, 'one', 'two'); // the answer to the first was lost; the agent sends it again
+    await append(2, 'three');
+    await stack.api.request('updateRunStatus', {
+      params: { id: run.id },
+      body: { fencingToken, state: 'running' },
+    });
+    const end = {
+      fencingToken,
+      state: 'finished' as const,
+      exitCode: 0,
+      lines: [{ stream: 'stdout' as const, text: 'four' }],
+      linesFrom: 3,
+    };
+    await stack.api.request('updateRunStatus', { params: { id: run.id }, body: end });
+    await stack.api.request('updateRunStatus', { params: { id: run.id }, body: end });
+    const page = await stack.api.request('getLogs', { params: { id: run.id } });
+    expect(page.lines.map((l) => l.text)).toEqual(['one', 'two', 'three', 'four']);
+  });
+
   it('a status report may carry the run’s last log lines: appended in order before the state changes; fenced like both', async () => {
     const { run, fencingToken } = await stack.api.request('createDirectRun', {
       body: { spec: { project: 'p', name: 'reported' } },

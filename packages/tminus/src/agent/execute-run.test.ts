@@ -9,7 +9,7 @@ import type { JobSource, JobVersion, LaunchSpec, Run } from '@tminus/sdk/protoco
 import { createGitRepo } from '../../../../test/helpers/git.js';
 import { tempDir } from '../../../../test/helpers/temp.js';
 import { executeRun } from './execute-run.js';
-import type { ReportedLine, RunReporter } from './run-reporter.js';
+import type { NumberedLines, ReportedLine, RunReporter } from './run-reporter.js';
 import { runTokenFor } from '../lib/run-token.js';
 import { runnerSet } from '../runners/runner-set.js';
 
@@ -43,12 +43,10 @@ class RecordingReporter implements RunReporter {
   /** How many log lines arrived with each status report. */
   readonly linesWithStatus: number[] = [];
 
-  async status(
-    update: Parameters<RunReporter['status']>[0],
-    lines: readonly ReportedLine[] = [],
-  ): Promise<void> {
+  async status(update: Parameters<RunReporter['status']>[0], last?: NumberedLines): Promise<void> {
     const error = this.failStatus?.(update.state);
     if (error) throw error;
+    const lines = last?.lines ?? [];
     this.lines.push(...lines);
     this.linesWithStatus.push(lines.length);
     this.statuses.push(update);

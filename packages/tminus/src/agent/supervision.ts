@@ -10,6 +10,7 @@ import type { ProgramExit, RunningProgram } from '../runners/runner.js';
 import {
   isOwnershipLost,
   LogShipper,
+  type NumberedLines,
   type ReportedLine,
   type RunReporter,
 } from './run-reporter.js';
@@ -164,19 +165,19 @@ export class Supervision {
   }
 
   /** The lines not sent yet, to go with the terminal report (one request instead of two). */
-  #lastLines(): Promise<ReportedLine[]> {
-    return this.#shipper.takeLast().catch((error: unknown): ReportedLine[] => {
+  #lastLines(): Promise<NumberedLines | undefined> {
+    return this.#shipper.takeLast().catch((error: unknown) => {
       if (!isOwnershipLost(error))
         this.log(
           `run ${this.runId}: some log lines could not be sent (${(error as Error).message})`,
         );
-      return [];
+      return undefined;
     });
   }
 
   /** A terminal report: if it cannot be delivered the outcome stands; the server's lease sweeper settles it. */
-  async #report(update: StatusUpdate, lines: readonly ReportedLine[] = []): Promise<void> {
-    await this.reporter.status(update, lines).catch((error: unknown) => {
+  async #report(update: StatusUpdate, last?: NumberedLines): Promise<void> {
+    await this.reporter.status(update, last).catch((error: unknown) => {
       if (!isOwnershipLost(error))
         this.log(
           `run ${this.runId}: could not report it ${update.state} (${(error as Error).message})`,

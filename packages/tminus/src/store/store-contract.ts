@@ -662,6 +662,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       });
     });
 
+    it('logs: an append numbered from the agent’s first line skips the lines the log has (a retry); a new attempt counts again', async () => {
+      await leasedRun(2);
+      const lines = (...texts: string[]) =>
+        texts.map((text) => ({ stream: 'stdout' as const, text }));
+      const append = (token: string, from: number | undefined, ...texts: string[]) =>
+        store.appendLogs('r', token, lines(...texts), now(), LIMIT, from);
+      expect(await append('a1', 0, 'a', 'b')).toEqual({ next: 2, truncated: false });
+      expect(await append('a1', 0, 'a', 'b')).toEqual({ next: 2, truncated: false });
+      expect(await append('a1', 1, 'b', 'c')).toEqual({ next: 3, truncated: false });
+      expect(await append('a1', undefined, 'unnumbered')).toEqual({ next: 4, truncated: false });
+      // Attempt 2 of the run, with its own token: its agent numbers its lines from 0 again.
+      await store.expireRunLeases(300, () => 'new');
+      await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag2',
+        fencingToken: 'a2',
+        now: 400,
+        leaseExpiresAt: 500,
+      });
+      await store.ackItem('i', 'a2', newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }));
+      const before = (await store.readLogs('r', -1, 100)).length;
+      await append('a2', 0, 'second attempt');
+      await append('a2', 0, 'second attempt');
+      await expect(append('a1', 3, 'late')).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      const texts = (await store.readLogs('r', -1, 100)).map((l) => l.text);
+      expect(texts.slice(0, 4)).toEqual(['a', 'b', 'c', 'unnumbered']);
+      expect(texts.slice(before)).toEqual(['second attempt']);
+    });
+
     it('logs: a run keeps output up to its limit, then one notice, then nothing more', async () => {
       await store.createRun(newRun('chatty', 'tk'));
       const small = { maxBytes: 10, notice: 'log limit of 10 bytes reached' };

@@ -78,6 +78,7 @@ export class RunService {
         update.lines,
         this.ctx.now(),
         this.ctx.logLimit,
+        update.linesFrom,
       );
       this.ctx.notifier.notify(topics.logs(id));
     }
@@ -135,6 +136,7 @@ export class RunService {
     id: string,
     fencingToken: string,
     lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[],
+    from?: number,
   ): Promise<{ next: number; truncated: boolean }> {
     const appended = await this.ctx.store.appendLogs(
       id,
@@ -142,6 +144,7 @@ export class RunService {
       lines,
       this.ctx.now(),
       this.ctx.logLimit,
+      from,
     );
     this.ctx.notifier.notify(topics.logs(id));
     return appended;

@@ -108,4 +108,11 @@ UPDATE blobs SET size = length(bytes);
 ALTER TABLE blobs ALTER COLUMN size SET NOT NULL, DROP COLUMN bytes;
 `,
   },
+  {
+    // 7 is the run metrics' (another branch); numbered apart so that both merge without a clash.
+    version: 8,
+    name: 'run-log-lines-received',
+    // The fencing token whose agent's lines are counted, and how many it sent (store/log-resume.ts).
+    sql: `ALTER TABLE runs ADD COLUMN log_token TEXT, ADD COLUMN log_lines BIGINT NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -98,6 +98,14 @@ INSERT OR IGNORE INTO blob_refs (digest, entity)
     // Bytes of log text kept per run, against the server's per-run log limit.
     sql: `ALTER TABLE runs ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // 5 is the run metrics' (another branch); numbered apart so that both merge without a clash.
+    version: 6,
+    name: 'run-log-lines-received',
+    // The fencing token whose agent's lines are counted, and how many it sent (store/log-resume.ts).
+    sql: `ALTER TABLE runs ADD COLUMN log_token TEXT;
+ALTER TABLE runs ADD COLUMN log_lines INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**

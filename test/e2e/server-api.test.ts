@@ -345,7 +345,11 @@ describe('run reports', () => {
     const append = (from: number, ...texts: string[]) =>
       stack.api.request('appendLogs', {
         params: { id: run.id },
-        body: { fencingToken, from, lines: texts.map((text) => ({ stream: 'stdout', text })) },
+        body: {
+          fencingToken,
+          from,
+          lines: texts.map((text) => ({ stream: 'stdout' as const, text })),
+        },
       });
     await append(0, 'one', 'two');
     await append(0, 'one', 'two'); // the answer to the first was lost; the agent sends it again

@@ -87,6 +87,8 @@ export const RunStatusUpdate = z.object({
   sourceCommit: z.string().max(64).optional(),
   /** The run config the program received, recorded once at start. */
   config: JsonObject.optional(),
+  /** The run's directory on the agent's machine, reported once at start. */
+  runDir: z.string().max(4096).optional(),
 });
 export type RunStatusUpdate = z.infer<typeof RunStatusUpdate>;
 

@@ -101,6 +101,8 @@ describe('agent config resolution', () => {
       secretEnv: [],
       wandbCredentials: true,
       allowLocalRepos: [],
+      runDirMaxAgeHours: 168,
+      runDirMaxGiB: 20,
       maxSchedulers: 1,
       secureMode: false,
       files: [],
@@ -138,6 +140,20 @@ describe('agent config resolution', () => {
     });
   });
 
+  it('run directory retention: W&B has none; file < flags', () => {
+    writeFileSync(file, 'queues: [q]\nrun_dir_max_age_hours: 24\nrun_dir_max_gib: 0.5\n');
+    expect(resolveAgentConfig({ file, env: {}, flags: {} })).toMatchObject({
+      runDirMaxAgeHours: 24,
+      runDirMaxGiB: 0.5,
+    });
+    expect(
+      resolveAgentConfig({ file, env: {}, flags: { runDirMaxAgeHours: 0, runDirMaxGiB: 3 } }),
+    ).toMatchObject({ runDirMaxAgeHours: 0, runDirMaxGiB: 3 });
+    expect(() => parseLaunchConfig('run_dir_max_gib: -1\n', 'c.yaml')).toThrow(
+      /run_dir_max_gib must be a number of GiB/,
+    );
+  });
+
   it('names once what it keeps but does not use', () => {
     writeFileSync(file, 'queues: [q]\nsecure_mode: true\nregistry:\n  url: reg.io/x\n');
     const config = resolveAgentConfig({ file, env: {}, flags: {} });
@@ -159,6 +175,8 @@ describe('agent config resolution', () => {
       secretEnv: [],
       wandbCredentials: true,
       allowLocalRepos: [],
+      runDirMaxAgeHours: 168,
+      runDirMaxGiB: 20,
       maxSchedulers: 1,
       secureMode: false,
       files: [file],

@@ -67,6 +67,16 @@ const FileConfig = z.strictObject({
   verbosity: z
     .union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' })
     .optional(),
+  /** Hours an ended run's directory is kept (agent/run-dirs.ts); 0: removed when the run ends. */
+  run_dir_max_age_hours: z
+    .number({ error: 'must be a number of hours' })
+    .min(0, 'must be a number of hours')
+    .optional(),
+  /** GiB the ended runs' directories may take together; the oldest go first. */
+  run_dir_max_gib: z
+    .number({ error: 'must be a number of GiB' })
+    .min(0, 'must be a number of GiB')
+    .optional(),
   /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
   stopped_run_timeout: z
     .number({ error: 'must be a number of seconds' })
@@ -124,6 +134,8 @@ export interface ResolvedLaunchConfig {
   readonly workDir?: string;
   readonly maxSchedulers?: number;
   readonly secureMode?: boolean;
+  readonly runDirMaxAgeHours?: number;
+  readonly runDirMaxGiB?: number;
   /** W&B's blocks, as written (read by the runners that build and push images). */
   readonly builder?: Record<string, unknown>;
   readonly registry?: Record<string, unknown>;
@@ -145,6 +157,9 @@ export interface ResolvedAgentConfig {
   readonly allowLocalRepos: string[];
   readonly runAs?: string;
   readonly workDir?: string;
+  /** How long ended runs' directories are kept (default a week), and in how many GiB (default 20). */
+  readonly runDirMaxAgeHours: number;
+  readonly runDirMaxGiB: number;
   /** W&B's, default 1; kept, unused (tminus's sweep schedulers run on the server). */
   readonly maxSchedulers: number;
   /** W&B's secure mode, default false; kept for the runners that take pod specs and commands. */
@@ -161,6 +176,8 @@ export interface ResolvedAgentConfig {
 
 export interface AgentFlags {
   readonly entity?: string;
+  readonly runDirMaxAgeHours?: number;
+  readonly runDirMaxGiB?: number;
   /** Replaces the file's list (W&B: `-q` replaces, it does not add). */
   readonly queues?: string[];
   readonly maxJobs?: number;
@@ -214,6 +231,10 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
     queues: [...(file.queues ?? []), ...(file.queue === undefined ? [] : [file.queue])],
     ...(file.max_jobs === undefined ? {} : { maxJobs: file.max_jobs }),
     ...(file.max_schedulers === undefined ? {} : { maxSchedulers: file.max_schedulers }),
+    ...(file.run_dir_max_age_hours === undefined
+      ? {}
+      : { runDirMaxAgeHours: file.run_dir_max_age_hours }),
+    ...(file.run_dir_max_gib === undefined ? {} : { runDirMaxGiB: file.run_dir_max_gib }),
     ...(file.secure_mode === undefined ? {} : { secureMode: file.secure_mode }),
     ...(file.builder === undefined ? {} : { builder: file.builder }),
     ...(file.registry === undefined ? {} : { registry: file.registry }),
@@ -320,6 +341,8 @@ export function resolveAgentConfig(input: {
     allowLocalRepos: [...(file.allowLocalRepos ?? []), ...(flags.allowLocalRepos ?? [])],
     ...(runAs === undefined ? {} : { runAs }),
     ...(workDir === undefined ? {} : { workDir }),
+    runDirMaxAgeHours: flags.runDirMaxAgeHours ?? file.runDirMaxAgeHours ?? 7 * 24,
+    runDirMaxGiB: flags.runDirMaxGiB ?? file.runDirMaxGiB ?? 20,
     maxSchedulers: file.maxSchedulers ?? 1,
     secureMode: file.secureMode ?? false,
     ...(file.builder === undefined ? {} : { builder: file.builder }),

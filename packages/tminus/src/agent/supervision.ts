@@ -60,6 +60,8 @@ export function terminalUpdate(
 export interface StartFacts {
   readonly config: JsonObject;
   readonly commit: string | undefined;
+  /** The run's directory on this machine (kept after the run ends: run-dirs.ts). */
+  readonly runDir: string;
 }
 
 export class Supervision {
@@ -102,6 +104,7 @@ export class Supervision {
         await this.reporter.status({
           state: 'running',
           config: started.config,
+          runDir: started.runDir,
           ...(started.commit === undefined ? {} : { sourceCommit: started.commit }),
         });
       } catch (error) {

@@ -498,6 +498,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         agentId: null,
         attempt: 1,
         sourceCommit: null,
+        runDir: null,
         createdAt: new Date(5_000).toISOString(),
         startedAt: null,
         finishedAt: null,
@@ -545,11 +546,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         startedAt: 1_000,
         sourceCommit: 'abc',
         config: { lr: 2 },
+        runDir: '/srv/runs/r-0000000a',
       });
       expect(started).toMatchObject({
         state: 'running',
         sourceCommit: 'abc',
         config: { lr: 2 },
+        runDir: '/srv/runs/r-0000000a',
         startedAt: new Date(1_000).toISOString(),
       });
       const failed = await store.updateRun('r', 'tk', {
@@ -558,7 +561,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         failure: { stage: 'run', message: 'x' },
         finishedAt: 2_000,
       });
-      expect(failed).toMatchObject({ exitCode: 3, failure: { stage: 'run' }, sourceCommit: 'abc' });
+      expect(failed).toMatchObject({
+        exitCode: 3,
+        failure: { stage: 'run' },
+        sourceCommit: 'abc',
+        runDir: '/srv/runs/r-0000000a',
+      });
       expect(await store.transitionRun('r', ['running'], { state: 'stopping' })).toBeUndefined();
       for (let k = 0; k < 6; k++) await store.createRun(newRun(`p${k}`));
       const seen: string[] = [];

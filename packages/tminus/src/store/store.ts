@@ -152,6 +152,7 @@ export interface RunPatch {
   readonly exitCode?: number;
   readonly failure?: RunFailure;
   readonly sourceCommit?: string;
+  readonly runDir?: string;
   readonly config?: JsonObject;
   /** Fills a null `startedAt` only: a run's start time, once known, never moves. */
   readonly startedAt?: number;

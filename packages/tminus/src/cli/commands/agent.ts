@@ -9,7 +9,7 @@ import { FailoverApi, splitBaseUrls } from '../../agent/failover-api.js';
 import { resolveAgentConfig, unusedConfigNotice } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
 import { examples, printJson, printTable } from '../output.js';
-import { parseInteger } from '../parse.js';
+import { parseAmount, parseInteger } from '../parse.js';
 import {
   addRunIsolationOptions,
   type RunIsolationFlags,
@@ -25,6 +25,8 @@ interface AgentFlags extends RunIsolationFlags {
   entity?: string;
   config?: string;
   stopGraceSeconds?: string;
+  runDirMaxAgeHours?: string;
+  runDirMaxGib?: string;
   verbose?: number;
 }
 
@@ -51,6 +53,14 @@ export function registerAgentCommands(program: Command): void {
         '--stop-grace-seconds <n>',
         'SIGTERM → SIGKILL grace when a run is cancelled (default 60)',
       )
+      .option(
+        '--run-dir-max-age-hours <h>',
+        'keep an ended run’s directory (its source as the program left it: ./wandb, outputs; path in `tminus run show`) this many hours (default 168, a week; 0: remove it when the run ends; launch-config: run_dir_max_age_hours)',
+      )
+      .option(
+        '--run-dir-max-gib <n>',
+        'let ended runs’ directories take this many GiB together, removing the oldest first (default 20; launch-config: run_dir_max_gib)',
+      )
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
     addRunIsolationOptions(command)
       .addHelpText(
@@ -60,6 +70,7 @@ export function registerAgentCommands(program: Command): void {
           'sudo tminus agent -q gpu --run-as tminus-run    # runs cannot read the agent’s files',
           'tminus agent -q default --allow-local-repo ~/code --secret-env HF_TOKEN --no-wandb-credentials',
           'tminus agent -c launch-config.yaml -v',
+          'tminus agent -q gpu --run-dir-max-age-hours 24 --run-dir-max-gib 100',
           'tminus agent list --json',
         ),
       )
@@ -93,6 +104,17 @@ export function registerAgentCommands(program: Command): void {
                     ),
                   }),
               ...(flags.verbose ? { verbosity: flags.verbose } : {}),
+              ...(flags.runDirMaxAgeHours === undefined
+                ? {}
+                : {
+                    runDirMaxAgeHours: parseAmount(
+                      flags.runDirMaxAgeHours,
+                      '--run-dir-max-age-hours',
+                    ),
+                  }),
+              ...(flags.runDirMaxGib === undefined
+                ? {}
+                : { runDirMaxGiB: parseAmount(flags.runDirMaxGib, '--run-dir-max-gib') }),
               ...runIsolationFlags(flags),
             },
           });
@@ -133,6 +155,10 @@ export function registerAgentCommands(program: Command): void {
             allowLocalRepos: config.allowLocalRepos,
             ...(config.runAs === undefined ? {} : { runAs: config.runAs }),
             ...(config.entity === undefined ? {} : { entity: config.entity }),
+            runDirPolicy: {
+              maxAgeMs: config.runDirMaxAgeHours * 3_600_000,
+              maxBytes: config.runDirMaxGiB * 1024 ** 3,
+            },
             log,
           });
           const stop = () => void agent.stop().then(() => process.exit(0));

@@ -111,6 +111,7 @@ export class RunService {
       ...(update.failure === undefined ? {} : { failure: update.failure }),
       ...(update.sourceCommit === undefined ? {} : { sourceCommit: update.sourceCommit }),
       ...(update.config === undefined ? {} : { config: update.config }),
+      ...(update.runDir === undefined ? {} : { runDir: update.runDir }),
       // The process did start, even if the run is being stopped meanwhile: its start time is a fact.
       ...(update.state === 'running' ? { startedAt: now } : {}),
       ...(isTerminalRunState(state) ? { finishedAt: now } : {}),

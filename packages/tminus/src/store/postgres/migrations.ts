@@ -115,4 +115,10 @@ ALTER TABLE blobs ALTER COLUMN size SET NOT NULL, DROP COLUMN bytes;
     // The fencing token whose agent's lines are counted, and how many it sent (store/log-resume.ts).
     sql: `ALTER TABLE runs ADD COLUMN log_token TEXT, ADD COLUMN log_lines BIGINT NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 9,
+    name: 'run-dir',
+    // The run's directory on its agent's machine, kept after the run ends (agent/run-dirs.ts).
+    sql: `ALTER TABLE runs ADD COLUMN run_dir TEXT;`,
+  },
 ];

@@ -106,6 +106,12 @@ INSERT OR IGNORE INTO blob_refs (digest, entity)
     sql: `ALTER TABLE runs ADD COLUMN log_token TEXT;
 ALTER TABLE runs ADD COLUMN log_lines INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 7,
+    name: 'run-dir',
+    // The run's directory on its agent's machine, kept after the run ends (agent/run-dirs.ts).
+    sql: `ALTER TABLE runs ADD COLUMN run_dir TEXT;`,
+  },
 ];
 
 /**

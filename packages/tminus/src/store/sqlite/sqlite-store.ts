@@ -41,7 +41,7 @@ export interface SqliteStoreOptions {
 /** `RunPatch` as one SET clause: absent fields keep their value. Shared by fenced and unfenced updates. */
 const PATCH_SET = `state = coalesce(?, state), exit_code = coalesce(?, exit_code), failure = coalesce(?, failure),
   source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(started_at, ?),
-  finished_at = coalesce(finished_at, ?)`;
+  finished_at = coalesce(finished_at, ?), run_dir = coalesce(?, run_dir)`;
 const j = (value: unknown) => JSON.stringify(value ?? null);
 const patchArgs = (p: RunPatch) => [
   p.state ?? null,
@@ -51,6 +51,7 @@ const patchArgs = (p: RunPatch) => [
   p.config === undefined ? null : j(p.config),
   p.startedAt ?? null,
   p.finishedAt ?? null,
+  p.runDir ?? null,
 ];
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&

@@ -50,14 +50,23 @@ describe('the agent’s retention of run directories', () => {
   it('keeps a directory when its run ends; removes it once past the age', async () => {
     const retention = new RunDirRetention(tmp.path, { maxAgeMs: 24 * HOUR, maxBytes: 1e9 });
     const a = runDir('r1-0000000a', 100);
-    await retention.ended(a);
+    const endedAt = Date.now();
+    expect(await retention.ended(a, endedAt)).toEqual([]);
     expect(existsSync(join(a, 'src', 'wandb', 'run.wandb'))).toBe(true);
-    // The run ended two days ago (its end is the marker's mtime).
-    const twoDaysAgo = new Date(Date.now() - 48 * HOUR);
-    utimesSync(`${a}.ended`, twoDaysAgo, twoDaysAgo);
-    expect(await retention.sweep()).toEqual([a]);
+    expect(await retention.sweep(endedAt + 23 * HOUR)).toEqual([]);
+    expect(await retention.sweep(endedAt + 25 * HOUR)).toEqual([a]);
     expect(existsSync(a)).toBe(false);
     expect(existsSync(`${a}.ended`)).toBe(false);
+  });
+
+  it('a restarted agent finds the records its predecessor left (the end time is the record’s mtime)', async () => {
+    const a = runDir('r1-0000000a', 100);
+    await new RunDirRetention(tmp.path, { maxAgeMs: 24 * HOUR, maxBytes: 1e9 }).ended(a);
+    const twoDaysAgo = new Date(Date.now() - 48 * HOUR);
+    utimesSync(`${a}.ended`, twoDaysAgo, twoDaysAgo);
+    const restarted = new RunDirRetention(tmp.path, { maxAgeMs: 24 * HOUR, maxBytes: 1e9 });
+    expect(await restarted.sweep()).toEqual([a]);
+    expect(existsSync(a)).toBe(false);
   });
 
   it('within the disk budget, the oldest go first; a directory still in use is never touched', async () => {
@@ -66,9 +75,7 @@ describe('the agent’s retention of run directories', () => {
     const first = runDir('r1-0000000a', 200);
     await retention.ended(first);
     const second = runDir('r2-0000000b', 200);
-    const hourAgo = new Date(Date.now() - HOUR);
-    utimesSync(`${first}.ended`, hourAgo, hourAgo);
-    await retention.ended(second);
+    expect(await retention.ended(second)).toEqual([first]);
     expect(existsSync(first)).toBe(false);
     expect(existsSync(second)).toBe(true);
     expect(existsSync(live)).toBe(true);

@@ -8,7 +8,8 @@
  * A run's end is recorded beside its directory, in the work dir the agent owns
  * (`<workDir>/<runId>-<hex>.ended`: the end time as its mtime, the directory's size at the end), so
  * that a directory still in use — this agent's or another's sharing the work dir — is never
- * removed, and a program cannot mark its own directory for removal.
+ * removed, and a program cannot mark its own directory for removal. The records are read once, at
+ * the first sweep (those of earlier agents too), then kept in memory: a sweep costs no disk reads.
  */
 import { lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,7 +40,11 @@ export function runDirsToRemove(
   policy: RunDirPolicy,
   now: number,
 ): string[] {
-  const newestFirst = [...dirs].sort((a, b) => b.endedAt - a.endedAt);
+  // Newest first; of two that ended in the same millisecond, the later in `dirs`.
+  const newestFirst = dirs
+    .map((dir, index) => ({ dir, index }))
+    .sort((a, b) => b.dir.endedAt - a.dir.endedAt || b.index - a.index)
+    .map(({ dir }) => dir);
   const remove: string[] = [];
   let kept = 0;
   let full = false;
@@ -67,6 +72,8 @@ const RUN_DIR_NAME = /^[A-Za-z0-9_-]+-[0-9a-f]{8}$/;
 
 export class RunDirRetention {
   #sweeping: Promise<unknown> = Promise.resolve();
+  /** The ended runs' directories, in the order they ended: read from disk once, then kept here. */
+  #ended: Map<string, EndedRunDir> | undefined;
 
   constructor(
     private readonly workDir: string,
@@ -75,21 +82,34 @@ export class RunDirRetention {
   ) {}
 
   /** A run has ended: its directory is kept, recorded as ended now, and the retention applied. */
-  async ended(dir: string): Promise<void> {
-    const bytes = await sizeOf(dir);
-    await writeFile(`${dir}${ENDED}`, JSON.stringify({ bytes }), { mode: 0o600 });
-    await this.sweep();
+  ended(dir: string, now = Date.now()): Promise<string[]> {
+    return this.#serially(async () => {
+      const ended = await this.#load();
+      const bytes = await sizeOf(dir);
+      await writeFile(`${dir}${ENDED}`, JSON.stringify({ bytes }), { mode: 0o600 });
+      ended.set(dir, { path: dir, endedAt: now, bytes });
+      return this.#apply(now);
+    });
   }
 
   /** Removes the ended runs' directories the policy no longer keeps; returns their paths. */
   sweep(now = Date.now()): Promise<string[]> {
-    const next = this.#sweeping.then(() => this.#sweep(now));
+    return this.#serially(async () => {
+      await this.#load();
+      return this.#apply(now);
+    });
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#sweeping.then(work);
     this.#sweeping = next.catch(() => undefined);
     return next;
   }
 
-  async #sweep(now: number): Promise<string[]> {
-    const ended: EndedRunDir[] = [];
+  /** The records on disk (left by earlier agents too), oldest first. */
+  async #load(): Promise<Map<string, EndedRunDir>> {
+    if (this.#ended !== undefined) return this.#ended;
+    const found: EndedRunDir[] = [];
     for (const name of await readdir(this.workDir).catch(() => [])) {
       if (!name.endsWith(ENDED) || !RUN_DIR_NAME.test(name.slice(0, -ENDED.length))) continue;
       const marker = join(this.workDir, name);
@@ -100,12 +120,19 @@ export class RunDirRetention {
         .catch(() => NaN);
       const path = marker.slice(0, -ENDED.length);
       const bytes = Number.isFinite(recorded) ? recorded : await sizeOf(path);
-      ended.push({ path, endedAt: info.mtimeMs, bytes });
+      found.push({ path, endedAt: info.mtimeMs, bytes });
     }
-    const remove = runDirsToRemove(ended, this.policy, now);
+    found.sort((a, b) => a.endedAt - b.endedAt);
+    return (this.#ended = new Map(found.map((dir) => [dir.path, dir])));
+  }
+
+  async #apply(now: number): Promise<string[]> {
+    const ended = this.#ended ?? new Map<string, EndedRunDir>();
+    const remove = runDirsToRemove([...ended.values()], this.policy, now);
     for (const path of remove) {
       await rm(path, { recursive: true, force: true });
       await rm(`${path}${ENDED}`, { force: true });
+      ended.delete(path);
       this.log(`removed the directory of an ended run: ${path}`);
     }
     return remove;

@@ -181,7 +181,10 @@ describe('reading', () => {
       status: string;
     }[];
     expect(agents).toEqual([expect.objectContaining({ queues: ['default'] })]);
-    await up.cli(['queue', 'create', 'nobody', '--prioritization', 'off']);
+    // No --prioritization: off, as W&B's queues and the API default to.
+    await up.cli(['queue', 'create', 'nobody']);
+    const described = JSON.parse((await up.cli(['queue', 'describe', 'nobody', '--json'])).stdout);
+    expect(described).toMatchObject({ prioritization: false });
     const launched = await up.cli([
       'launch',
       '-j',

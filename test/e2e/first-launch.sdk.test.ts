@@ -220,8 +220,11 @@ describe('failures', () => {
   });
 
   it.each([
-    [{}, 'Must specify a uri, job or docker image'],
-    [{ job: 'a/b/c', dockerImage: 'x' }, 'Must specify exactly one of uri, job or image'],
+    [{}, 'Exactly one of job or docker_image must be specified in the launch spec.'],
+    [
+      { job: 'a/b/c', dockerImage: 'x' },
+      'Exactly one of job or docker_image must be specified in the launch spec.',
+    ],
     [
       { job: 'not-a-ref' },
       'a job must be of the form <entity>/<project>/<job-name>:<alias-or-version>',

@@ -125,18 +125,27 @@ describe('jobs', () => {
     expect(error.hint).toContain('tminus job create code');
   });
 
-  it('refuses git remotes that could run commands', async () => {
-    const error = (await stack.api
-      .request('createJob', {
-        body: {
-          project: 'p',
-          name: 'evil',
-          source: { type: 'git', remote: '-uhack', entrypoint: ['x.py'] },
-        },
-      })
-      .catch((e: unknown) => e)) as LaunchError;
-    expect(error.code).toBe('INVALID_ARGUMENT');
-  });
+  it.each([
+    ['-uhack', 'must not start with "-"'],
+    ['ssh://-oProxyCommand=x@host/a', 'which ssh would read as an option'],
+    ['http://github.com/a/b', 'unauthenticated'],
+    ['relative/path', 'is not a remote this agent can fetch'],
+  ])(
+    'refuses the git remote %s as the agent would (one rule for both)',
+    async (remote, problem) => {
+      const error = (await stack.api
+        .request('createJob', {
+          body: {
+            project: 'p',
+            name: 'evil',
+            source: { type: 'git', remote, entrypoint: ['x.py'] },
+          },
+        })
+        .catch((e: unknown) => e)) as LaunchError;
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toContain(problem);
+    },
+  );
 });
 
 describe('enqueue', () => {
@@ -244,9 +253,124 @@ describe('enqueue', () => {
     }).catch((e: unknown) => e)) as LaunchError;
     expect(error.message).toContain('Value for gpus must be at most 4');
   });
+
+  it('merges the spec’s template_variables under the request’s, key by key (W&B’s launch_add), in the SDK and on the server', async () => {
+    const viaSdk = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'tmpl',
+      config: { template_variables: { gpus: 1, tier: 's' } },
+      templateVariables: { gpus: 3 },
+    });
+    const viaApi = await stack.api.request('enqueue', {
+      body: {
+        queue: 'tmpl',
+        spec: { job: `${stack.entity}/p/k`, template_variables: { gpus: 1, tier: 's' } },
+        templateVariables: { gpus: 3 },
+      },
+    });
+    for (const item of [await viaSdk.item(), viaApi]) {
+      expect(item.spec.resource_args).toEqual({ 'local-process': { gpus: 3, image: 'trainer:s' } });
+      expect(item.templateVariables).toEqual({ gpus: 3, tier: 's' });
+      expect(item.spec).not.toHaveProperty('template_variables');
+    }
+  });
+
+  it('a template variable left unfilled is an error naming it, not a literal {{tier}} in resource_args', async () => {
+    const missing = (await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'tmpl',
+      templateVariables: { gpus: 2 },
+    }).catch((e: unknown) => e)) as LaunchError;
+    expect(missing.code).toBe('INVALID_ARGUMENT');
+    expect(missing.message).toBe(
+      'Queue tmpl needs a value for its template variable tier (it has no default)',
+    );
+    expect(missing.hint).toContain('--set-var tier=');
+    await stack.api.request('createQueue', {
+      body: { name: 'undeclared', config: { image: 'trainer:{{tag}}' } },
+    });
+    const undeclared = (await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'undeclared',
+    }).catch((e: unknown) => e)) as LaunchError;
+    expect(undeclared.message).toBe(
+      "Queue undeclared's config uses {{tag}}, which is not one of its template variables, so no launch can fill it in",
+    );
+  });
+
+  it('reads an empty entity, project, name or run id as not set (W&B keeps them in the spec, and so does the SDK)', async () => {
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'flat',
+      entity: '',
+      project: '',
+      name: '',
+      runId: '',
+    });
+    const { spec } = await queued.item();
+    expect(spec).toMatchObject({ entity: stack.entity, project: 'p' });
+    expect(spec).not.toHaveProperty('name');
+    expect(spec).not.toHaveProperty('run_id');
+    expect(queued).toMatchObject({ entity: stack.entity, project: 'p' });
+  });
+
+  it('a QueuedRun carries the server’s warnings, e.g. the queue replacing the requested resource', async () => {
+    const queued = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'flat',
+      resource: 'kubernetes',
+    });
+    expect(queued.warnings).toEqual([
+      'Queue flat runs on local-process; the spec\'s resource "kubernetes" was replaced.',
+    ]);
+    const plain = await launchAdd({
+      api: stack.api,
+      job: `${stack.entity}/p/k`,
+      queueName: 'flat',
+    });
+    expect(plain.warnings).toEqual([]);
+  });
 });
 
 describe('run reports', () => {
+  it('a retried log append, or a retried final report with lines, whose first attempt landed adds nothing twice', async () => {
+    const { run, fencingToken } = await stack.api.request('createDirectRun', {
+      body: { spec: { project: 'p', name: 'retried' } },
+    });
+    const append = (from: number, ...texts: string[]) =>
+      stack.api.request('appendLogs', {
+        params: { id: run.id },
+        body: {
+          fencingToken,
+          from,
+          lines: texts.map((text) => ({ stream: 'stdout' as const, text })),
+        },
+      });
+    await append(0, 'one', 'two');
+    await append(0, 'one', 'two'); // the answer to the first was lost; the agent sends it again
+    await append(2, 'three');
+    await stack.api.request('updateRunStatus', {
+      params: { id: run.id },
+      body: { fencingToken, state: 'running' },
+    });
+    const end = {
+      fencingToken,
+      state: 'finished' as const,
+      exitCode: 0,
+      lines: [{ stream: 'stdout' as const, text: 'four' }],
+      linesFrom: 3,
+    };
+    await stack.api.request('updateRunStatus', { params: { id: run.id }, body: end });
+    await stack.api.request('updateRunStatus', { params: { id: run.id }, body: end });
+    const page = await stack.api.request('getLogs', { params: { id: run.id } });
+    expect(page.lines.map((l) => l.text)).toEqual(['one', 'two', 'three', 'four']);
+  });
+
   it('a status report may carry the run’s last log lines: appended in order before the state changes; fenced like both', async () => {
     const { run, fencingToken } = await stack.api.request('createDirectRun', {
       body: { spec: { project: 'p', name: 'reported' } },

@@ -5,8 +5,10 @@
 import { Api } from './client.js';
 import { invalidArgument, LaunchError } from './errors.js';
 import { newIdempotencyKey } from './idempotency-key.js';
+import type { JsonObject } from './protocol/common.js';
 import { type EnqueueRequest, MAX_BATCH_ITEMS } from './protocol/queue.js';
-import { buildLaunchSpec, type SpecOptions } from './launch-spec-builder.js';
+import { buildLaunchSpec, SPEC_OPTION_KEYS, type SpecOptions } from './launch-spec-builder.js';
+import { checkOptionKeys } from './option-keys.js';
 import { QueuedRun } from './queued-run.js';
 
 export interface LaunchAddOptions extends SpecOptions {
@@ -16,7 +18,10 @@ export interface LaunchAddOptions extends SpecOptions {
   readonly queueName?: string;
   /** Legacy project-scoped queues. @default "model-registry" */
   readonly projectQueue?: string;
-  /** Build an image first (needs an image builder; not available yet). @default false */
+  /**
+   * Build an image of the job's source before it runs (W&B's `build`): the queue's agent does it with
+   * its builder (`builder:`/`registry:` in its launch-config). Not on local-process. @default false
+   */
   readonly build?: boolean;
   /** Lower runs first: critical 0, high 1, medium 2 (default), low 3. Needs a queue with prioritisation on. */
   readonly priority?: number;
@@ -66,9 +71,10 @@ export async function launchAddBatch(
   options: LaunchAddBatchOptions = {},
 ): Promise<QueuedRun[]> {
   const api = options.api ?? new Api();
+  checkOptionKeys('launchAddBatch', options, ['api', 'idempotencyKey']);
   const bodies = items.map((item, index) => {
     try {
-      return enqueueRequest(item);
+      return enqueueRequest(item, 'launchAddBatch');
     } catch (error) {
       if (error instanceof LaunchError)
         throw new LaunchError(error.code, `items[${index}]: ${error.message}`, {
@@ -91,20 +97,35 @@ export async function launchAddBatch(
   return queued;
 }
 
-/** The enqueue request for one run, checked on this side first. */
-function enqueueRequest(options: LaunchAddBatchItem): EnqueueRequest {
+/** `launchAdd`'s option keys beyond the spec's. */
+const LAUNCH_ADD_KEYS = [
+  ...SPEC_OPTION_KEYS,
+  'templateVariables',
+  'queueName',
+  'projectQueue',
+  'build',
+  'priority',
+  'api',
+  'idempotencyKey',
+] as const satisfies readonly (keyof LaunchAddOptions)[];
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * @internal The enqueue request for one run, checked on this side first: W&B's `launch_add` steps
+ * before its push (build the spec; merge the spec's `template_variables` under the argument's, key by
+ * key, and take them out of the spec; check the source).
+ */
+export function enqueueRequest(options: LaunchAddBatchItem, fn = 'launchAdd'): EnqueueRequest {
+  checkOptionKeys(fn, options, LAUNCH_ADD_KEYS);
   const spec = buildLaunchSpec(options);
   if (options.build) {
-    if ((spec.resource ?? 'local-process') === 'local-process') {
+    // W&B checks the argument; the queue's own resource is checked by the server.
+    if (options.resource === 'local-process')
       throw invalidArgument('Cannot build a docker image for the resource: local-process');
-    }
-    throw new LaunchError(
-      'UNIMPLEMENTED',
-      'build=true needs an image builder, which tminus does not have yet',
-      {
-        hint: 'Launch a job that already names its image (dockerImage) instead.',
-      },
-    );
+    // The agent's builder builds it (W&B builds on the caller's machine); decision 0028.
+    spec.build = true;
   }
   if (
     options.priority !== undefined &&
@@ -114,14 +135,18 @@ function enqueueRequest(options: LaunchAddBatchItem): EnqueueRequest {
       `priority must be an integer from 0 (critical) to 3 (low), got ${String(options.priority)}`,
     );
   }
+  const fromSpec = spec.template_variables;
+  let templateVariables: JsonObject | undefined = options.templateVariables;
+  if (isObject(fromSpec)) {
+    delete spec.template_variables;
+    templateVariables = { ...fromSpec, ...options.templateVariables };
+  }
   return {
     queue: options.queueName ?? 'default',
     spec,
     ...(options.projectQueue === undefined ? {} : { projectQueue: options.projectQueue }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
-    ...(options.templateVariables === undefined
-      ? {}
-      : { templateVariables: { ...options.templateVariables } }),
+    ...(templateVariables === undefined ? {} : { templateVariables: { ...templateVariables } }),
   };
 }
 

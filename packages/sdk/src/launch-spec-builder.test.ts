@@ -41,6 +41,37 @@ describe('buildLaunchSpec (W&B construct_launch_spec precedence)', () => {
     expect(buildLaunchSpec({ dockerImage: 'img:1' }).docker?.docker_image).toBe('img:1');
   });
 
+  it('has W&B’s shape: docker, git and overrides always objects, resource null when none is named', () => {
+    expect(buildLaunchSpec({ job: 'e/p/n' })).toEqual({
+      job: 'e/p/n',
+      project: 'p',
+      docker: {},
+      resource: null,
+      git: {},
+      overrides: {},
+    });
+  });
+
+  it('keeps an explicit empty project or entity as given (the server reads "" as not set); takes the config’s only when not empty', () => {
+    expect(buildLaunchSpec({ job: 'e/p/n', project: '', entity: '' })).toMatchObject({
+      project: '',
+      entity: '',
+    });
+    const fromConfig = buildLaunchSpec({ job: 'e/p/n', config: { project: '', entity: '' } });
+    expect(fromConfig.project).toBe('p');
+    expect(fromConfig).not.toHaveProperty('entity');
+  });
+
+  it('drops resource_args when the spec also has template_variables (W&B: "only one can be set")', () => {
+    const spec = buildLaunchSpec({
+      job: 'e/p/n',
+      resourceArgs: { 'local-container': { gpus: 1 } },
+      config: { template_variables: { gpus: 2 } },
+    });
+    expect(spec).not.toHaveProperty('resource_args');
+    expect(spec.template_variables).toEqual({ gpus: 2 });
+  });
+
   it('parameters merge over config.overrides.run_config and do not mutate the caller’s config', () => {
     const config = { overrides: { run_config: { a: 1, b: 2 } } };
     const spec = buildLaunchSpec({ job: 'e/p/n', config, parameters: { b: 3 } });
@@ -58,9 +89,21 @@ describe('buildLaunchSpec (W&B construct_launch_spec precedence)', () => {
   });
 
   it.each([
-    [{}, 'Must specify a uri, job or docker image'],
-    [{ uri: 'https://x/y.git', job: 'e/p/n' }, 'Must specify exactly one of uri, job or image'],
-    [{ job: 'e/p' }, 'a job must be of the form'],
+    [{}, 'Exactly one of job or docker_image must be specified in the launch spec.'],
+    [
+      { job: 'e/p/n', dockerImage: 'img:1' },
+      'Exactly one of job or docker_image must be specified in the launch spec.',
+    ],
+    [
+      { uri: 'https://x/y.git', job: 'e/p/n' },
+      'Exactly one of uri, job or docker_image must be specified in the launch spec.',
+    ],
+    [{ job: 'e' }, 'a job must be of the form'],
+    [{ job: 'a/b/c/d' }, 'a job must be of the form'],
+    [
+      { job: 'e/p/n', config: { overrides: { args: ['--epochs', 5] } } },
+      'override args must be a list of strings',
+    ],
     [
       { job: 'e/p/n', config: { overrides: { args: [1] } } },
       'override args must be a list of strings',

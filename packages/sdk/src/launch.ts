@@ -3,8 +3,9 @@
  * recording the run on the server like any other.
  */
 import type { Api } from './client.js';
-import { ExecutionError, LaunchError } from './errors.js';
-import { buildLaunchSpec, type SpecOptions } from './launch-spec-builder.js';
+import { ExecutionError, invalidArgument, LaunchError } from './errors.js';
+import { buildLaunchSpec, SPEC_OPTION_KEYS, type SpecOptions } from './launch-spec-builder.js';
+import { checkOptionKeys } from './option-keys.js';
 import { type LocalExecution, loadLocalExecutor } from './local-executor.js';
 import { SubmittedRun } from './submitted-run.js';
 
@@ -13,6 +14,11 @@ export interface LaunchOptions extends SpecOptions {
   readonly synchronous?: boolean;
 }
 
+const LAUNCH_KEYS = [
+  ...SPEC_OPTION_KEYS,
+  'synchronous',
+] as const satisfies readonly (keyof LaunchOptions)[];
+
 /**
  * Runs a job here and now.
  *
@@ -20,6 +26,13 @@ export interface LaunchOptions extends SpecOptions {
  * const run = await launch(new Api(), { job: 'alice/mnist/train:latest', config: { overrides: { run_config: { lr: 0.1 } } } });
  */
 export async function launch(api: Api, options: LaunchOptions = {}): Promise<SubmittedRun> {
+  if (typeof (api as Partial<Api> | undefined)?.request !== 'function') {
+    throw invalidArgument(
+      'launch() needs an Api as its first argument (W&B: launch(api, job=…)), then its options',
+      'Call launch(new Api(), { job: "<entity>/<project>/<name>:latest" }).',
+    );
+  }
+  checkOptionKeys('launch', options, LAUNCH_KEYS);
   const spec = buildLaunchSpec(options);
   const resource = spec.resource ?? 'local-process';
   if (resource !== 'local-process') {

@@ -19,6 +19,8 @@ export interface QueuedRunInit {
   readonly queueName: string;
   readonly projectQueue: string;
   readonly priority: number;
+  /** What the server changed or ignored at enqueue (e.g. the queue's resource replaced the launch's). */
+  readonly warnings?: readonly string[];
 }
 
 export class QueuedRun {
@@ -31,6 +33,11 @@ export class QueuedRun {
   readonly projectQueue: string;
   /** Lower runs first: critical 0, high 1, medium 2, low 3. */
   readonly priority: number;
+  /**
+   * What the server changed or ignored when it enqueued the run, e.g. "Queue gpu runs on kubernetes;
+   * the spec's resource "local-process" was replaced." (W&B logs the queue's resource instead).
+   */
+  readonly warnings: readonly string[];
   readonly #api: Api;
 
   constructor(api: Api, init: QueuedRunInit) {
@@ -41,6 +48,7 @@ export class QueuedRun {
     this.queueName = init.queueName;
     this.projectQueue = init.projectQueue;
     this.priority = init.priority;
+    this.warnings = [...(init.warnings ?? [])];
   }
 
   /** A handle on an existing queue item, by id (one request). */
@@ -58,6 +66,7 @@ export class QueuedRun {
       queueName: item.queue,
       projectQueue: item.projectQueue,
       priority: item.priority,
+      warnings: item.warnings,
     });
   }
 
@@ -70,6 +79,7 @@ export class QueuedRun {
       queueName: item.queue,
       projectQueue: item.projectQueue,
       priority: item.priority,
+      warnings: item.warnings,
     });
   }
 

@@ -69,22 +69,34 @@ export const FailItemRequest = z.object({
 /** Log lines as an agent sends them (one request holds at most 10,000). */
 export const LogLines = z.array(z.object({ stream: LogStream, text: z.string() })).max(10_000);
 
+/**
+ * The agent's number of the first line it sends (it numbers a run's lines from 0 under its fencing
+ * token): the server skips the lines it has already, so a retried append adds nothing twice.
+ */
+const FirstLine = z.number().int().min(0);
+
 export const RunStatusUpdate = z.object({
   fencingToken: FencingToken,
   /** Log lines appended before the state changes: a run's last lines travel with its end. */
   lines: LogLines.optional(),
+  /** The number of the first of `lines` (see `LogAppendRequest.from`). */
+  linesFrom: FirstLine.optional(),
   state: RunState,
   exitCode: z.number().int().optional(),
   failure: RunFailure.optional(),
   sourceCommit: z.string().max(64).optional(),
   /** The run config the program received, recorded once at start. */
   config: JsonObject.optional(),
+  /** The run's directory on the agent's machine, reported once at start. */
+  runDir: z.string().max(4096).optional(),
 });
 export type RunStatusUpdate = z.infer<typeof RunStatusUpdate>;
 
 export const LogAppendRequest = z.object({
   fencingToken: FencingToken,
   lines: LogLines,
+  /** The agent's number of the first of `lines`; without it, every line is appended. */
+  from: FirstLine.optional(),
 });
 export type LogAppendRequest = z.infer<typeof LogAppendRequest>;
 

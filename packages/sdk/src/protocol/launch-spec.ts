@@ -10,6 +10,8 @@ export const Overrides = z.looseObject({
   args: z.array(z.string(), 'override args must be a list of strings').optional(),
   run_config: JsonObject.optional(),
   entry_point: z.array(z.string()).optional(),
+  /** The Dockerfile to build with, relative to the job's source (W&B's `--dockerfile`). */
+  dockerfile: z.string().optional(),
 });
 export type Overrides = z.infer<typeof Overrides>;
 
@@ -23,14 +25,23 @@ export const LaunchSpec = z.looseObject({
   author: z.string().optional(),
   run_id: z.string().optional(),
   sweep_id: z.string().optional(),
-  resource: z.string().optional(),
+  /** W&B writes `null` when neither the config nor the argument names one; the queue's wins anyway. */
+  resource: z.string().nullable().optional(),
   resource_args: JsonObject.optional(),
   git: z.looseObject({ version: z.string().optional(), repo: z.string().optional() }).optional(),
   overrides: Overrides.optional(),
   builder: JsonObject.optional(),
   registry: JsonObject.optional(),
   template_variables: JsonObject.optional(),
+  /** Build an image of the job's source first, with the agent's builder (W&B's `build`). */
   build: z.boolean().optional(),
+  /**
+   * What W&B's CLI passes to the job it makes from `-u` (`-J`, `-B`, `--build-context`), for the job
+   * tminus's server makes from `uri` (decision 0028); only with `uri`.
+   */
+  job_name: z.string().optional(),
+  base_image: z.string().optional(),
+  build_context: z.string().optional(),
 });
 export type LaunchSpec = z.infer<typeof LaunchSpec>;
 

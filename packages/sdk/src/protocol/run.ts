@@ -62,6 +62,11 @@ export const Run = z.object({
   attempt: z.number().int().min(1),
   /** Git commit the run checked out, when its source is git. */
   sourceCommit: z.string().nullable(),
+  /**
+   * The run's directory on its agent's machine (the job's source in `src/`, as the program left it:
+   * `./wandb`, outputs), kept after the run ends until the agent's retention removes it.
+   */
+  runDir: z.string().nullable(),
   createdAt: Timestamp,
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),

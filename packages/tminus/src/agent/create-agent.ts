@@ -22,6 +22,7 @@ import { TMINUS_VERSION } from '../lib/defaults.js';
 import { createApiReporter, withRetries } from './run-reporter.js';
 import { type JournalEntry, RunJournal } from './run-journal.js';
 import { resolveRunIsolation, type RunIsolationOptions } from './run-isolation.js';
+import { DEFAULT_RUN_DIR_POLICY, type RunDirPolicy, RunDirRetention } from './run-dirs.js';
 import { runIdProblem } from './work-paths.js';
 
 export interface AgentOptions extends RunIsolationOptions {
@@ -41,6 +42,8 @@ export interface AgentOptions extends RunIsolationOptions {
   readonly heartbeatMs?: number;
   /** The runners this agent has, by resource. @default the local-process runner only */
   readonly runners?: RunnerSet;
+  /** How long ended runs' directories are kept. @default DEFAULT_RUN_DIR_POLICY (a week, 20 GiB) */
+  readonly runDirPolicy?: RunDirPolicy;
 }
 
 export interface RunningAgent {
@@ -75,6 +78,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
   const runners = options.runners ?? runnerSet();
   const journal = new RunJournal(options.workDir);
+  const runDirs = new RunDirRetention(
+    options.workDir,
+    options.runDirPolicy ?? DEFAULT_RUN_DIR_POLICY,
+    log,
+  );
+  await runDirs.sweep();
   const orphans = journal.orphans();
   log(
     `agent ${agent.id} polling on queues ${agent.queues.join(', ')} (max jobs ${options.maxJobs === -1 ? 'unlimited' : options.maxJobs})`,
@@ -204,11 +213,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       fencingToken,
       job,
       spec: item.spec,
+      queueEntity: item.entity,
       cacheDir: options.cacheDir,
       workDir: options.workDir,
       stopGraceMs: options.stopGraceMs,
       isolation,
       runners,
+      runDirs,
       log,
       staged,
       onStarted: (ref) => journal.record({ runId: run.id, fencingToken, ref }),

@@ -8,8 +8,9 @@ import type { JobSource, JobVersion, LaunchSpec, Run } from '@tminus/sdk/protoco
 
 import { createGitRepo } from '../../../../test/helpers/git.js';
 import { tempDir } from '../../../../test/helpers/temp.js';
+import { DEFAULT_RUN_DIR_POLICY, type RunDirPolicy, RunDirRetention } from './run-dirs.js';
 import { executeRun } from './execute-run.js';
-import type { ReportedLine, RunReporter } from './run-reporter.js';
+import type { NumberedLines, ReportedLine, RunReporter } from './run-reporter.js';
 import { runTokenFor } from '../lib/run-token.js';
 import { runnerSet } from '../runners/runner-set.js';
 
@@ -43,12 +44,10 @@ class RecordingReporter implements RunReporter {
   /** How many log lines arrived with each status report. */
   readonly linesWithStatus: number[] = [];
 
-  async status(
-    update: Parameters<RunReporter['status']>[0],
-    lines: readonly ReportedLine[] = [],
-  ): Promise<void> {
+  async status(update: Parameters<RunReporter['status']>[0], last?: NumberedLines): Promise<void> {
     const error = this.failStatus?.(update.state);
     if (error) throw error;
+    const lines = last?.lines ?? [];
     this.lines.push(...lines);
     this.linesWithStatus.push(lines.length);
     this.statuses.push(update);
@@ -106,7 +105,12 @@ function job(source: Partial<JobSource> = {}): JobVersion {
 
 function start(
   spec: LaunchSpec,
-  options: { job?: JobVersion | null; grace?: number; reporter?: RecordingReporter } = {},
+  options: {
+    job?: JobVersion | null;
+    grace?: number;
+    reporter?: RecordingReporter;
+    runDirPolicy?: RunDirPolicy;
+  } = {},
 ) {
   const reporter = options.reporter ?? new RecordingReporter();
   const run: Run = {
@@ -127,6 +131,7 @@ function start(
     agentId: 'a',
     attempt: 1,
     sourceCommit: null,
+    runDir: null,
     createdAt: '2024-01-01T00:00:00.000Z',
     startedAt: null,
     finishedAt: null,
@@ -143,6 +148,10 @@ function start(
     stopGraceMs: options.grace ?? 5_000,
     isolation: { secretEnv: [], wandbCredentials: true, localRepos: [tmp.path] },
     runners: runnerSet(),
+    runDirs: new RunDirRetention(
+      join(tmp.path, 'work'),
+      options.runDirPolicy ?? DEFAULT_RUN_DIR_POLICY,
+    ),
   });
   return { reporter, execution };
 }
@@ -156,10 +165,14 @@ describe('executing a run', () => {
       });
       expect(await execution.done).toEqual({ state: 'finished', exitCode: 0 });
       expect(reporter.states).toEqual(['running', 'finished']);
+      const [dir] = readdirSync(join(tmp.path, 'work')).filter((n) =>
+        /^abcd1234-[0-9a-f]{8}$/.test(n),
+      );
       expect(reporter.statuses[0]).toEqual({
         state: 'running',
         config: { lr: 0.1 },
         sourceCommit: commit,
+        runDir: join(tmp.path, 'work', dir!),
       });
       expect(reporter.statuses[1]).toEqual({ state: 'finished', exitCode: 0 });
       expect(reporter.stdout).toEqual([
@@ -180,12 +193,19 @@ describe('executing a run', () => {
       ]);
       expect(reporter.lines).toContainEqual({ stream: 'stderr', text: 'oops' });
       expect(reporter.lines.filter((l) => l.stream === 'system')).toEqual([]);
-      // The per-run directory is removed; the cache stays for the next run.
-      expect(readdirSync(join(tmp.path, 'work'))).toEqual([]);
+      // The run's directory is kept, recorded as ended (for the retention); the cache stays too.
+      expect(readdirSync(join(tmp.path, 'work')).sort()).toEqual([dir, `${dir}.ended`]);
+      expect(existsSync(join(tmp.path, 'work', dir!, 'src', 'main.py'))).toBe(true);
       expect(existsSync(join(tmp.path, 'cache', 'git'))).toBe(true);
     } finally {
       delete process.env.TMINUS_API_KEY;
     }
+  });
+
+  it('with a retention that keeps nothing, the run’s directory goes when the run ends', async () => {
+    const { execution } = start({}, { runDirPolicy: { maxAgeMs: 0, maxBytes: 0 } });
+    expect(await execution.done).toEqual({ state: 'finished', exitCode: 0 });
+    expect(readdirSync(join(tmp.path, 'work'))).toEqual([]);
   });
 
   it('entry_point replaces the job’s entrypoint', async () => {

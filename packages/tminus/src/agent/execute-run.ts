@@ -3,13 +3,14 @@
  * names (runners/runner.ts), ship its logs, report its states. Used by the agent and by `launch()`
  * (tminus/direct).
  *
- * States reported (the run is `starting` from its ack): `running` → `finished` | `failed` | `stopped`.
+ * States reported (the run is `starting` from its ack): `running` (with the run's directory, which
+ * outlives the run: run-dirs.ts) → `finished` | `failed` | `stopped`.
  * A failure before the program starts is `failed` at stage `agent` (or `build`) with a message saying
  * what to fix. When the server refuses our writes (another attempt owns the run, or it already ended)
  * the program is stopped and nothing more is reported.
  */
 import { writeFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Api } from '@tminus/sdk';
@@ -26,6 +27,7 @@ import type { RunIsolation } from './run-isolation.js';
 import { PrepareError } from '../runners/prepare-error.js';
 import { isJsonObject } from '../lib/json.js';
 import { runTokenFor } from '../lib/run-token.js';
+import type { RunDirRetention } from './run-dirs.js';
 import { runDirPath } from './work-paths.js';
 
 export interface ExecuteRunInput {
@@ -36,9 +38,13 @@ export interface ExecuteRunInput {
   readonly fencingToken: string;
   readonly job: JobVersion | null;
   readonly spec: LaunchSpec;
+  /** The entity that owns the run's queue (none for a direct launch). */
+  readonly queueEntity?: string;
   readonly cacheDir: string;
-  /** The run gets a fresh directory `<workDir>/<runId>-<random>` (removed when it ends). */
+  /** The run gets a fresh directory `<workDir>/<runId>-<random>`. */
   readonly workDir: string;
+  /** Keeps the run's directory once it has ended, until its policy removes it. */
+  readonly runDirs: RunDirRetention;
   readonly stopGraceMs: number;
   /** What the run may see and touch on this machine. */
   readonly isolation: RunIsolation;
@@ -136,6 +142,9 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
           project: run.project,
           name: run.name,
           queue: run.queue,
+          queueEntity: input.queueEntity ?? null,
+          queueItemId: run.queueItemId,
+          image: runnable.image,
           spec,
           runConfig: config,
           apiUrl: input.api.baseUrl,
@@ -160,7 +169,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     if (sup.stopping) return undefined;
     const program = await runner.start(plan, sup.events);
     input.onStarted?.(program.ref);
-    return { program, facts: { config, commit: runnable.commit } };
+    return { program, facts: { config, commit: runnable.commit, runDir: dir } };
   };
 
   const done = (async (): Promise<RunOutcome> => {
@@ -182,7 +191,12 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
       if (started === undefined) return await sup.stoppedBeforeStart();
       return await sup.supervise(started.program, started.facts);
     } finally {
-      await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
+      // Kept — the program's outputs, ./wandb — until the retention removes it.
+      await input.runDirs
+        .ended(staged.dir)
+        .catch((error: unknown) =>
+          input.log?.(`run ${run.id}: could not record its directory as ended (${String(error)})`),
+        );
     }
   })();
 

@@ -1,16 +1,32 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { LaunchError } from '@tminus/sdk';
 
 import { tempDir } from '../../../../test/helpers/temp.js';
-import { loadLaunchConfig, parseLaunchConfig, resolveAgentConfig } from './launch-config.js';
+import {
+  loadLaunchConfig,
+  parseLaunchConfig,
+  resolveAgentConfig,
+  unusedConfigNotice,
+} from './launch-config.js';
 
 describe('launch-config.yaml', () => {
   it.each([
     ['', { queues: [] }],
+    [
+      'builder:\n  type: docker\n  destination: reg.io/team/x\n  build-job-name: b\nregistry:\n  type: ecr\n  uri: 1.dkr.ecr/x\nenvironment:\n  type: aws\n  region: us-east-1\nsecure_mode: true\nmax_schedulers: -1\n',
+      {
+        queues: [],
+        builder: { type: 'docker', destination: 'reg.io/team/x', 'build-job-name': 'b' },
+        registry: { type: 'ecr', uri: '1.dkr.ecr/x' },
+        environment: { type: 'aws', region: 'us-east-1' },
+        secureMode: true,
+        maxSchedulers: -1,
+      },
+    ],
     [
       'entity: team\nqueues: [a, b]\nmax_jobs: 4\nverbosity: 2\nstopped_run_timeout: 10\n',
       { entity: 'team', queues: ['a', 'b'], maxJobs: 4, verbosity: 2, stopGraceSeconds: 10 },
@@ -40,10 +56,9 @@ describe('launch-config.yaml', () => {
     ['max_jobs: many\n', /max_jobs must be an integer/],
     ['queue: [a, b]\n', /queue must be a queue name/],
     ['verbosity: 3\n', /verbosity/],
-    [
-      'builder:\n  type: docker\n',
-      /W&B key "builder" is not supported \(image builders arrive with the container runner\)/,
-    ],
+    ['builder:\n  type: podman\n', /builder\.type must be docker, kaniko or noop/],
+    ['environment:\n  region: us-east-1\n', /environment\.type must be aws, gcp or azure/],
+    ['secure_mode: yes please\n', /secure_mode must be true or false/],
     ['- a\n- b\n', /expected a mapping/],
     ['secret_env: HF_TOKEN\n', /secret_env must be a list of variable names/],
     ['allow_local_repos: /srv\n', /allow_local_repos must be a list of directories/],
@@ -77,7 +92,7 @@ describe('agent config resolution', () => {
   afterEach(() => tmp.remove());
 
   it('uses W&B’s defaults without a file', () => {
-    expect(resolveAgentConfig({ env: {}, flags: {} })).toEqual({
+    expect(resolveAgentConfig({ env: { HOME: tmp.path }, flags: {} })).toEqual({
       entity: undefined,
       queues: [],
       maxJobs: 1,
@@ -86,7 +101,68 @@ describe('agent config resolution', () => {
       secretEnv: [],
       wandbCredentials: true,
       allowLocalRepos: [],
+      runDirMaxAgeHours: 168,
+      runDirMaxGiB: 20,
+      maxSchedulers: 1,
+      secureMode: false,
+      files: [],
+      unusedKeys: [],
     });
+  });
+
+  it('without -c reads W&B’s ~/.config/wandb/launch-config.yaml, then tminus’s own over it', () => {
+    const env = { HOME: tmp.path };
+    const wandb = join(tmp.path, '.config', 'wandb', 'launch-config.yaml');
+    mkdirSync(dirname(wandb), { recursive: true });
+    writeFileSync(wandb, 'entity: team\nqueues: [gpu]\nmax_jobs: 2\nbuilder:\n  type: noop\n');
+    expect(resolveAgentConfig({ env, flags: {} })).toMatchObject({
+      entity: 'team',
+      queues: ['gpu'],
+      maxJobs: 2,
+      builder: { type: 'noop' },
+      files: [wandb],
+      unusedKeys: ['builder'],
+    });
+    const own = join(tmp.path, '.config', 'tminus', 'launch-config.yaml');
+    mkdirSync(dirname(own), { recursive: true });
+    writeFileSync(own, 'max_jobs: 4\nsecret_env: [HF_TOKEN]\n');
+    expect(resolveAgentConfig({ env, flags: {} })).toMatchObject({
+      entity: 'team',
+      queues: ['gpu'],
+      maxJobs: 4,
+      secretEnv: ['HF_TOKEN'],
+      files: [wandb, own],
+    });
+    // -c names the only file read.
+    expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({
+      entity: 'from-file',
+      files: [file],
+    });
+  });
+
+  it('run directory retention: W&B has none; file < flags', () => {
+    writeFileSync(file, 'queues: [q]\nrun_dir_max_age_hours: 24\nrun_dir_max_gib: 0.5\n');
+    expect(resolveAgentConfig({ file, env: {}, flags: {} })).toMatchObject({
+      runDirMaxAgeHours: 24,
+      runDirMaxGiB: 0.5,
+    });
+    expect(
+      resolveAgentConfig({ file, env: {}, flags: { runDirMaxAgeHours: 0, runDirMaxGiB: 3 } }),
+    ).toMatchObject({ runDirMaxAgeHours: 0, runDirMaxGiB: 3 });
+    expect(() => parseLaunchConfig('run_dir_max_gib: -1\n', 'c.yaml')).toThrow(
+      /run_dir_max_gib must be a number of GiB/,
+    );
+  });
+
+  it('names once what it keeps but does not use', () => {
+    writeFileSync(file, 'queues: [q]\nsecure_mode: true\nregistry:\n  url: reg.io/x\n');
+    const config = resolveAgentConfig({ file, env: {}, flags: {} });
+    expect(config).toMatchObject({ secureMode: true, registry: { url: 'reg.io/x' } });
+    expect(unusedConfigNotice(config)).toBe(
+      'launch-config: registry (no runner of this agent pushes images yet), secure_mode (no runner of this agent takes pod specs or container commands yet): kept, but not used by this agent',
+    );
+    writeFileSync(file, 'queues: [q]\n');
+    expect(unusedConfigNotice(resolveAgentConfig({ file, env: {}, flags: {} }))).toBeUndefined();
   });
 
   it('file < env < flags', () => {
@@ -99,6 +175,12 @@ describe('agent config resolution', () => {
       secretEnv: [],
       wandbCredentials: true,
       allowLocalRepos: [],
+      runDirMaxAgeHours: 168,
+      runDirMaxGiB: 20,
+      maxSchedulers: 1,
+      secureMode: false,
+      files: [file],
+      unusedKeys: [],
     });
     const env = { WANDB_ENTITY: 'from-wandb-env', WANDB_LAUNCH_MAX_JOBS: '-1' };
     expect(resolveAgentConfig({ file, env, flags: {} })).toMatchObject({
@@ -115,7 +197,7 @@ describe('agent config resolution', () => {
       verbosity: 2,
       stopGraceSeconds: 5,
     };
-    expect(resolveAgentConfig({ file, env, flags })).toEqual({
+    expect(resolveAgentConfig({ file, env, flags })).toMatchObject({
       entity: 'from-flag',
       queues: ['q'],
       maxJobs: 8,

@@ -1,10 +1,16 @@
 /**
  * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
- * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. tminus's own keys
- * say what runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`); lists of those add up from file and flags.
+ * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. Without `-c`, the
+ * files are W&B's `~/.config/wandb/launch-config.yaml` (as W&B's agent reads it), then tminus's own
+ * `~/.config/tminus/launch-config.yaml` over it, each if it exists. Every W&B key is accepted; what no
+ * runner of this agent uses yet (`builder`, `registry`, `environment`, `secure_mode`,
+ * `max_schedulers`) is kept in the resolved config and named once at start. tminus's own keys say what
+ * runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`); lists of those
+ * add up from file and flags.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 import { LaunchError } from '@tminus/sdk';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -17,6 +23,32 @@ const MaxJobs = z
   .int('must be an integer (-1 = unlimited)')
   .refine((n) => n === -1 || n >= 1, 'must be -1 (unlimited) or at least 1');
 
+/** W&B's `builder:` block (builder/config: docker, kaniko or noop, and where images go). */
+const BuilderConfig = z.looseObject({
+  type: z
+    .enum(['docker', 'kaniko', 'noop'], { error: 'must be docker, kaniko or noop' })
+    .optional(),
+  destination: z.string({ error: 'must be a registry URI' }).optional(),
+  platform: z
+    .enum(['linux/amd64', 'linux/arm64'], { error: 'must be linux/amd64 or linux/arm64' })
+    .optional(),
+});
+
+/** W&B's legacy `registry:` block (deprecated there in favour of `builder.destination`). */
+const RegistryConfig = z.looseObject({
+  type: z
+    .enum(['ecr', 'acr', 'gcr', 'local'], { error: 'must be ecr, acr, gcr or local' })
+    .optional(),
+  uri: z.string({ error: 'must be a registry URI' }).optional(),
+  url: z.string({ error: 'must be a registry URL' }).optional(),
+});
+
+/** W&B's `environment:` block (the cloud the agent's builds and runs use). */
+const EnvironmentConfig = z.looseObject({
+  type: z.enum(['aws', 'gcp', 'azure'], { error: 'must be aws, gcp or azure' }),
+  region: z.string({ error: 'must be a region name' }).nullable().optional(),
+});
+
 const FileConfig = z.strictObject({
   entity: z.string().min(1).optional(),
   queues: z.array(z.string().min(1)).optional(),
@@ -26,8 +58,24 @@ const FileConfig = z.strictObject({
     .min(1)
     .optional(),
   max_jobs: MaxJobs.optional(),
+  /** Sweep schedulers at once (W&B); tminus's sweeps run on the server, so it is kept unused. */
+  max_schedulers: MaxJobs.optional(),
+  secure_mode: z.boolean({ error: 'must be true or false' }).optional(),
+  builder: BuilderConfig.optional(),
+  registry: RegistryConfig.optional(),
+  environment: EnvironmentConfig.optional(),
   verbosity: z
     .union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' })
+    .optional(),
+  /** Hours an ended run's directory is kept (agent/run-dirs.ts); 0: removed when the run ends. */
+  run_dir_max_age_hours: z
+    .number({ error: 'must be a number of hours' })
+    .min(0, 'must be a number of hours')
+    .optional(),
+  /** GiB the ended runs' directories may take together; the oldest go first. */
+  run_dir_max_gib: z
+    .number({ error: 'must be a number of GiB' })
+    .min(0, 'must be a number of GiB')
     .optional(),
   /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
   stopped_run_timeout: z
@@ -62,13 +110,14 @@ const FileConfig = z.strictObject({
 });
 
 const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
-/** W&B keys that name things this agent does not do yet: said plainly instead of "unknown key". */
-const WANDB_ONLY_KEYS: Readonly<Record<string, string>> = {
+
+/** W&B's keys that no runner of this agent uses yet, and why (said once at start). */
+const STORED_UNUSED: Readonly<Record<string, string>> = {
+  builder: 'no runner of this agent builds images yet',
+  registry: 'no runner of this agent pushes images yet',
+  environment: 'no runner of this agent runs in a cloud environment yet',
+  secure_mode: 'no runner of this agent takes pod specs or container commands yet',
   max_schedulers: 'sweep schedulers run on the server in tminus',
-  secure_mode: 'there is no secure mode yet',
-  environment: 'cloud environments (aws, gcp, azure) are not supported yet',
-  registry: 'container registries arrive with the container runner',
-  builder: 'image builders arrive with the container runner',
 };
 
 /** A launch-config.yaml, normalised (the legacy `queue` is folded into `queues`). */
@@ -83,6 +132,14 @@ export interface ResolvedLaunchConfig {
   readonly allowLocalRepos?: string[];
   readonly runAs?: string;
   readonly workDir?: string;
+  readonly maxSchedulers?: number;
+  readonly secureMode?: boolean;
+  readonly runDirMaxAgeHours?: number;
+  readonly runDirMaxGiB?: number;
+  /** W&B's blocks, as written (read by the runners that build and push images). */
+  readonly builder?: Record<string, unknown>;
+  readonly registry?: Record<string, unknown>;
+  readonly environment?: Record<string, unknown>;
 }
 
 export interface ResolvedAgentConfig {
@@ -100,10 +157,27 @@ export interface ResolvedAgentConfig {
   readonly allowLocalRepos: string[];
   readonly runAs?: string;
   readonly workDir?: string;
+  /** How long ended runs' directories are kept (default a week), and in how many GiB (default 20). */
+  readonly runDirMaxAgeHours: number;
+  readonly runDirMaxGiB: number;
+  /** W&B's, default 1; kept, unused (tminus's sweep schedulers run on the server). */
+  readonly maxSchedulers: number;
+  /** W&B's secure mode, default false; kept for the runners that take pod specs and commands. */
+  readonly secureMode: boolean;
+  /** W&B's `builder`, `registry` and `environment` blocks, as the files give them. */
+  readonly builder?: Record<string, unknown>;
+  readonly registry?: Record<string, unknown>;
+  readonly environment?: Record<string, unknown>;
+  /** The launch-config files read, in order (the later ones' keys win). */
+  readonly files: string[];
+  /** The W&B keys given that nothing uses yet (see `unusedConfigNotice`). */
+  readonly unusedKeys: string[];
 }
 
 export interface AgentFlags {
   readonly entity?: string;
+  readonly runDirMaxAgeHours?: number;
+  readonly runDirMaxGiB?: number;
   /** Replaces the file's list (W&B: `-q` replaces, it does not add). */
   readonly queues?: string[];
   readonly maxJobs?: number;
@@ -142,11 +216,6 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw invalid(path, 'expected a mapping of keys (entity, queues, max_jobs, …)');
-  for (const key of Object.keys(raw)) {
-    const why = WANDB_ONLY_KEYS[key];
-    if (why !== undefined)
-      throw invalid(path, `the W&B key "${key}" is not supported (${why}); remove it`);
-  }
   const parsed = FileConfig.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
@@ -161,6 +230,15 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
     ...(file.entity === undefined ? {} : { entity: file.entity }),
     queues: [...(file.queues ?? []), ...(file.queue === undefined ? [] : [file.queue])],
     ...(file.max_jobs === undefined ? {} : { maxJobs: file.max_jobs }),
+    ...(file.max_schedulers === undefined ? {} : { maxSchedulers: file.max_schedulers }),
+    ...(file.run_dir_max_age_hours === undefined
+      ? {}
+      : { runDirMaxAgeHours: file.run_dir_max_age_hours }),
+    ...(file.run_dir_max_gib === undefined ? {} : { runDirMaxGiB: file.run_dir_max_gib }),
+    ...(file.secure_mode === undefined ? {} : { secureMode: file.secure_mode }),
+    ...(file.builder === undefined ? {} : { builder: file.builder }),
+    ...(file.registry === undefined ? {} : { registry: file.registry }),
+    ...(file.environment === undefined ? {} : { environment: file.environment }),
     ...(file.verbosity === undefined ? {} : { verbosity: file.verbosity }),
     ...(file.stopped_run_timeout === undefined
       ? {}
@@ -206,17 +284,52 @@ function envMaxJobs(value: string | undefined): number | undefined {
   return parsed.data;
 }
 
-/** Defaults < file < env (TMINUS_ENTITY/WANDB_ENTITY, WANDB_LAUNCH_MAX_JOBS) < flags. */
+/**
+ * The launch-config files an agent reads without `-c`, each only if it exists: W&B's
+ * `~/.config/wandb/launch-config.yaml`, then tminus's `launch-config.yaml` beside its CLI config
+ * (`$TMINUS_CONFIG_DIR`, else `$XDG_CONFIG_HOME/tminus`, else `~/.config/tminus`).
+ */
+export function defaultLaunchConfigFiles(env: NodeJS.ProcessEnv): string[] {
+  const home = env.HOME || homedir();
+  const tminusDir =
+    env.TMINUS_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tminus');
+  return [
+    join(home, '.config', 'wandb', 'launch-config.yaml'),
+    join(tminusDir, 'launch-config.yaml'),
+  ].filter((path) => existsSync(path));
+}
+
+/** The files' configs, later ones' keys over earlier ones' (lists too: a key is replaced whole). */
+function layered(files: readonly string[]): ResolvedLaunchConfig {
+  let merged: ResolvedLaunchConfig = { queues: [] };
+  for (const path of files) {
+    const next = loadLaunchConfig(path);
+    merged = { ...merged, ...next, queues: next.queues.length ? next.queues : merged.queues };
+  }
+  return merged;
+}
+
+/**
+ * Defaults < files (`-c FILE`, else `defaultLaunchConfigFiles`) < env (TMINUS_ENTITY/WANDB_ENTITY,
+ * WANDB_LAUNCH_MAX_JOBS) < flags.
+ */
 export function resolveAgentConfig(input: {
   file?: string;
   env: NodeJS.ProcessEnv;
   flags: AgentFlags;
 }): ResolvedAgentConfig {
-  const file: ResolvedLaunchConfig =
-    input.file === undefined ? { queues: [] } : loadLaunchConfig(input.file);
+  const files = input.file === undefined ? defaultLaunchConfigFiles(input.env) : [input.file];
+  const file = layered(files);
   const { env, flags } = input;
   const runAs = flags.runAs ?? file.runAs;
   const workDir = flags.workDir ?? file.workDir;
+  const unusedKeys = [
+    ...(file.builder === undefined ? [] : ['builder']),
+    ...(file.registry === undefined ? [] : ['registry']),
+    ...(file.environment === undefined ? [] : ['environment']),
+    ...(file.secureMode === undefined ? [] : ['secure_mode']),
+    ...(file.maxSchedulers === undefined ? [] : ['max_schedulers']),
+  ];
   return {
     entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,
     queues: flags.queues?.length ? [...flags.queues] : file.queues,
@@ -228,5 +341,21 @@ export function resolveAgentConfig(input: {
     allowLocalRepos: [...(file.allowLocalRepos ?? []), ...(flags.allowLocalRepos ?? [])],
     ...(runAs === undefined ? {} : { runAs }),
     ...(workDir === undefined ? {} : { workDir }),
+    runDirMaxAgeHours: flags.runDirMaxAgeHours ?? file.runDirMaxAgeHours ?? 7 * 24,
+    runDirMaxGiB: flags.runDirMaxGiB ?? file.runDirMaxGiB ?? 20,
+    maxSchedulers: file.maxSchedulers ?? 1,
+    secureMode: file.secureMode ?? false,
+    ...(file.builder === undefined ? {} : { builder: file.builder }),
+    ...(file.registry === undefined ? {} : { registry: file.registry }),
+    ...(file.environment === undefined ? {} : { environment: file.environment }),
+    files,
+    unusedKeys,
   };
+}
+
+/** What the agent says once at start about W&B keys it keeps but does not use yet; undefined if none. */
+export function unusedConfigNotice(config: ResolvedAgentConfig): string | undefined {
+  if (config.unusedKeys.length === 0) return undefined;
+  const reasons = config.unusedKeys.map((key) => `${key} (${STORED_UNUSED[key] ?? 'unused'})`);
+  return `launch-config: ${reasons.join(', ')}: kept, but not used by this agent`;
 }

@@ -28,6 +28,31 @@ function gatedReporter() {
 }
 
 describe('log shipping', () => {
+  it('numbers the lines it sends from 0, in order, so that the server can skip a retried request’s', async () => {
+    const calls: { texts: string[]; from: number }[] = [];
+    const shipper = new LogShipper({
+      status: () => Promise.resolve(),
+      logs: (lines, from) => (
+        calls.push({ texts: lines.map((l) => l.text), from }),
+        Promise.resolve({ truncated: false })
+      ),
+    });
+    shipper.push('stdout', 'a');
+    shipper.push('stdout', 'b');
+    await shipper.flush();
+    shipper.push('stderr', 'c');
+    await shipper.flush();
+    shipper.push('stdout', 'd');
+    const last = await shipper.takeLast();
+    expect(calls).toEqual([
+      { texts: ['a'], from: 0 },
+      { texts: ['b'], from: 1 },
+      { texts: ['c'], from: 2 },
+      { texts: ['d'], from: 3 },
+    ]);
+    expect(last).toEqual({ lines: [], from: 4 });
+  });
+
   it("stops sending once the server says the run's log limit is reached", async () => {
     const sent: string[] = [];
     const reporter: RunReporter = {
@@ -45,7 +70,7 @@ describe('log shipping', () => {
     shipper.push('stdout', 'c');
     await shipper.flush();
     expect(sent).toEqual(['a', 'b']);
-    expect(await shipper.takeLast()).toEqual([]);
+    expect(await shipper.takeLast()).toEqual({ lines: [], from: 2 });
   });
 
   it('sends one request at a time and batches what arrives meanwhile, in order', async () => {
@@ -85,7 +110,10 @@ describe('log shipping', () => {
     const short = new LogShipper(reporter, () => undefined, 10_000);
     short.push('stdout', 'only line');
     const started = Date.now();
-    expect((await short.takeLast()).map((l) => l.text)).toEqual(['only line']);
+    expect(await short.takeLast()).toEqual({
+      lines: [{ stream: 'stdout', text: 'only line' }],
+      from: 0,
+    });
     expect(Date.now() - started).toBeLessThan(1_000); // the end of the run cut the linger short
     expect(sent).toHaveLength(2);
   });
@@ -112,13 +140,14 @@ describe('log shipping', () => {
     await release(); // a full batch of the backlog
     const rest = await last;
     expect(batches.map((b) => b.length)).toEqual([1, 5_000]);
-    expect(rest).toHaveLength(2_000);
-    expect([...batches.flat(), ...rest].map((l) => l.text)).toEqual([
+    expect(rest.lines).toHaveLength(2_000);
+    expect(rest.from).toBe(5_001);
+    expect([...batches.flat(), ...rest.lines].map((l) => l.text)).toEqual([
       'first',
       ...Array.from({ length: 7_000 }, (_, i) => `l${i}`),
     ]);
     // Nothing buffered: the last report carries no lines and no request is made.
-    expect(await new LogShipper(reporter).takeLast()).toEqual([]);
+    expect(await new LogShipper(reporter).takeLast()).toEqual({ lines: [], from: 0 });
   });
 
   it('stops and says so once the server refuses the run’s token', async () => {

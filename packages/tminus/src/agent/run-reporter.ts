@@ -11,14 +11,23 @@ export interface ReportedLine {
   readonly text: string;
 }
 
+/** Lines to append, with the number of the first (the agent numbers a run's lines from 0). */
+export interface NumberedLines {
+  readonly lines: readonly ReportedLine[];
+  readonly from: number;
+}
+
 export interface RunReporter {
-  /** A state change; `lines`, if any, are appended first, in the same request. */
+  /** A state change; `last.lines`, if any, are appended first, in the same request. */
   status(
-    update: Omit<RunStatusUpdate, 'fencingToken' | 'lines'>,
-    lines?: readonly ReportedLine[],
+    update: Omit<RunStatusUpdate, 'fencingToken' | 'lines' | 'linesFrom'>,
+    last?: NumberedLines,
   ): Promise<void>;
-  /** `truncated`: the run's log limit on the server is reached; further lines would be dropped. */
-  logs(lines: readonly ReportedLine[]): Promise<{ truncated: boolean }>;
+  /**
+   * Appends lines; `from` lets the server skip the ones it has (a retried request). `truncated`: the
+   * run's log limit on the server is reached; further lines would be dropped.
+   */
+  logs(lines: readonly ReportedLine[], from: number): Promise<{ truncated: boolean }>;
 }
 
 /**
@@ -55,16 +64,23 @@ export async function withRetries<T>(work: () => Promise<T>, forMs = 60_000): Pr
 
 export function createApiReporter(api: Api, runId: string, fencingToken: string): RunReporter {
   return {
-    async status(update, lines = []) {
-      // Repeating a state is allowed by the server, so a retried write is harmless.
-      const body = { ...update, fencingToken, ...(lines.length > 0 ? { lines: [...lines] } : {}) };
+    async status(update, last) {
+      // Repeating a state is allowed by the server, and numbered lines are not appended twice, so
+      // a retried write is harmless.
+      const body = {
+        ...update,
+        fencingToken,
+        ...(last === undefined || last.lines.length === 0
+          ? {}
+          : { lines: [...last.lines], linesFrom: last.from }),
+      };
       await withRetries(() => api.request('updateRunStatus', { params: { id: runId }, body }));
     },
-    async logs(lines) {
+    async logs(lines, from) {
       const { truncated } = await withRetries(() =>
         api.request('appendLogs', {
           params: { id: runId },
-          body: { fencingToken, lines: [...lines] },
+          body: { fencingToken, lines: [...lines], from },
         }),
       );
       return { truncated };
@@ -84,6 +100,8 @@ const MAX_BATCH_CHARS = 1024 * 1024;
  */
 export class LogShipper {
   #buffer: ReportedLine[] = [];
+  /** The number of the next line to send (lines are numbered from 0 in the order pushed). */
+  #next = 0;
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
   #closing = false;
@@ -128,7 +146,7 @@ export class LogShipper {
    * For the last report of a run (the process has exited, nothing more will be pushed): sends all
    * but one request's worth of lines and hands back the rest, to travel with the final state.
    */
-  async takeLast(): Promise<ReportedLine[]> {
+  async takeLast(): Promise<NumberedLines> {
     this.#closing = true; // the request in flight stops the drain once the rest fits one batch
     if (this.#lingering !== undefined) {
       clearTimeout(this.#lingering.timer);
@@ -138,13 +156,25 @@ export class LogShipper {
     await this.flush();
     while (!this.#fitsOneBatch()) {
       try {
-        this.#sent(await this.reporter.logs(this.#nextBatch()));
+        await this.#send();
       } catch (error) {
         this.#fail(error);
         throw error;
       }
     }
-    return this.#buffer.splice(0);
+    return this.#number(this.#buffer.splice(0));
+  }
+
+  /** Numbers lines taken from the buffer, in order. */
+  #number(lines: ReportedLine[]): NumberedLines {
+    const from = this.#next;
+    this.#next += lines.length;
+    return { lines, from };
+  }
+
+  async #send(): Promise<void> {
+    const { lines, from } = this.#number(this.#nextBatch());
+    this.#sent(await this.reporter.logs(lines, from));
   }
 
   #fitsOneBatch(): boolean {
@@ -168,7 +198,7 @@ export class LogShipper {
   async #drain(): Promise<void> {
     try {
       while (this.#buffer.length > 0 && !(this.#closing && this.#fitsOneBatch()))
-        this.#sent(await this.reporter.logs(this.#nextBatch()));
+        await this.#send();
     } catch (error) {
       this.#fail(error);
     } finally {

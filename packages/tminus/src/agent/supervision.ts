@@ -10,6 +10,7 @@ import type { ProgramEvents, ProgramExit, RunningProgram } from '../runners/runn
 import {
   isOwnershipLost,
   LogShipper,
+  type NumberedLines,
   type ReportedLine,
   type RunReporter,
 } from './run-reporter.js';
@@ -59,6 +60,8 @@ export function terminalUpdate(
 export interface StartFacts {
   readonly config: JsonObject;
   readonly commit: string | undefined;
+  /** The run's directory on this machine (kept after the run ends: run-dirs.ts). */
+  readonly runDir: string;
 }
 
 export class Supervision {
@@ -110,6 +113,7 @@ export class Supervision {
         await this.reporter.status({
           state: 'running',
           config: started.config,
+          runDir: started.runDir,
           ...(started.commit === undefined ? {} : { sourceCommit: started.commit }),
         });
       } catch (error) {
@@ -173,19 +177,19 @@ export class Supervision {
   }
 
   /** The lines not sent yet, to go with the terminal report (one request instead of two). */
-  #lastLines(): Promise<ReportedLine[]> {
-    return this.#shipper.takeLast().catch((error: unknown): ReportedLine[] => {
+  #lastLines(): Promise<NumberedLines | undefined> {
+    return this.#shipper.takeLast().catch((error: unknown) => {
       if (!isOwnershipLost(error))
         this.log(
           `run ${this.runId}: some log lines could not be sent (${(error as Error).message})`,
         );
-      return [];
+      return undefined;
     });
   }
 
   /** A terminal report: if it cannot be delivered the outcome stands; the server's lease sweeper settles it. */
-  async #report(update: StatusUpdate, lines: readonly ReportedLine[] = []): Promise<void> {
-    await this.reporter.status(update, lines).catch((error: unknown) => {
+  async #report(update: StatusUpdate, last?: NumberedLines): Promise<void> {
+    await this.reporter.status(update, last).catch((error: unknown) => {
       if (!isOwnershipLost(error))
         this.log(
           `run ${this.runId}: could not report it ${update.state} (${(error as Error).message})`,

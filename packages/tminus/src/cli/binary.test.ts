@@ -52,6 +52,21 @@ describe('the tminus binary without a server', () => {
       '--priority must be one of critical, high, medium, low',
     ],
     [['launch', '-u', '/r', '-j', 'a/b/c'], 'Cannot provide both a uri and a job name.'],
+    [['launch', '-j', 'a/b/c', '-b'], 'Build flag requires a queue to be set'],
+    [
+      ['launch', '-d', 'python:3.12', '-q'],
+      'Cannot use --queue and --docker together without a project.',
+    ],
+    [
+      ['launch', '-j', 'a/b/c', '-q', '-B', 'python:3.12'],
+      '-B/--base-image is compatible only with -u',
+    ],
+    [['launch', '-j', 'a/b/c', '-q', '-J', 'x'], '-J/--job-name is compatible only with -u'],
+    [
+      ['launch', '-u', '/r', '-q', '-B', 'python:3.12', '-d', 'img', '-p', 'p'],
+      '-B/--base-image is incompatible with --docker-image.',
+    ],
+    [['launch', '-j', 'a/b/c', '-D', 'Dockerfile'], '-D/--dockerfile need a container runner'],
     [['launch', '-j', 'a/b/c', '-q', '--set-var', 'oops'], '--set-var value must be in the format'],
     [['launch', '-j', 'a/b/c', '--set-var', 'gpus=2'], '--set-var flag requires --queue to be set'],
     [['launch', '-j', 'a/b/c', '-q', '-c', '{oops'], 'Invalid format for config'],

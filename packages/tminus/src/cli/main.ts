@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 
 import { createProgram } from './program.js';
 import { EXIT, RunFailedExit, UsageError } from './usage-error.js';
+import { expandTwoLetterOptions } from './wandb-argv.js';
 
 const debug = process.argv.includes('--debug') || process.env.TMINUS_DEBUG === '1';
 
@@ -18,7 +19,7 @@ function fail(code: number, message: string, hint?: string, error?: unknown): ne
 }
 
 try {
-  await createProgram().parseAsync(process.argv);
+  await createProgram().parseAsync(expandTwoLetterOptions(process.argv));
 } catch (error) {
   if (error instanceof CommanderError) {
     // Commander has printed its message already; --help and --version end with code 0.

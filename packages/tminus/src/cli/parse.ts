@@ -86,6 +86,14 @@ export function parsePriority(value: string): number {
   return level;
 }
 
+/** A non-negative number (fractions allowed), e.g. hours or GiB. */
+export function parseAmount(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag} must be a number ≥ 0; got "${value}"`);
+  return n;
+}
+
 export function parseInteger(value: string, flag: string, min: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min)

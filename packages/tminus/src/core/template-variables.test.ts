@@ -1,7 +1,12 @@
 import type { TemplateVariableSchema } from '@tminus/sdk/protocol';
 import { describe, expect, it } from 'vitest';
 
-import { resolveTemplateValues, substituteTemplate } from './template-variables.js';
+import {
+  mergeTemplateValues,
+  resolveTemplateValues,
+  substituteTemplate,
+  unfilledTemplateProblem,
+} from './template-variables.js';
 
 const schemas = {
   gpus: { type: 'integer', minimum: 0, maximum: 8, default: 1 },
@@ -51,6 +56,38 @@ describe('substituteTemplate', () => {
       gpus: 2,
       image: 'trainer:large',
       nested: [{ x: '{{ missing }}' }],
+    });
+  });
+});
+
+describe('mergeTemplateValues', () => {
+  it('takes the spec’s values under the given ones, key by key (W&B’s launch_add)', () => {
+    expect(mergeTemplateValues({ gpus: 1, tier: 's' }, { gpus: 3 })).toEqual({
+      gpus: 3,
+      tier: 's',
+    });
+    expect(mergeTemplateValues(undefined, { gpus: 3 })).toEqual({ gpus: 3 });
+    expect(mergeTemplateValues({ gpus: 1 }, undefined)).toEqual({ gpus: 1 });
+    expect(mergeTemplateValues('not an object', undefined)).toEqual({});
+  });
+});
+
+describe('unfilledTemplateProblem', () => {
+  const schemas = { gpus: { type: 'integer' as const } };
+  it('is nothing when every placeholder was filled', () => {
+    expect(unfilledTemplateProblem('q', schemas, { gpus: 2, image: 'x:1' })).toBeUndefined();
+  });
+  it('names a declared variable the launch did not give', () => {
+    expect(unfilledTemplateProblem('q', schemas, { n: [{ x: 'a{{ gpus }}' }] })).toMatchObject({
+      variable: 'gpus',
+      message: 'Queue q needs a value for its template variable gpus (it has no default)',
+    });
+  });
+  it('names a placeholder the queue never declared', () => {
+    expect(unfilledTemplateProblem('q', schemas, { image: 'x:{{tag}}' })).toMatchObject({
+      variable: 'tag',
+      message:
+        "Queue q's config uses {{tag}}, which is not one of its template variables, so no launch can fill it in",
     });
   });
 });

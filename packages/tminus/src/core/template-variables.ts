@@ -4,6 +4,21 @@
  */
 import type { JsonObject, TemplateVariableSchema } from '@tminus/sdk/protocol';
 
+/**
+ * W&B's `launch_add`: the template variables in the launch spec (`config.template_variables`) under
+ * the ones given on their own (`templateVariables`, `--set-var`), which win key by key.
+ */
+export function mergeTemplateValues(
+  fromSpec: unknown,
+  given: Readonly<JsonObject> | undefined,
+): JsonObject {
+  const base =
+    typeof fromSpec === 'object' && fromSpec !== null && !Array.isArray(fromSpec)
+      ? (fromSpec as JsonObject)
+      : {};
+  return { ...base, ...given };
+}
+
 export type TemplateResult =
   | { ok: true; values: Record<string, string | number> }
   | { ok: false; message: string; variable: string };
@@ -92,4 +107,38 @@ export function substituteTemplate(
     return out;
   }
   return config;
+}
+
+/** The `{{name}}` placeholders left in `config` (after substitution), in order of appearance. */
+export function placeholdersIn(config: unknown, found = new Set<string>()): Set<string> {
+  if (typeof config === 'string') for (const m of config.matchAll(PART)) found.add(m[1]!);
+  else if (Array.isArray(config)) for (const v of config) placeholdersIn(v, found);
+  else if (config !== null && typeof config === 'object')
+    for (const v of Object.values(config)) placeholdersIn(v, found);
+  return found;
+}
+
+/**
+ * A placeholder the launch left unfilled would reach the runner as the literal text `{{gpus}}`: an
+ * error at enqueue, naming the variable — one the queue declares and the launch did not give (and
+ * that has no default), or one the queue's config uses without declaring it.
+ */
+export function unfilledTemplateProblem(
+  queueName: string,
+  schemas: Readonly<Record<string, TemplateVariableSchema>>,
+  filledConfig: unknown,
+): { message: string; hint: string; variable: string } | undefined {
+  const [variable] = placeholdersIn(filledConfig);
+  if (variable === undefined) return undefined;
+  if (schemas[variable] !== undefined)
+    return {
+      variable,
+      message: `Queue ${queueName} needs a value for its template variable ${variable} (it has no default)`,
+      hint: `Pass it: --set-var ${variable}=… on the command line, templateVariables: { ${JSON.stringify(variable)}: … } from the SDK.`,
+    };
+  return {
+    variable,
+    message: `Queue ${queueName}'s config uses {{${variable}}}, which is not one of its template variables, so no launch can fill it in`,
+    hint: `Its admin must declare ${variable} (tminus queue create … --template-variables) or remove the placeholder from the queue's config.`,
+  };
 }

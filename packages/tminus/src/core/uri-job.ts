@@ -32,25 +32,3 @@ export function gitSourceForUri(
   else if (version !== undefined) source.ref = version;
   return source;
 }
-
-/**
- * Remote forms W&B allows (https, ssh, user@host:path) plus local paths. A leading `-` could be
- * read by git as an option; `ext::` and other transport helpers run commands.
- */
-export function checkGitRemote(remote: string): string | undefined {
-  if (remote.startsWith('-')) return `git remote "${remote}" must not start with "-"`;
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(remote))
-    return `git remote "${remote}" uses a transport helper (::), which is not allowed`;
-  if (/^(https?|ssh|git|file):\/\//.test(remote)) return undefined;
-  if (/^[\w.-]+@[\w.-]+:/.test(remote)) return undefined;
-  if (
-    remote.startsWith('/') ||
-    remote.startsWith('./') ||
-    remote.startsWith('../') ||
-    remote.startsWith('~')
-  )
-    return undefined;
-  if (/^[a-z]+:\/\//i.test(remote))
-    return `git remote "${remote}" uses an unsupported protocol; use https://, ssh://, user@host:path or a local path`;
-  return `git remote "${remote}" is not a URL (https://, ssh://, user@host:path) or an absolute local path`;
-}

@@ -12,6 +12,7 @@ import type { DirectRunResponse } from '@tminus/sdk/protocol';
 import { executeRun } from '../agent/execute-run.js';
 import { createApiReporter } from '../agent/run-reporter.js';
 import { CALLERS_OWN_MACHINE } from '../agent/run-isolation.js';
+import { DEFAULT_RUN_DIR_POLICY, type RunDirPolicy, RunDirRetention } from '../agent/run-dirs.js';
 import { defaultCacheDir } from '../lib/defaults.js';
 import { runnerSet } from '../runners/runner-set.js';
 
@@ -22,6 +23,8 @@ export interface DirectOptions {
   readonly workDir?: string;
   /** SIGTERM → SIGKILL grace on cancel. @default 60_000 (W&B's stopped_run_timeout) */
   readonly stopGraceMs?: number;
+  /** How long ended runs' directories are kept. @default a week, 20 GiB */
+  readonly runDirPolicy?: RunDirPolicy;
 }
 
 export const localExecutor = {
@@ -30,6 +33,7 @@ export const localExecutor = {
     grant: DirectRunResponse,
     options: DirectOptions = {},
   ): Promise<LocalExecution> {
+    const workDir = options.workDir ?? join(tmpdir(), 'tminus-runs');
     const execution = executeRun({
       api,
       reporter: createApiReporter(api, grant.run.id, grant.fencingToken),
@@ -38,7 +42,9 @@ export const localExecutor = {
       job: grant.job,
       spec: grant.run.spec,
       cacheDir: options.cacheDir ?? defaultCacheDir(),
-      workDir: options.workDir ?? join(tmpdir(), 'tminus-runs'),
+      workDir,
+      // As an agent's: kept after the run (its outputs, ./wandb), a week or 20 GiB at most.
+      runDirs: new RunDirRetention(workDir, options.runDirPolicy ?? DEFAULT_RUN_DIR_POLICY),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       isolation: CALLERS_OWN_MACHINE,
       runners: runnerSet(),

@@ -125,6 +125,7 @@ export interface RunRow {
   agent_id: string | null;
   attempt: number;
   source_commit: string | null;
+  run_dir: string | null;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -154,6 +155,7 @@ export function toRun(r: RunRow): Run {
     agentId: r.agent_id,
     attempt: r.attempt,
     sourceCommit: r.source_commit,
+    runDir: r.run_dir ?? null,
     createdAt: iso(r.created_at),
     startedAt: isoOrNull(r.started_at),
     finishedAt: isoOrNull(r.finished_at),

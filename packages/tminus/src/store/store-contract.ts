@@ -500,6 +500,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         agentId: null,
         attempt: 1,
         sourceCommit: null,
+        runDir: null,
         createdAt: new Date(5_000).toISOString(),
         startedAt: null,
         finishedAt: null,
@@ -547,11 +548,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         startedAt: 1_000,
         sourceCommit: 'abc',
         config: { lr: 2 },
+        runDir: '/srv/runs/r-0000000a',
       });
       expect(started).toMatchObject({
         state: 'running',
         sourceCommit: 'abc',
         config: { lr: 2 },
+        runDir: '/srv/runs/r-0000000a',
         startedAt: new Date(1_000).toISOString(),
       });
       const failed = await store.updateRun('r', 'tk', {
@@ -560,7 +563,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         failure: { stage: 'run', message: 'x' },
         finishedAt: 2_000,
       });
-      expect(failed).toMatchObject({ exitCode: 3, failure: { stage: 'run' }, sourceCommit: 'abc' });
+      expect(failed).toMatchObject({
+        exitCode: 3,
+        failure: { stage: 'run' },
+        sourceCommit: 'abc',
+        runDir: '/srv/runs/r-0000000a',
+      });
       expect(await store.transitionRun('r', ['running'], { state: 'stopping' })).toBeUndefined();
       for (let k = 0; k < 6; k++) await store.createRun(newRun(`p${k}`));
       const seen: string[] = [];
@@ -662,6 +670,35 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         text: 'line 98',
         ts: new Date(7_000).toISOString(),
       });
+    });
+
+    it('logs: an append numbered from the agent’s first line skips the lines the log has (a retry); a new attempt counts again', async () => {
+      await leasedRun(2);
+      const lines = (...texts: string[]) =>
+        texts.map((text) => ({ stream: 'stdout' as const, text }));
+      const append = (token: string, from: number | undefined, ...texts: string[]) =>
+        store.appendLogs('r', token, lines(...texts), now(), LIMIT, from);
+      expect(await append('a1', 0, 'a', 'b')).toEqual({ next: 2, truncated: false });
+      expect(await append('a1', 0, 'a', 'b')).toEqual({ next: 2, truncated: false });
+      expect(await append('a1', 1, 'b', 'c')).toEqual({ next: 3, truncated: false });
+      expect(await append('a1', undefined, 'unnumbered')).toEqual({ next: 4, truncated: false });
+      // Attempt 2 of the run, with its own token: its agent numbers its lines from 0 again.
+      await store.expireRunLeases(300, () => 'new');
+      await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag2',
+        fencingToken: 'a2',
+        now: 400,
+        leaseExpiresAt: 500,
+      });
+      await store.ackItem('i', 'a2', newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }));
+      const before = (await store.readLogs('r', -1, 100)).length;
+      await append('a2', 0, 'second attempt');
+      await append('a2', 0, 'second attempt');
+      await expect(append('a1', 3, 'late')).rejects.toMatchObject({ code: 'STALE_TOKEN' });
+      const texts = (await store.readLogs('r', -1, 100)).map((l) => l.text);
+      expect(texts.slice(0, 4)).toEqual(['a', 'b', 'c', 'unnumbered']);
+      expect(texts.slice(before)).toEqual(['second attempt']);
     });
 
     it('logs: a run keeps output up to its limit, then one notice, then nothing more', async () => {

@@ -156,6 +156,7 @@ export interface RunPatch {
   readonly exitCode?: number;
   readonly failure?: RunFailure;
   readonly sourceCommit?: string;
+  readonly runDir?: string;
   readonly config?: JsonObject;
   /** Fills a null `startedAt` only: a run's start time, once known, never moves. */
   readonly startedAt?: number;
@@ -367,7 +368,8 @@ export interface Store {
   // logs
   /**
    * Appends lines in order, as many as fit the run's log limit (`fitLines`); returns the next
-   * sequence number and whether the limit is reached. Fenced.
+   * sequence number and whether the limit is reached. Fenced. With `from` (the agent's number of the
+   * first line), lines the log has already are skipped (`unseenLines`): a retried append is a no-op.
    */
   appendLogs(
     runId: string,
@@ -375,6 +377,7 @@ export interface Store {
     lines: readonly { stream: LogStream; text: string }[],
     now: number,
     limit: LogLimit,
+    from?: number,
   ): Promise<{ next: number; truncated: boolean }>;
   readLogs(runId: string, after: number, limit: number): Promise<LogLine[]>;
 

@@ -145,6 +145,41 @@ describe('git source preparation', () => {
     expect(git('status', '--porcelain')).toBe('');
   });
 
+  it('checks out submodules, nested ones too, at the commits the superproject records', async () => {
+    const leaf = createGitRepo(join(tmp.path, 'leaf'));
+    leaf.commit({ 'leaf.txt': 'leaf v1\n' });
+    const lib = createGitRepo(join(tmp.path, 'lib'));
+    lib.commit({ 'lib.py': 'X = 1\n' });
+    lib.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', '../leaf', 'leaf');
+    lib.commit({}, 'add leaf');
+    repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', '../lib', 'vendor/lib');
+    const withLib = repo.commit({}, 'add lib');
+    leaf.commit({ 'leaf.txt': 'leaf v2\n' }); // not recorded by lib: the run must not see it
+    const { dir } = await checkout(source({ commit: withLib }));
+    expect(readFileSync(join(dir, 'vendor/lib/lib.py'), 'utf8')).toBe('X = 1\n');
+    expect(readFileSync(join(dir, 'vendor/lib/leaf/leaf.txt'), 'utf8')).toBe('leaf v1\n');
+  });
+
+  it('refuses a submodule whose remote the agent may not fetch, before fetching it', async () => {
+    const outside = tempDir('git-cache-outside');
+    try {
+      const lib = createGitRepo(join(outside.path, 'lib'));
+      lib.commit({ 'lib.py': 'X = 1\n' });
+      repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib.path, 'lib');
+      const withLib = repo.commit({}, 'add lib');
+      const error = await failure(checkout(source({ commit: withLib })));
+      expect(error.reason).toBe('local_repo_not_allowed');
+      expect(error.message).toContain(`The git repository ${lib.path} is a local path`);
+      repo.git('config', '-f', '.gitmodules', 'submodule.lib.url', 'http://example.com/lib.git');
+      const plain = repo.commit({}, 'plain http');
+      expect((await failure(checkout(source({ commit: plain })))).message).toMatch(
+        /^Submodule lib: git remote "http:\/\/example.com\/lib.git" uses http:\/\//,
+      );
+    } finally {
+      outside.remove();
+    }
+  });
+
   it('refuses a remote that could run commands before running git', async () => {
     const error = await failure(checkout(source({ remote: 'ext::sh -c touch% /tmp/pwned' })));
     expect(error.reason).toBe('bad_remote');

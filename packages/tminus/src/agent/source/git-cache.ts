@@ -11,56 +11,16 @@ import { join } from 'node:path';
 
 import type { GitSource } from '@tminus/sdk/protocol';
 
-import { execFileText } from '../../lib/exec-file.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
-import { checkGitRemote } from './git-remote.js';
+import { git, gitMessage } from './git-command.js';
+import { checkoutSubmodules } from './git-submodules.js';
+import { checkGitRemote } from '../../core/git-remote.js';
 import { type LocalRepoDirs, localRepoPath, localRepoToClone } from './local-repo.js';
 import { PrepareError } from '../../runners/prepare-error.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 /** One fetch at a time per mirror: concurrent fetches into one repository fight over ref locks. */
 const mirrors = new KeyedMutex();
-
-let env: Promise<NodeJS.ProcessEnv> | undefined;
-
-/** Never wait for a password or passphrase on a terminal no one is watching. */
-function gitEnv(): Promise<NodeJS.ProcessEnv> {
-  env ??= (async () => {
-    const base = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-    // ssh ignores GIT_TERMINAL_PROMPT; BatchMode makes it fail instead of asking. A user's own ssh command wins.
-    if (process.env.GIT_SSH_COMMAND || process.env.GIT_SSH) return base;
-    const configured = await execFileText('git', ['config', '--get', 'core.sshCommand'], {
-      env: base,
-    }).catch(() => '');
-    return configured.trim()
-      ? base
-      : {
-          ...base,
-          GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15',
-        };
-  })();
-  return env;
-}
-
-/**
- * git without a shell; `ext::` transports (which run commands) are off whatever the user's config
- * says, and an https transfer stalled for a minute fails instead of holding the mirror's lock forever.
- */
-async function git(args: readonly string[]): Promise<string> {
-  const safe = [
-    '-c',
-    'protocol.ext.allow=never',
-    '-c',
-    'http.lowSpeedLimit=1000',
-    '-c',
-    'http.lowSpeedTime=60',
-  ];
-  return (await execFileText('git', [...safe, ...args], { env: await gitEnv() })).trim();
-}
-
-function gitMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^git [^:]*: /, '');
-}
 
 /** Where the mirror of `remote` lives. */
 export function gitMirrorPath(cacheDir: string, remote: string): string {
@@ -210,5 +170,7 @@ export async function prepareGitSource(
   await git(['-C', dir, 'checkout', '--quiet', '--detach', result.commit]);
   // The program sees the job's remote as `origin` (wandb.init records it), not the cache's path.
   await git(['-C', dir, 'remote', 'set-url', 'origin', remote]);
+  // W&B's agent checks out submodules too (recursively); their remotes pass the same checks.
+  await checkoutSubmodules(dir, options.localRepos);
   return result;
 }

@@ -6,10 +6,10 @@ import { readCliConfig } from '@tminus/sdk';
 
 import { startAgent } from '../../agent/create-agent.js';
 import { FailoverApi, splitBaseUrls } from '../../agent/failover-api.js';
-import { resolveAgentConfig } from '../../agent/launch-config.js';
+import { resolveAgentConfig, unusedConfigNotice } from '../../agent/launch-config.js';
 import { apiOf, collect } from '../context.js';
 import { examples, printJson, printTable } from '../output.js';
-import { parseInteger } from '../parse.js';
+import { parseAmount, parseInteger } from '../parse.js';
 import {
   addRunIsolationOptions,
   type RunIsolationFlags,
@@ -25,6 +25,8 @@ interface AgentFlags extends RunIsolationFlags {
   entity?: string;
   config?: string;
   stopGraceSeconds?: string;
+  runDirMaxAgeHours?: string;
+  runDirMaxGib?: string;
   verbose?: number;
 }
 
@@ -45,11 +47,19 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        "launch-config.yaml (W&B's keys entity, queues, max_jobs, verbosity, stopped_run_timeout; tminus's run_as, work_dir, secret_env, allow_local_repos)",
+        "launch-config.yaml: W&B's keys (entity, queues, max_jobs, verbosity, stopped_run_timeout; builder, registry, environment, secure_mode and max_schedulers are kept but not used yet) and tminus's (run_as, work_dir, secret_env, allow_local_repos). Default: ~/.config/wandb/launch-config.yaml as W&B's agent reads it, then ~/.config/tminus/launch-config.yaml over it, each if it exists",
       )
       .option(
         '--stop-grace-seconds <n>',
         'SIGTERM → SIGKILL grace when a run is cancelled (default 60)',
+      )
+      .option(
+        '--run-dir-max-age-hours <h>',
+        'keep an ended run’s directory (its source as the program left it: ./wandb, outputs; path in `tminus run show`) this many hours (default 168, a week; 0: remove it when the run ends; launch-config: run_dir_max_age_hours)',
+      )
+      .option(
+        '--run-dir-max-gib <n>',
+        'let ended runs’ directories take this many GiB together, removing the oldest first (default 20; launch-config: run_dir_max_gib)',
       )
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
     addRunIsolationOptions(command)
@@ -60,6 +70,7 @@ export function registerAgentCommands(program: Command): void {
           'sudo tminus agent -q gpu --run-as tminus-run    # runs cannot read the agent’s files',
           'tminus agent -q default --allow-local-repo ~/code --secret-env HF_TOKEN --no-wandb-credentials',
           'tminus agent -c launch-config.yaml -v',
+          'tminus agent -q gpu --run-dir-max-age-hours 24 --run-dir-max-gib 100',
           'tminus agent list --json',
         ),
       )
@@ -93,9 +104,24 @@ export function registerAgentCommands(program: Command): void {
                     ),
                   }),
               ...(flags.verbose ? { verbosity: flags.verbose } : {}),
+              ...(flags.runDirMaxAgeHours === undefined
+                ? {}
+                : {
+                    runDirMaxAgeHours: parseAmount(
+                      flags.runDirMaxAgeHours,
+                      '--run-dir-max-age-hours',
+                    ),
+                  }),
+              ...(flags.runDirMaxGib === undefined
+                ? {}
+                : { runDirMaxGiB: parseAmount(flags.runDirMaxGib, '--run-dir-max-gib') }),
               ...runIsolationFlags(flags),
             },
           });
+          const log = (line: string) => process.stderr.write(`${line}\n`);
+          if (config.files.length > 0) log(`launch-config: ${config.files.join(', ')}`);
+          const notice = unusedConfigNotice(config);
+          if (notice !== undefined) log(notice);
           if (config.queues.length === 0) {
             throw new UsageError(
               'To launch an agent please specify a queue or a list of queues in the configuration file or cli.',
@@ -129,7 +155,11 @@ export function registerAgentCommands(program: Command): void {
             allowLocalRepos: config.allowLocalRepos,
             ...(config.runAs === undefined ? {} : { runAs: config.runAs }),
             ...(config.entity === undefined ? {} : { entity: config.entity }),
-            log: (line) => process.stderr.write(`${line}\n`),
+            runDirPolicy: {
+              maxAgeMs: config.runDirMaxAgeHours * 3_600_000,
+              maxBytes: config.runDirMaxGiB * 1024 ** 3,
+            },
+            log,
           });
           const stop = () => void agent.stop().then(() => process.exit(0));
           process.once('SIGINT', stop);

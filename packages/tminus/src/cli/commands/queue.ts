@@ -69,7 +69,11 @@ export function registerQueueCommands(program: Command): void {
       '--template-variables <json-or-file>',
       'schemas: {"gpus": {"type": "integer", "minimum": 0, "maximum": 8}}',
     )
-    .option('--prioritization <on|off>', 'allow non-default priorities', 'on')
+    .option(
+      '--prioritization <on|off>',
+      'on: launches may set a priority (-P critical|high|medium|low; lower runs first); off: every run is medium and FIFO (W&B’s and the API’s default)',
+      'off',
+    )
     .option('--max-attempts <n>', 'attempts per run when an agent is lost', '1')
     .option('--json', 'JSON output')
     .addHelpText(

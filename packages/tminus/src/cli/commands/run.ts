@@ -82,7 +82,7 @@ export function registerRunCommands(program: Command): void {
   run
     .command('show')
     .description(
-      'Show a run: state, exit code, where it failed and why, job, config and times. For a failed run, also its last 20 log lines.',
+      'Show a run: state, exit code, where it failed and why, job, config, its directory on the agent’s machine (kept after the run until the agent’s retention removes it) and times. For a failed run, also its last 20 log lines.',
     )
     .addHelpText('after', examples('tminus run show <run-id>', 'tminus run show <run-id> --json'))
     .argument('<id>', 'run id')
@@ -96,6 +96,10 @@ export function registerRunCommands(program: Command): void {
         `  ${r.entity}/${r.project}  job ${r.job ?? '-'}  queue ${r.queue ?? '(direct)'}  attempt ${r.attempt}`,
       );
       if (r.sourceCommit) say(`  commit   ${r.sourceCommit}`);
+      if (r.runDir)
+        say(
+          `  dir      ${r.runDir}${r.agentId === null ? '' : ` (on agent ${r.agentId}'s machine)`}; the program ran in its src/`,
+        );
       say(`  config   ${JSON.stringify(r.config)}`);
       if (Object.keys(r.summary).length > 0) say(`  summary  ${JSON.stringify(r.summary)}`);
       say(

@@ -21,11 +21,24 @@ const AGENT_ENV = {
   WANDB_API_KEY: 'wandb-key',
   WANDB_BASE_URL: 'https://api.wandb.ai',
   WANDB_ENTITY: 'alice',
+  WANDB_MODE: 'offline',
+  WANDB_CONFIG: '{"from":"the agent’s own run"}',
+  WANDB_CONFIG_0: '{"stale":',
+  WANDB_RUN_ID: 'agent-run',
   HF_TOKEN: 'hf_secret',
   AWS_ACCESS_KEY_ID: 'AKIA',
   AWS_SECRET_ACCESS_KEY: 'aws-secret',
   AWSOME: 'not aws',
 };
+
+/** The run facts in AGENT_ENV: each run gets its own from tminus (run-variables.ts). */
+const RUN_FACTS_IN_AGENT_ENV = [
+  'TMINUS_ENTITY',
+  'WANDB_ENTITY',
+  'WANDB_CONFIG',
+  'WANDB_CONFIG_0',
+  'WANDB_RUN_ID',
+];
 
 const AGENT_DEFAULTS: RunEnvRules = { secretEnv: [], wandbCredentials: true };
 const RUNNER = { name: 'runner', home: '/home/runner' };
@@ -34,7 +47,7 @@ const RUNNER = { name: 'runner', home: '/home/runner' };
 describe('the environment a run inherits from its agent', () => {
   it.each<[string, RunEnvRules, Record<string, string>]>([
     [
-      'by default: all but tminus’s credentials; W&B’s credentials pass through',
+      'by default: all but tminus’s credentials and the run’s own facts; W&B’s credentials pass through',
       AGENT_DEFAULTS,
       {
         PATH: '/usr/bin',
@@ -43,12 +56,11 @@ describe('the environment a run inherits from its agent', () => {
         LANG: 'C.UTF-8',
         CUDA_VISIBLE_DEVICES: '0,1',
         TMINUS_BASE_URL: 'http://127.0.0.1:7447',
-        TMINUS_ENTITY: 'alice',
         TMINUS_CONFIG_DIR: '/root/.config/tminus',
         XDG_CACHE_HOME: '/root/.cache',
         WANDB_API_KEY: 'wandb-key',
         WANDB_BASE_URL: 'https://api.wandb.ai',
-        WANDB_ENTITY: 'alice',
+        WANDB_MODE: 'offline',
         HF_TOKEN: 'hf_secret',
         AWS_ACCESS_KEY_ID: 'AKIA',
         AWS_SECRET_ACCESS_KEY: 'aws-secret',
@@ -58,7 +70,7 @@ describe('the environment a run inherits from its agent', () => {
     [
       '--no-wandb-credentials: W&B’s key and base URL withheld, its other variables kept',
       { secretEnv: [], wandbCredentials: false },
-      { WANDB_ENTITY: 'alice' },
+      { WANDB_MODE: 'offline' },
     ],
     [
       '--secret-env HF_TOKEN --secret-env AWS_*: those withheld (AWS_* is a prefix, not a substring)',
@@ -73,7 +85,7 @@ describe('the environment a run inherits from its agent', () => {
     [
       'as another user: that user’s HOME/USER/LOGNAME, and not the agent’s own directories',
       { ...AGENT_DEFAULTS, user: RUNNER },
-      { HOME: '/home/runner', USER: 'runner', LOGNAME: 'runner', TMINUS_ENTITY: 'alice' },
+      { HOME: '/home/runner', USER: 'runner', LOGNAME: 'runner', WANDB_MODE: 'offline' },
     ],
   ])('%s', (_name, rules, expected) => {
     const env = inheritedEnv(AGENT_ENV, rules);
@@ -96,10 +108,17 @@ describe('the environment a run inherits from its agent', () => {
           (name) =>
             !/^TMINUS_(API_KEY|BOOTSTRAP_API_KEY|DATABASE_URL|TEST_DATABASE_URL|WEBHOOK_SECRET)$/.test(
               name,
-            ) && !['HF_TOKEN', 'WANDB_API_KEY', 'WANDB_BASE_URL'].includes(name),
+            ) &&
+            !['HF_TOKEN', 'WANDB_API_KEY', 'WANDB_BASE_URL'].includes(name) &&
+            !RUN_FACTS_IN_AGENT_ENV.includes(name),
         )
         .sort(),
     );
+  });
+
+  it('never hands down the run facts of the agent’s environment (an agent started inside another run): tminus sets them', () => {
+    const env = inheritedEnv(AGENT_ENV, AGENT_DEFAULTS);
+    for (const name of RUN_FACTS_IN_AGENT_ENV) expect(env).not.toHaveProperty(name);
   });
 
   it('as another user, drops the agent’s per-user directories', () => {

@@ -4,8 +4,11 @@
  * secret (`--secret-env`, `secret_env:`), minus W&B's credentials when the agent withholds them
  * (`--no-wandb-credentials`). W&B's own `WANDB_API_KEY`/`WANDB_BASE_URL` otherwise pass through,
  * as W&B's agent passes them: they are the user's W&B account, not a tminus credential. A run that
- * executes as another Unix user gets that user's `HOME`/`USER`/`LOGNAME`, not the agent's.
+ * executes as another Unix user gets that user's `HOME`/`USER`/`LOGNAME`, not the agent's. The
+ * run's own facts (its id, config, queue: run-variables.ts) come from tminus only, never from the
+ * agent's environment.
  */
+import { isRunFact } from '../run-variables.js';
 
 /** tminus's own credentials by name; any other `TMINUS_*` variable named like a secret goes too. */
 const TMINUS_CREDENTIALS = new Set([
@@ -66,6 +69,7 @@ function matches(name: string, pattern: string): boolean {
 export function inheritedEnv(agentEnv: NodeJS.ProcessEnv, rules: RunEnvRules): NodeJS.ProcessEnv {
   const withheld = (name: string) =>
     isTminusCredential(name) ||
+    isRunFact(name) ||
     rules.secretEnv.some((pattern) => matches(name, pattern)) ||
     (!rules.wandbCredentials && (WANDB_CREDENTIALS as readonly string[]).includes(name)) ||
     (rules.user !== undefined && AGENT_USER_DIRS.includes(name));

@@ -84,7 +84,8 @@ export function createHandlers(s: Services): Handlers {
     failItem: ({ params, body }) =>
       s.items.fail(params.id, body.fencingToken, body.stage, body.message),
     updateRunStatus: ({ params, body }) => s.runs.updateStatus(params.id, body),
-    appendLogs: ({ params, body }) => s.runs.appendLogs(params.id, body.fencingToken, body.lines),
+    appendLogs: ({ params, body }) =>
+      s.runs.appendLogs(params.id, body.fencingToken, body.lines, body.from),
     createUser: ({ body }) => s.access.createUser(body.name, body.admin),
     listUsers: async () => ({ items: await s.access.listUsers() }),
     createTeam: ({ body }, { auth }) => s.access.createTeam(s.guard.user(auth), body.name),

@@ -14,11 +14,18 @@ import {
   RunId,
 } from '@tminus/sdk/protocol';
 
+import { buildOptionsProblem } from '../../core/build-options.js';
 import { launchTargets } from '../../core/launch-targets.js';
 import { resourceArgsProblem } from '../../core/resource-args/index.js';
+import { runVariablesProblem } from '../../core/run-variables-limit.js';
 import { gitSourceForUri, jobNameForUri } from '../../core/uri-job.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
-import { resolveTemplateValues, substituteTemplate } from '../../core/template-variables.js';
+import {
+  mergeTemplateValues,
+  resolveTemplateValues,
+  substituteTemplate,
+  unfilledTemplateProblem,
+} from '../../core/template-variables.js';
 import { newId } from '../ids.js';
 import { topics } from '../notifier.js';
 import type { NewQueueItem } from '../../store/store.js';
@@ -126,18 +133,24 @@ export class EnqueueService {
     );
     const warnings: string[] = [];
     const priority = this.#priority(queue, request.priority);
+    const buildProblem = buildOptionsProblem(spec, queue.resource);
+    if (buildProblem !== undefined) {
+      throw new LaunchError('INVALID_ARGUMENT', buildProblem, {
+        hint: `Queue ${queue.name} runs on ${queue.resource}. Images are built and run by agents of queues whose resource runs them (local-container, kubernetes).`,
+      });
+    }
     const job = await this.prepareSpec(auth, spec, lookups);
     // The queue's agents fetch the job's code, which may belong to another entity.
     if (job?.codeDigest != null && job.entity !== queueEntity) {
       await this.#grantBlob(job.codeDigest, queueEntity);
     }
-    this.#applyQueueDefaults(
-      queue,
-      spec,
-      request.templateVariables ?? spec.template_variables ?? {},
-      warnings,
+    // W&B's launch_add: the spec's template_variables under the request's, key by key.
+    const templateVariables = mergeTemplateValues(
+      spec.template_variables,
+      request.templateVariables,
     );
     delete spec.template_variables;
+    this.#applyQueueDefaults(queue, spec, templateVariables, warnings);
     const problem = resourceArgsProblem(queue.resource, spec.resource_args?.[queue.resource]);
     if (problem !== undefined) {
       throw new LaunchError('INVALID_ARGUMENT', problem, {
@@ -149,7 +162,7 @@ export class EnqueueService {
       queueId: queue.id,
       priority,
       spec,
-      templateVariables: request.templateVariables ?? {},
+      templateVariables,
       projectQueue: request.projectQueue ?? 'model-registry',
       warnings,
       createdBy: launcherOf(auth),
@@ -174,6 +187,15 @@ export class EnqueueService {
     spec: LaunchSpec,
     lookups: Lookups = newLookups(),
   ): Promise<PinnedJob | undefined> {
+    // W&B keeps "" as given and reads it downstream as "not set"; so does tminus (decision 0024).
+    for (const key of ['entity', 'project', 'name', 'run_id', 'queue_entity'] as const)
+      if (spec[key] === '') delete spec[key];
+    const tooLarge = runVariablesProblem(spec);
+    if (tooLarge !== undefined) {
+      throw new LaunchError('INVALID_ARGUMENT', tooLarge, {
+        hint: 'Pass large inputs as files or artifacts the program reads (a path or a name in the config), not in the config itself.',
+      });
+    }
     const entity = launchTargets(spec, undefined, auth.entity).entity;
     spec.entity = entity;
     if (spec.run_id !== undefined) {
@@ -194,7 +216,8 @@ export class EnqueueService {
       const created = await this.jobs.create(auth, {
         entity,
         project,
-        name: jobNameForUri(spec.uri),
+        // W&B's `-J/--job-name`, else `job-<repository>`.
+        name: spec.job_name ?? jobNameForUri(spec.uri),
         source: gitSourceForUri(spec.uri, spec.git?.version, spec.overrides?.entry_point),
       });
       spec.job = created.job.ref;
@@ -234,7 +257,11 @@ export class EnqueueService {
     supplied: JsonObject,
     warnings: string[],
   ): void {
-    if (spec.resource !== undefined && spec.resource !== queue.resource) {
+    if (
+      typeof spec.resource === 'string' &&
+      spec.resource !== '' &&
+      spec.resource !== queue.resource
+    ) {
       warnings.push(
         `Queue ${queue.name} runs on ${queue.resource}; the spec's resource "${spec.resource}" was replaced.`,
       );
@@ -255,6 +282,13 @@ export class EnqueueService {
     }
     if (Object.keys(queue.config).length > 0) {
       const filled = substituteTemplate(queue.config, resolved.values) as JsonObject;
+      const unfilled = unfilledTemplateProblem(queue.name, queue.templateVariables, filled);
+      if (unfilled !== undefined) {
+        throw new LaunchError('INVALID_ARGUMENT', unfilled.message, {
+          hint: unfilled.hint,
+          details: { variable: unfilled.variable },
+        });
+      }
       const mine = (spec.resource_args?.[queue.resource] ?? {}) as JsonObject;
       spec.resource_args = { ...spec.resource_args, [queue.resource]: { ...filled, ...mine } };
     }

@@ -10,7 +10,7 @@ import {
   versionIndexOf,
 } from '@tminus/sdk/protocol';
 
-import { checkGitRemote } from '../../core/uri-job.js';
+import { checkGitRemote } from '../../core/git-remote.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { sha256Hex } from '../ids.js';
 import type { AuthContext } from '../auth.js';
@@ -76,10 +76,11 @@ export class JobService {
 
   async #checkSource(source: JobSource): Promise<void> {
     if (source.type === 'git') {
-      const problem = checkGitRemote(source.remote);
-      if (problem !== undefined) {
-        throw new LaunchError('INVALID_ARGUMENT', problem, {
-          hint: 'Use https://, ssh://, user@host:path or an absolute local path.',
+      // The rule the agent applies before it fetches: a job no agent would fetch is refused here.
+      const check = checkGitRemote(source.remote);
+      if (!check.ok) {
+        throw new LaunchError('INVALID_ARGUMENT', check.problem, {
+          hint: 'Use https://, ssh://, user@host:path or a local path (/…, ./…, ../…, ~/…).',
         });
       }
     }

@@ -9,6 +9,7 @@ import {
   type RunStatusUpdate,
 } from '@tminus/sdk/protocol';
 
+import { buildOptionsProblem } from '../../core/build-options.js';
 import { CANCELLABLE_STATES, canTransition } from '../../core/run-lifecycle.js';
 import { newFencingToken, newRunId } from '../ids.js';
 import { topics } from '../notifier.js';
@@ -92,6 +93,7 @@ export class RunService {
         update.lines,
         this.ctx.now(),
         this.ctx.logLimit,
+        update.linesFrom,
       );
       this.ctx.notifier.notify(topics.logs(id));
     }
@@ -124,6 +126,7 @@ export class RunService {
       ...(update.failure === undefined ? {} : { failure: update.failure }),
       ...(update.sourceCommit === undefined ? {} : { sourceCommit: update.sourceCommit }),
       ...(update.config === undefined ? {} : { config: update.config }),
+      ...(update.runDir === undefined ? {} : { runDir: update.runDir }),
       // The process did start, even if the run is being stopped meanwhile: its start time is a fact.
       ...(update.state === 'running' ? { startedAt: now } : {}),
       ...(isTerminalRunState(state) ? { finishedAt: now } : {}),
@@ -149,6 +152,7 @@ export class RunService {
     id: string,
     fencingToken: string,
     lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[],
+    from?: number,
   ): Promise<{ next: number; truncated: boolean }> {
     const appended = await this.ctx.store.appendLogs(
       id,
@@ -156,6 +160,7 @@ export class RunService {
       lines,
       this.ctx.now(),
       this.ctx.logLimit,
+      from,
     );
     this.ctx.notifier.notify(topics.logs(id));
     return appended;
@@ -197,6 +202,8 @@ export class RunService {
   /** A run the caller executes itself (`launch()`): recorded like any other, fenced by a token. */
   async createDirect(auth: AuthContext, input: LaunchSpec): Promise<DirectRunResponse> {
     const spec = structuredClone(input);
+    const buildProblem = buildOptionsProblem(spec, spec.resource ?? 'local-process');
+    if (buildProblem !== undefined) throw new LaunchError('INVALID_ARGUMENT', buildProblem);
     await this.enqueue.prepareSpec(auth, spec);
     const job = spec.job === undefined ? null : await this.jobs.resolve(auth.entity, spec.job);
     const fencingToken = newFencingToken();

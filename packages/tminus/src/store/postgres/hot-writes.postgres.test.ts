@@ -75,7 +75,7 @@ if (admin !== undefined) {
           client,
           'report',
           FENCED_UPDATE,
-          `'{r}', '{t}', '{running}', '{finished}', '{0}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{5}'`,
+          `'{r}', '{t}', '{running}', '{finished}', '{0}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{5}', '{NULL}'`,
         );
         for (const plan of [claim, ack, report]) expect(plan).not.toContain('Seq Scan');
         expect(claim).toContain('queue_items_claim');

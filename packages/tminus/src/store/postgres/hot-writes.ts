@@ -68,11 +68,12 @@ export const FIRST_ACK = `
 /** `RunPatch` per row; absent fields keep their value, start and finish times only fill a null. */
 export const FENCED_UPDATE = `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])
-      AS t(id, token, if_state, state, exit_code, failure, source_commit, config, started_at, finished_at))
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[])
+      AS t(id, token, if_state, state, exit_code, failure, source_commit, config, started_at, finished_at, run_dir))
   UPDATE runs r SET state = coalesce(input.state, r.state), exit_code = coalesce(input.exit_code, r.exit_code),
     failure = coalesce(input.failure, r.failure), source_commit = coalesce(input.source_commit, r.source_commit),
-    config = coalesce(input.config, r.config), started_at = coalesce(r.started_at, input.started_at), finished_at = coalesce(r.finished_at, input.finished_at)
+    config = coalesce(input.config, r.config), started_at = coalesce(r.started_at, input.started_at), finished_at = coalesce(r.finished_at, input.finished_at),
+    run_dir = coalesce(input.run_dir, r.run_dir)
   FROM input WHERE r.id = input.id AND r.fencing_token = input.token AND coalesce(input.if_state, r.state) = r.state
   RETURNING r.*`;
 
@@ -161,6 +162,7 @@ export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWr
         column((u) => (u.patch.config === undefined ? null : j(u.patch.config))),
         column((u) => u.patch.startedAt ?? null),
         column((u) => u.patch.finishedAt ?? null),
+        column((u) => u.patch.runDir ?? null),
       ]);
       const byId = new Map(changed.map((r) => [r.id, r]));
       return batch.map((u) => byId.get(u.id));

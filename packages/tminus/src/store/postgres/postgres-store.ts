@@ -26,6 +26,7 @@ import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../sto
 import { createPgBlobStore } from './pg-blob-store.js';
 import { queueExists, staleToken } from '../errors.js';
 import { fitLines } from '../log-budget.js';
+import { unseenLines } from '../log-resume.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
@@ -690,12 +691,12 @@ export async function openPostgresStore(options: {
       return runs.filter((r) => owned.has(r.runId)).map((r) => r.runId);
     },
 
-    async appendLogs(runId, token, lines, now, limit) {
+    async appendLogs(runId, token, lines, now, limit, from) {
       return tx(async (c) => {
         // Locking the run row serialises appends per run and fences them in one step.
-        const owned = await one<{ log_bytes: number }>(
+        const owned = await one<{ log_bytes: number; log_token: string | null; log_lines: number }>(
           c,
-          `SELECT log_bytes FROM runs WHERE id = $1 AND fencing_token = $2 FOR UPDATE`,
+          `SELECT log_bytes, log_token, log_lines FROM runs WHERE id = $1 AND fencing_token = $2 FOR UPDATE`,
           [runId, token],
         );
         if (owned === undefined) {
@@ -709,7 +710,9 @@ export async function openPostgresStore(options: {
             `SELECT max(seq) AS n FROM run_logs WHERE run_id = $1`,
             [runId],
           ))!.n ?? -1;
-        const { keep, used, truncated } = fitLines(owned.log_bytes, lines, limit);
+        const received = { token: owned.log_token, count: Number(owned.log_lines) };
+        const unseen = unseenLines(received, token, from, lines);
+        const { keep, used, truncated } = fitLines(owned.log_bytes, unseen.lines, limit);
         if (keep.length > 0) {
           await exec(
             c,
@@ -717,8 +720,12 @@ export async function openPostgresStore(options: {
             [runId, start, now, keep.map((l) => l.stream), keep.map((l) => l.text)],
           );
         }
-        if (used !== owned.log_bytes)
-          await exec(c, `UPDATE runs SET log_bytes = $1 WHERE id = $2`, [used, runId]);
+        if (used !== owned.log_bytes || unseen.received !== received)
+          await exec(
+            c,
+            `UPDATE runs SET log_bytes = $1, log_token = $2, log_lines = $3 WHERE id = $4`,
+            [used, unseen.received.token, unseen.received.count, runId],
+          );
         return { next: start + 1 + keep.length, truncated };
       });
     },

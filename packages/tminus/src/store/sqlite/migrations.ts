@@ -108,6 +108,19 @@ CREATE TABLE run_metrics (run_id TEXT NOT NULL, seq INTEGER NOT NULL, step INTEG
 ALTER TABLE runs ADD COLUMN metric_values INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 6,
+    name: 'run-log-lines-received',
+    // The fencing token whose agent's lines are counted, and how many it sent (store/log-resume.ts).
+    sql: `ALTER TABLE runs ADD COLUMN log_token TEXT;
+ALTER TABLE runs ADD COLUMN log_lines INTEGER NOT NULL DEFAULT 0;`,
+  },
+  {
+    version: 7,
+    name: 'run-dir',
+    // The run's directory on its agent's machine, kept after the run ends (agent/run-dirs.ts).
+    sql: `ALTER TABLE runs ADD COLUMN run_dir TEXT;`,
+  },
 ];
 
 /**

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 
 import { queueExists, staleToken } from '../errors.js';
 import { fitLines } from '../log-budget.js';
+import { unseenLines } from '../log-resume.js';
 import {
   type AgentRow,
   type BareItemRow,
@@ -41,7 +42,7 @@ export interface SqliteStoreOptions {
 /** `RunPatch` as one SET clause: absent fields keep their value. Shared by fenced and unfenced updates. */
 const PATCH_SET = `state = coalesce(?, state), exit_code = coalesce(?, exit_code), failure = coalesce(?, failure),
   source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(started_at, ?),
-  finished_at = coalesce(finished_at, ?)`;
+  finished_at = coalesce(finished_at, ?), run_dir = coalesce(?, run_dir)`;
 const j = (value: unknown) => JSON.stringify(value ?? null);
 const patchArgs = (p: RunPatch) => [
   p.state ?? null,
@@ -51,6 +52,7 @@ const patchArgs = (p: RunPatch) => [
   p.config === undefined ? null : j(p.config),
   p.startedAt ?? null,
   p.finishedAt ?? null,
+  p.runDir ?? null,
 ];
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
@@ -544,19 +546,27 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           .map((r) => r.runId),
       ),
 
-    appendLogs: (runId, token, lines, now, limit) =>
+    appendLogs: (runId, token, lines, now, limit, from) =>
       write(() => {
-        const owned = get<{ log_bytes: number }>(
-          `SELECT log_bytes FROM runs WHERE id = ? AND fencing_token = ?`,
+        const owned = get<{ log_bytes: number; log_token: string | null; log_lines: number }>(
+          `SELECT log_bytes, log_token, log_lines FROM runs WHERE id = ? AND fencing_token = ?`,
           runId,
           token,
         );
         if (owned === undefined) throw runRefused(runId);
-        const fitted = fitLines(owned.log_bytes, lines, limit);
+        const received = { token: owned.log_token, count: owned.log_lines };
+        const unseen = unseenLines(received, token, from, lines);
+        const fitted = fitLines(owned.log_bytes, unseen.lines, limit);
         let next = nextLogSeq(sql, runId);
         for (const line of fitted.keep) insertLog(sql, runId, next++, line.stream, line.text, now);
-        if (fitted.used !== owned.log_bytes)
-          run(`UPDATE runs SET log_bytes = ? WHERE id = ?`, fitted.used, runId);
+        if (fitted.used !== owned.log_bytes || unseen.received !== received)
+          run(
+            `UPDATE runs SET log_bytes = ?, log_token = ?, log_lines = ? WHERE id = ?`,
+            fitted.used,
+            unseen.received.token,
+            unseen.received.count,
+            runId,
+          );
         return { next, truncated: fitted.truncated };
       }),
     readLogs: (runId, after, limit) =>

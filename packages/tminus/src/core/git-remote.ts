@@ -1,7 +1,7 @@
 /**
- * @module Which git remotes the agent will fetch from (pure). The agent runs git on the user's
- * behalf, so it checks again what the server checked when the job was created (the job may be
- * older than a rule, or come from another server version), and it is stricter:
+ * @module Which git remotes tminus fetches from (pure), one rule for both sides: the server refuses
+ * a job whose remote breaks it (job create, a `uri` launch), and the agent checks again before it
+ * runs git on the user's behalf (the job may be older than a rule, or come from another server):
  * - W&B's forms: `https://`, `ssh://`, `user@host:path`; plus local paths and `file://`, which a
  *   self-hosted agent needs for repositories on its own disks.
  * - Not `http://` or `git://`: unauthenticated transports let anyone on the path swap the code that

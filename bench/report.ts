@@ -73,6 +73,13 @@ export function printReport(r: BenchResult): void {
       `all delivered ${m.delivered_ms} ms after the loop; ${n(m.stored_points)} stored, server CPU ${n(m.server_cpu_us_per_point)} µs a point, database +${m.db_growth_mb} MB; ` +
       `with --max-metrics-per-run ${n(m.capped.limit)}: ${n(m.capped.stored_values)} values kept${m.capped.truncated ? ' (the limit reached)' : ''}, ${m.capped.per_log_us} µs a call`,
     '',
+  );
+  const slurm = r.slurm;
+  lines.push(
+    'skipped' in slurm
+      ? `Slurm: skipped (${slurm.skipped})`
+      : `Slurm: launchAdd → ${slurm.program} started under Slurm p50 ${slurm.tminus_p50_ms} ms (p95 ${slurm.tminus_p95_ms}) vs bare sbatch --wrap p50 ${slurm.sbatch_p50_ms} ms (p95 ${slurm.sbatch_p95_ms}) = ${slurm.ratio_p50}×; ${slurm.overhead_p50_ms} ms added (${slurm.samples} each)`,
+    '',
     'targets:',
   );
   for (const t of r.targets) {

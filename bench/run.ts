@@ -1,6 +1,6 @@
 /**
  * The benchmark run: dispatch and notification latency against a bare spawn, queue throughput on
- * SQLite and PostgreSQL, scale, and end to end with real processes. Returns the result document that
+ * SQLite and PostgreSQL, scale, end to end with real processes, and dispatch to Slurm against a bare sbatch. Returns the result document that
  * `main.ts` prints and writes to bench/results/latest.json; the smoke test runs it in `smoke` mode.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { commitRate, createScratchDatabase } from './postgres.js';
 import { clockTicks, commCpuSeconds, processCpu } from './proc.js';
 import { startTminus, stopProcess } from './processes.js';
 import { measureScale, type ScaleResult } from './scale.js';
+import { measureSlurm, type SlurmDispatchResult } from './slurm.js';
 import { benchApiKey, startServer } from './server.js';
 import { targetsOf, type TargetCheck } from './targets.js';
 import {
@@ -76,6 +77,7 @@ export interface BenchResult {
   readonly end_to_end: EndToEndResult | { skipped: string };
   /** A Python program logging points with `tminus.log` in a tight loop, run by a real agent. */
   readonly metrics: MetricsResult;
+  readonly slurm: SlurmDispatchResult | { skipped: string };
   readonly targets: TargetCheck[];
 }
 
@@ -125,11 +127,14 @@ export async function runBench(
     const postgres = await postgresThroughput(scratch, sizes.throughput, sizes.pgAgents);
     let scale: BenchResult['scale'] = { skipped: 'not run in smoke mode' };
     let endToEnd: BenchResult['end_to_end'] = { skipped: 'not run in smoke mode' };
+    let slurm: BenchResult['slurm'] = { skipped: 'not run in smoke mode' };
     if (mode !== 'smoke') {
       progress('scale…');
       scale = await measureScale({ quick: mode === 'quick', scratch: join(scratch, 'scale') });
       progress('end to end with real processes…');
       endToEnd = await measureEndToEnd({ quick: mode === 'quick', scratch: join(scratch, 'e2e') });
+      progress('dispatch to Slurm against a bare sbatch…');
+      slurm = await measureSlurm({ quick: mode === 'quick', scratch: join(scratch, 'slurm') });
     }
     progress(`run metrics: ${sizes.metricPoints.toLocaleString('en')} points from Python…`);
     const metrics = await measureMetrics({
@@ -154,6 +159,7 @@ export async function runBench(
       scale,
       end_to_end: endToEnd,
       metrics,
+      slurm,
     };
     // Smoke sizes say nothing about speed: its targets are not judged.
     return { ...result, targets: mode === 'smoke' ? [] : targetsOf(result) };

@@ -6,6 +6,7 @@
 import type { DispatchResult } from './dispatch.js';
 import type { EndToEndResult } from './end-to-end.js';
 import type { ScaleResult } from './scale.js';
+import type { SlurmDispatchResult } from './slurm.js';
 import type { ThroughputResult } from './throughput.js';
 
 export interface TargetCheck {
@@ -25,6 +26,7 @@ interface Measured {
   };
   readonly scale: ScaleResult | { skipped: string };
   readonly end_to_end: EndToEndResult | { skipped: string };
+  readonly slurm: SlurmDispatchResult | { skipped: string };
 }
 
 const ran = <T extends object>(part: T | { skipped: string }): T | undefined =>
@@ -139,5 +141,13 @@ export function targetsOf(r: Measured): TargetCheck[] {
     bound: 'reported',
     met: null,
   });
+  checks.push(
+    atMost(
+      'Slurm: launchAdd → program started, p50 / bare sbatch --wrap p50',
+      ran(r.slurm)?.ratio_p50,
+      1.5,
+      '×',
+    ),
+  );
   return checks;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FencingToken, JsonObject, Name, RunId, Timestamp } from './common.js';
 import { JobVersion } from './job.js';
 import { QueueItem } from './queue.js';
-import { FailureStage, LogStream, Run, RunFailure, RunState } from './run.js';
+import { FailureStage, LogStream, Run, RunFailure, RunState, RunWaiting } from './run.js';
 
 export const AgentStatus = z.enum(['polling', 'running', 'killed']);
 export type AgentStatus = z.infer<typeof AgentStatus>;
@@ -89,6 +89,8 @@ export const RunStatusUpdate = z.object({
   config: JsonObject.optional(),
   /** The run's directory on the agent's machine, reported once at start. */
   runDir: z.string().max(4096).optional(),
+  /** With state `starting`: the program was handed to its engine, which holds it back for this reason. */
+  waiting: RunWaiting.optional(),
 });
 export type RunStatusUpdate = z.infer<typeof RunStatusUpdate>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { JsonObject, Name, PriorityValue, Timestamp } from './common.js';
 import { LaunchSpec, LaunchSpecInput } from './launch-spec.js';
+import { RunWaiting } from './run.js';
 
 export const RESOURCES = [
   'local-process',
@@ -133,5 +134,7 @@ export const PendingExplanation = z.object({
   agentsAtCapacity: z.number().int(),
   windowSeconds: z.number().int(),
   message: z.string(),
+  /** A claimed item whose run is still `starting`: why the run's engine (e.g. Slurm) holds it back. */
+  waiting: RunWaiting.optional(),
 });
 export type PendingExplanation = z.infer<typeof PendingExplanation>;

@@ -314,6 +314,11 @@ export const routes = {
       next: z.number().int(),
       /** The run's log limit is reached: later lines are dropped (the run goes on). */
       truncated: z.boolean(),
+      /**
+       * How many lines numbered under this fencing token the run has: an agent that re-attaches to
+       * a run its predecessor started numbers its lines on from here (an empty append asks).
+       */
+      received: z.number().int(),
     }),
   },
   createUser: {

@@ -40,6 +40,15 @@ export const RunFailure = z.object({
 });
 export type RunFailure = z.infer<typeof RunFailure>;
 
+/** Why the engine a started run was handed to holds it back (a Slurm job's pending reason). */
+export const RunWaiting = z.object({
+  /** The engine's own word, e.g. Slurm's `Resources` or `ReqNodeNotAvail`. */
+  reason: z.string().min(1).max(200),
+  /** What it means, for a person. */
+  message: z.string().max(2_000),
+});
+export type RunWaiting = z.infer<typeof RunWaiting>;
+
 export const Run = z.object({
   id: z.string(),
   entity: z.string(),
@@ -70,6 +79,8 @@ export const Run = z.object({
   createdAt: Timestamp,
   startedAt: Timestamp.nullable(),
   finishedAt: Timestamp.nullable(),
+  /** While the run is `starting`: why its engine holds it back, as its agent last reported. */
+  waiting: RunWaiting.nullable().default(null),
 });
 export type Run = z.infer<typeof Run>;
 

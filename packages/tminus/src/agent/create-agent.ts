@@ -19,7 +19,7 @@ import {
 } from './execute-run.js';
 import { newRunId } from '../core/run-id.js';
 import { TMINUS_VERSION } from '../lib/defaults.js';
-import { createApiReporter, withRetries } from './run-reporter.js';
+import { createApiReporter, linesReceived, withRetries } from './run-reporter.js';
 import { type JournalEntry, RunJournal } from './run-journal.js';
 import { resolveRunIsolation, type RunIsolationOptions } from './run-isolation.js';
 import { DEFAULT_RUN_DIR_POLICY, type RunDirPolicy, RunDirRetention } from './run-dirs.js';
@@ -247,6 +247,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       reporter: createApiReporter(api, orphan.runId, orphan.fencingToken),
       stopGraceMs: options.stopGraceMs,
       log,
+      // Refused (the run is no longer this token's): the first report finds that out and stops it.
+      firstLine: await linesReceived(api, orphan.runId, orphan.fencingToken).catch(() => 0),
       attach: (events) => reattach(runners, orphan, events, log),
     });
     if (execution === undefined) {

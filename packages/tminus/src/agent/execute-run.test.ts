@@ -135,6 +135,7 @@ function start(
     createdAt: '2024-01-01T00:00:00.000Z',
     startedAt: null,
     finishedAt: null,
+    waiting: null,
   };
   const execution = executeRun({
     api,

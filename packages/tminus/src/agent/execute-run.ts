@@ -212,6 +212,8 @@ export async function adoptRun(input: {
   readonly reporter: RunReporter;
   readonly stopGraceMs: number;
   readonly log?: (line: string) => void;
+  /** How many of the run's lines the server has from the previous agent (`linesReceived`). */
+  readonly firstLine: number;
   readonly attach: (events: ProgramEvents) => Promise<RunningProgram | undefined>;
 }): Promise<RunExecution | undefined> {
   const sup = new Supervision(
@@ -219,6 +221,7 @@ export async function adoptRun(input: {
     input.reporter,
     input.stopGraceMs,
     input.log ?? (() => undefined),
+    input.firstLine,
   );
   const program = await input.attach(sup.events);
   return program === undefined ? undefined : sup.execution(sup.supervise(program, undefined));

@@ -43,6 +43,9 @@ describe('launch-config.yaml', () => {
       'allow_local_repos: [/srv/repos, ~/code, ../shared]\n',
       { queues: [], allowLocalRepos: ['/srv/repos', '~/code', '/etc/shared'] },
     ],
+    ['slurm:\n', { queues: [], slurm: {} }],
+    ['slurm: {}\n', { queues: [], slurm: {} }],
+    ['slurm:\n  shared_dir: ../shared\n', { queues: [], slurm: { sharedDir: '/etc/shared' } }],
   ])('%j parses to %j', (yaml, expected) => {
     expect(parseLaunchConfig(yaml, '/etc/tminus/c.yaml')).toEqual(expected);
   });
@@ -65,6 +68,8 @@ describe('launch-config.yaml', () => {
     ['run_as: [a]\n', /run_as must be a user name/],
     ['secret_env: [HF-TOKEN]\n', /secret_env\.0 is not a variable name/],
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
+    ['slurm: /shared\n', /slurm must be a mapping, e.g. \{shared_dir: \/shared\/tminus\}/],
+    ['slurm:\n  partition: gpu\n', /slurm has an unknown key "partition"/],
   ])('%j is refused: %s', (yaml, message) => {
     let error: unknown;
     try {
@@ -207,6 +212,21 @@ describe('agent config resolution', () => {
       wandbCredentials: true,
       allowLocalRepos: [],
     });
+  });
+
+  it('a Slurm runner from the file or the flags; --slurm-shared-dir wins over the file’s', () => {
+    expect(resolveAgentConfig({ env: {}, flags: {} }).slurm).toBeUndefined();
+    expect(resolveAgentConfig({ env: {}, flags: { slurm: {} } }).slurm).toEqual({});
+    writeFileSync(file, 'queues: [q]\nslurm:\n  shared_dir: /shared/a\n');
+    expect(resolveAgentConfig({ file, env: {}, flags: {} }).slurm).toEqual({
+      sharedDir: '/shared/a',
+    });
+    expect(resolveAgentConfig({ file, env: {}, flags: { slurm: {} } }).slurm).toEqual({
+      sharedDir: '/shared/a',
+    });
+    expect(
+      resolveAgentConfig({ file, env: {}, flags: { slurm: { sharedDir: '/shared/b' } } }).slurm,
+    ).toEqual({ sharedDir: '/shared/b' });
   });
 
   it('secret variables and allowed repository directories add up from file and flags; --no-wandb-credentials withholds W&B’s', () => {

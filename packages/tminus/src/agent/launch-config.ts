@@ -101,6 +101,17 @@ const FileConfig = z.strictObject({
   run_as: z.string({ error: 'must be a user name' }).min(1).optional(),
   /** Where runs' directories live. */
   work_dir: z.string({ error: 'must be a directory' }).min(1).optional(),
+  /** The Slurm runner (W&B has none): present, even empty, turns it on. */
+  slurm: z
+    .strictObject(
+      {
+        /** A directory the compute nodes see at the same path (default: the agent's work dir). */
+        shared_dir: z.string({ error: 'must be a directory' }).min(1).optional(),
+      },
+      { error: 'must be a mapping, e.g. {shared_dir: /shared/tminus} (or {} for the defaults)' },
+    )
+    .nullable()
+    .optional(),
   /** Directories local git repositories may be cloned from. */
   allow_local_repos: z
     .array(z.string({ error: 'must be a directory' }).min(1), {
@@ -140,6 +151,13 @@ export interface ResolvedLaunchConfig {
   readonly builder?: Record<string, unknown>;
   readonly registry?: Record<string, unknown>;
   readonly environment?: Record<string, unknown>;
+  readonly slurm?: SlurmConfig;
+}
+
+/** The Slurm runner's settings (`slurm:` in the file, `--slurm`/`--slurm-shared-dir`). */
+export interface SlurmConfig {
+  /** Default: the agent's work dir (one node, or a work dir on a shared file system). */
+  readonly sharedDir?: string;
 }
 
 export interface ResolvedAgentConfig {
@@ -172,6 +190,8 @@ export interface ResolvedAgentConfig {
   readonly files: string[];
   /** The W&B keys given that nothing uses yet (see `unusedConfigNotice`). */
   readonly unusedKeys: string[];
+  /** Present: the agent has a Slurm runner. */
+  readonly slurm?: SlurmConfig;
 }
 
 export interface AgentFlags {
@@ -190,6 +210,8 @@ export interface AgentFlags {
   readonly allowLocalRepos?: string[];
   readonly runAs?: string;
   readonly workDir?: string;
+  /** `--slurm` (true) or `--slurm-shared-dir` (the dir; it implies --slurm). */
+  readonly slurm?: SlurmConfig;
 }
 
 function invalid(path: string, problem: string): LaunchError {
@@ -220,7 +242,7 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) =>
       issue.code === 'unrecognized_keys'
-        ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        ? `${issue.path.length > 0 ? `${issue.path.join('.')} has an ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
         : `${issue.path.join('.')} ${issue.message}`,
     );
     throw invalid(path, problems.join('; '));
@@ -246,6 +268,14 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
     ...(file.secret_env === undefined ? {} : { secretEnv: file.secret_env }),
     ...(file.run_as === undefined ? {} : { runAs: file.run_as }),
     ...(file.work_dir === undefined ? {} : { workDir: resolve(dirname(path), file.work_dir) }),
+    ...(file.slurm === undefined
+      ? {}
+      : {
+          slurm:
+            file.slurm?.shared_dir === undefined
+              ? {}
+              : { sharedDir: resolve(dirname(path), file.slurm.shared_dir) },
+        }),
     // Relative to the file, which is where its author was looking from.
     ...(file.allow_local_repos === undefined
       ? {}
@@ -330,6 +360,10 @@ export function resolveAgentConfig(input: {
     ...(file.secureMode === undefined ? [] : ['secure_mode']),
     ...(file.maxSchedulers === undefined ? [] : ['max_schedulers']),
   ];
+  const slurm =
+    flags.slurm === undefined && file.slurm === undefined
+      ? undefined
+      : { ...file.slurm, ...flags.slurm };
   return {
     entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,
     queues: flags.queues?.length ? [...flags.queues] : file.queues,
@@ -350,6 +384,7 @@ export function resolveAgentConfig(input: {
     ...(file.environment === undefined ? {} : { environment: file.environment }),
     files,
     unusedKeys,
+    ...(slurm === undefined ? {} : { slurm }),
   };
 }
 

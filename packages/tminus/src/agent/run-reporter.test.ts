@@ -53,6 +53,20 @@ describe('log shipping', () => {
     expect(last).toEqual({ lines: [], from: 4 });
   });
 
+  it('re-attached to a run whose server has 7 of its lines, numbers on from 7', async () => {
+    const froms: number[] = [];
+    const reporter: RunReporter = {
+      status: () => Promise.resolve(),
+      logs: (_lines, from) => (froms.push(from), Promise.resolve({ truncated: false })),
+    };
+    const shipper = new LogShipper(reporter, undefined, 0, 7);
+    shipper.push('stdout', 'after the restart');
+    await shipper.flush();
+    shipper.push('stdout', 'done');
+    expect(await shipper.takeLast()).toEqual({ lines: [], from: 9 });
+    expect(froms).toEqual([7, 8]);
+  });
+
   it("stops sending once the server says the run's log limit is reached", async () => {
     const sent: string[] = [];
     const reporter: RunReporter = {

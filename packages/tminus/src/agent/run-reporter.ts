@@ -88,6 +88,22 @@ export function createApiReporter(api: Api, runId: string, fencingToken: string)
   };
 }
 
+/**
+ * How many lines the server has of the run under this fencing token (an empty append asks): an agent
+ * re-attaching to a run its predecessor started numbers on from there, so its lines are not taken
+ * for ones the server has already.
+ */
+export async function linesReceived(
+  api: Api,
+  runId: string,
+  fencingToken: string,
+): Promise<number> {
+  const { received } = await withRetries(() =>
+    api.request('appendLogs', { params: { id: runId }, body: { fencingToken, lines: [] } }),
+  );
+  return received;
+}
+
 /** Limits of one appendLogs request (the protocol allows 10,000 lines). */
 const MAX_BATCH_LINES = 5_000;
 const MAX_BATCH_CHARS = 1024 * 1024;
@@ -100,8 +116,8 @@ const MAX_BATCH_CHARS = 1024 * 1024;
  */
 export class LogShipper {
   #buffer: ReportedLine[] = [];
-  /** The number of the next line to send (lines are numbered from 0 in the order pushed). */
-  #next = 0;
+  /** The number of the next line to send (numbered from `firstLine` in the order pushed). */
+  #next: number;
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
   #closing = false;
@@ -109,12 +125,18 @@ export class LogShipper {
   #full = false;
   #lingering: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
 
-  /** `onLost` is called once if the server refuses our writes (see `isOwnershipLost`). */
+  /**
+   * `onLost` is called once if the server refuses our writes (see `isOwnershipLost`); `firstLine` is
+   * the number of the first line (0, or what the server has when re-attaching: `linesReceived`).
+   */
   constructor(
     private readonly reporter: RunReporter,
     private readonly onLost: (error: unknown) => void = () => undefined,
     private readonly lingerMs = 0,
-  ) {}
+    firstLine = 0,
+  ) {
+    this.#next = firstLine;
+  }
 
   push(stream: LogStream, text: string): void {
     if (this.#failed !== undefined || this.#full) return;

@@ -37,6 +37,14 @@ export interface RunExecution {
 
 type StatusUpdate = Parameters<RunReporter['status']>[0];
 
+/**
+ * Reasons an engine gives for taking a program away rather than for its failing: the run ends
+ * `preempted`, and the server re-queues it as the next attempt when the queue's retry policy allows.
+ */
+const TAKEN_AWAY = new Set(['preempted', 'node_fail']);
+/** The engine stopped it on someone's order outside tminus (scancel, an administrator). */
+const STOPPED_BY_ENGINE = 'cancelled';
+
 /** The terminal report a program's exit means (pure); the runner may name a reason (`oom_killed`). */
 export function terminalUpdate(
   exit: ProgramExit,
@@ -49,11 +57,13 @@ export function terminalUpdate(
     (exit.signal
       ? `Process was killed by ${exit.signal} (exit code ${exit.exitCode})`
       : `Process exited with code ${exit.exitCode}`);
-  return {
-    state: 'failed',
-    exitCode: exit.exitCode,
-    failure: { stage: 'run', reason: exit.reason ?? 'exit_code', message },
-  };
+  const reason = exit.reason ?? 'exit_code';
+  const state = TAKEN_AWAY.has(reason)
+    ? 'preempted'
+    : reason === STOPPED_BY_ENGINE
+      ? 'stopped'
+      : 'failed';
+  return { state, exitCode: exit.exitCode, failure: { stage: 'run', reason, message } };
 }
 
 /** What the `running` report carries for a program this agent started (none for a re-attached one). */
@@ -74,19 +84,36 @@ export class Supervision {
     private readonly reporter: RunReporter,
     private readonly stopGraceMs: number,
     private readonly log: (line: string) => void,
+    firstLine = 0,
   ) {
-    this.#shipper = new LogShipper(reporter, () => this.#lose(), LOG_LINGER_MS);
+    this.#shipper = new LogShipper(reporter, () => this.#lose(), LOG_LINGER_MS, firstLine);
   }
 
   /** Where the program's (and the runner's preparation's) output goes. */
   readonly onLine = (stream: ReportedLine['stream'], text: string): void =>
     this.#shipper.push(stream, text);
 
-  /** What the runner tells about the program: its output, and why its engine holds it back. */
+  /** Reports of why the engine holds the program back, in order, before the `running` report. */
+  #waitingReports: Promise<void> = Promise.resolve();
+
+  /**
+   * What the runner tells about the program: its output, and why its engine holds it back — a
+   * line in the run's log and a report to the server (`run explain` shows it while it is starting).
+   */
   readonly events: ProgramEvents = {
     onLine: this.onLine,
-    onWaiting: ({ reason, message }) =>
-      this.#shipper.push('system', `tminus: waiting (${reason}): ${message}`),
+    onWaiting: (waiting) => {
+      this.#shipper.push('system', `tminus: waiting (${waiting.reason}): ${waiting.message}`);
+      this.#waitingReports = this.#waitingReports.then(() =>
+        this.reporter.status({ state: 'starting', waiting }).catch((error: unknown) => {
+          if (isOwnershipLost(error)) this.#lose();
+          else
+            this.log(
+              `run ${this.runId}: could not report why it waits (${(error as Error).message})`,
+            );
+        }),
+      );
+    },
   };
 
   /** The user asked to stop it, or another owner has it: nothing more should start. */
@@ -108,6 +135,7 @@ export class Supervision {
     this.#program = program;
     // A queued job is `starting` until its engine runs it (or it ends, or it is stopped first).
     await Promise.race([program.running, program.exited]);
+    await this.#waitingReports;
     if (started !== undefined) {
       try {
         await this.reporter.status({

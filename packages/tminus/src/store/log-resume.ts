@@ -29,10 +29,15 @@ export function unseenLines<T>(
   lines: readonly T[],
 ): UnseenLines<T> {
   if (from === undefined) return { lines, received };
-  const have = received.token === token ? received.count : 0;
+  const have = receivedCount(received, token);
   // A gap (from > have: lines the server never got) cannot be filled; the rest is appended.
   return {
     lines: lines.slice(Math.max(0, have - from)),
     received: { token, count: Math.max(have, from + lines.length) },
   };
+}
+
+/** How many of `token`'s numbered lines the run has: where an agent re-attaching under it numbers on. */
+export function receivedCount(received: ReceivedLines, token: string): number {
+  return received.token === token ? received.count : 0;
 }

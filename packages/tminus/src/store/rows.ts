@@ -131,6 +131,9 @@ export interface RunRow {
   finished_at: number | null;
   created_by: string | null;
   seq: number;
+  /** JSON of the engine's reason for holding the run back (RunWaiting), and the attempt it was for. */
+  waiting: string | null;
+  waiting_attempt: number | null;
 }
 /** Rows as stored, before the queue's name (which both adapters cache) is added. */
 export type BareItemRow = Omit<ItemRow, 'queue_name' | 'queue_entity'>;
@@ -159,6 +162,9 @@ export function toRun(r: RunRow): Run {
     createdAt: iso(r.created_at),
     startedAt: isoOrNull(r.started_at),
     finishedAt: isoOrNull(r.finished_at),
+    // A reason holds while the run is starting, in the attempt it was given for; then it is history.
+    waiting:
+      r.state === 'starting' && r.waiting_attempt === r.attempt ? json(r.waiting, null) : null,
   };
 }
 

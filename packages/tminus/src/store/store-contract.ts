@@ -504,6 +504,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         createdAt: new Date(5_000).toISOString(),
         startedAt: null,
         finishedAt: null,
+        waiting: null,
       });
       expect(await store.getRun('d1')).toEqual(run);
       expect(await store.getRun('nope')).toBeUndefined();
@@ -636,10 +637,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           now(),
           LIMIT,
         ),
-      ).toEqual({ next: 2, truncated: false });
+      ).toEqual({ next: 2, truncated: false, received: 0 });
       expect(
         await store.appendLogs('r', 'tk', [{ stream: 'stdout', text: 'c' }], now(), LIMIT),
-      ).toEqual({ next: 3, truncated: false });
+      ).toEqual({ next: 3, truncated: false, received: 0 });
       await expect(
         store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now(), LIMIT),
       ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
@@ -678,10 +679,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         texts.map((text) => ({ stream: 'stdout' as const, text }));
       const append = (token: string, from: number | undefined, ...texts: string[]) =>
         store.appendLogs('r', token, lines(...texts), now(), LIMIT, from);
-      expect(await append('a1', 0, 'a', 'b')).toEqual({ next: 2, truncated: false });
-      expect(await append('a1', 0, 'a', 'b')).toEqual({ next: 2, truncated: false });
-      expect(await append('a1', 1, 'b', 'c')).toEqual({ next: 3, truncated: false });
-      expect(await append('a1', undefined, 'unnumbered')).toEqual({ next: 4, truncated: false });
+      const received = (next: number, count: number) => ({
+        next,
+        truncated: false,
+        received: count,
+      });
+      expect(await append('a1', 0, 'a', 'b')).toEqual(received(2, 2));
+      expect(await append('a1', 0, 'a', 'b')).toEqual(received(2, 2));
+      expect(await append('a1', 1, 'b', 'c')).toEqual(received(3, 3));
+      expect(await append('a1', undefined, 'unnumbered')).toEqual(received(4, 3));
+      // An agent re-attaching under the same token asks with an empty append where to number on.
+      expect(await append('a1', undefined)).toEqual(received(4, 3));
       // Attempt 2 of the run, with its own token: its agent numbers its lines from 0 again.
       await store.expireRunLeases(300, () => 'new');
       await store.claim({
@@ -693,8 +701,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       });
       await store.ackItem('i', 'a2', newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }));
       const before = (await store.readLogs('r', -1, 100)).length;
+      expect((await append('a2', undefined)).received).toBe(0);
       await append('a2', 0, 'second attempt');
-      await append('a2', 0, 'second attempt');
+      expect((await append('a2', 0, 'second attempt')).received).toBe(1);
       await expect(append('a1', 3, 'late')).rejects.toMatchObject({ code: 'STALE_TOKEN' });
       const texts = (await store.readLogs('r', -1, 100)).map((l) => l.text);
       expect(texts.slice(0, 4)).toEqual(['a', 'b', 'c', 'unnumbered']);
@@ -709,14 +718,17 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.appendLogs('chatty', 'tk', lines('1234', '5678'), now(), small)).toEqual({
         next: 2,
         truncated: false,
+        received: 0,
       });
       expect(await store.appendLogs('chatty', 'tk', lines('90', 'abc'), now(), small)).toEqual({
         next: 4,
         truncated: true,
+        received: 0,
       });
       expect(await store.appendLogs('chatty', 'tk', lines('more'), now(), small)).toEqual({
         next: 4,
         truncated: true,
+        received: 0,
       });
       expect((await store.readLogs('chatty', -1, 10)).map((l) => [l.stream, l.text])).toEqual([
         ['stdout', '1234'],
@@ -853,7 +865,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       ).toBe(new Date(3_000).toISOString());
     });
 
-    const leasedRun = async (maxAttempts: number) => {
+    const leasedRun = async (maxAttempts: number, state: 'starting' | 'running' = 'running') => {
       const t = now();
       await store.createQueue({
         id: 'q_q',
@@ -885,8 +897,87 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           leaseExpiresAt: 200,
         }),
       );
-      await store.updateRun('r', 'a1', { state: 'running' });
+      if (state === 'running') await store.updateRun('r', 'a1', { state: 'running' });
     };
+
+    it('requeueRun puts a run its engine lost back on its queue as the next attempt (fenced, conditional)', async () => {
+      await leasedRun(2);
+      const retry = { ifState: 'running' as const, newToken: 'a2', now: 300, line: 'preempted' };
+      await expect(store.requeueRun('r', 'zz', retry)).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      await expect(store.requeueRun('nope', 'a1', retry)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      // Decided from a stale view (it is not starting): nothing changes.
+      expect(await store.requeueRun('r', 'a1', { ...retry, ifState: 'starting' })).toBeUndefined();
+      const requeued = await store.requeueRun('r', 'a1', retry);
+      wire(Run, requeued);
+      expect(requeued).toMatchObject({ state: 'pending', attempt: 2, agentId: null });
+      expect(await store.getQueueItem('i')).toMatchObject({ state: 'pending', runId: 'r' });
+      expect((await store.readLogs('r', -1, 10)).at(-1)).toMatchObject({
+        stream: 'system',
+        text: 'preempted',
+      });
+      // The old owner is fenced off; the next claim gets the same run as attempt 2.
+      await expect(store.updateRun('r', 'a1', { state: 'preempted' })).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      const again = await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag2',
+        fencingToken: 'a3',
+        now: 400,
+        leaseExpiresAt: 500,
+      });
+      expect(again?.runId).toBe('r');
+      expect(
+        await store.ackItem(
+          'i',
+          'a3',
+          newRun('r', 'a3', { state: 'starting', leaseExpiresAt: 500 }),
+        ),
+      ).toMatchObject({ attempt: 2, state: 'starting' });
+      // A direct run has no queue to go back to.
+      await store.createRun(newRun('d', 'tk', { state: 'running' }));
+      expect(await store.requeueRun('d', 'tk', { ...retry, newToken: 'x' })).toBeUndefined();
+    });
+
+    it('a starting run records why its engine holds it back, shown for that attempt only', async () => {
+      await leasedRun(2, 'starting');
+      const waiting = { reason: 'Resources', message: 'Slurm job 7 is pending: busy' };
+      const held = await store.setRunWaiting('r', 'a1', waiting);
+      wire(Run, held);
+      expect(held).toMatchObject({ state: 'starting', attempt: 1, waiting });
+      expect((await store.getRun('r'))?.waiting).toEqual(waiting);
+      await expect(store.setRunWaiting('r', 'zz', waiting)).rejects.toMatchObject({
+        code: 'STALE_TOKEN',
+      });
+      await expect(store.setRunWaiting('nope', 'a1', waiting)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      // The next attempt starts without the previous attempt's reason.
+      expect(await store.expireRunLeases(300, () => 'new')).toEqual([
+        expect.objectContaining({ outcome: 'retried' }),
+      ]);
+      await store.claim({
+        queueId: 'q_q',
+        agentId: 'ag2',
+        fencingToken: 'a2',
+        now: 400,
+        leaseExpiresAt: 500,
+      });
+      const again = await store.ackItem(
+        'i',
+        'a2',
+        newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }),
+      );
+      expect(again).toMatchObject({ attempt: 2, state: 'starting', waiting: null });
+      // Once it runs, the reason is history; a late report changes nothing.
+      await store.updateRun('r', 'a2', { state: 'running' });
+      expect(await store.setRunWaiting('r', 'a2', waiting)).toBeUndefined();
+      expect((await store.getRun('r'))?.waiting).toBeNull();
+    });
 
     it('a run whose lease expires crashes with agent_lost, and its old token is refused', async () => {
       await leasedRun(1);

@@ -27,6 +27,7 @@ import type {
   Run,
   RunFailure,
   RunState,
+  RunWaiting,
   Role,
   SummaryPatch,
 } from '@tminus/sdk/protocol';
@@ -164,6 +165,14 @@ export interface RunPatch {
   readonly finishedAt?: number;
 }
 
+export interface RunRetry {
+  readonly ifState: RunState;
+  readonly newToken: string;
+  readonly now: number;
+  /** Why, for the run's log. */
+  readonly line: string;
+}
+
 export interface RunListFilter {
   readonly entity?: string;
   readonly project?: string;
@@ -196,6 +205,15 @@ export interface NewAgent {
 export type DeleteItemResult = 'deleted' | 'not_found' | 'not_pending';
 
 /** What lease expiry did to one run whose agent stopped heartbeating. */
+/** What an append did: the log's next sequence number, and what the run has of the sender's lines. */
+export interface AppendedLogs {
+  readonly next: number;
+  /** The run's log limit is reached: later lines are dropped. */
+  readonly truncated: boolean;
+  /** How many lines numbered under the append's fencing token the run has (store/log-resume.ts). */
+  readonly received: number;
+}
+
 export interface ExpiredRun {
   readonly runId: string;
   readonly agentId: string | null;
@@ -355,6 +373,20 @@ export interface Store {
     patch: RunPatch,
     ifState?: RunState,
   ): Promise<Run | undefined>;
+  /**
+   * Records why the engine holds a `starting` run back (`run-waiting.ts` of each adapter). Fenced;
+   * resolves `undefined` when the run is no longer `starting`. The wire run shows it only while it is
+   * `starting` in this attempt.
+   */
+  setRunWaiting(id: string, fencingToken: string, waiting: RunWaiting): Promise<Run | undefined>;
+  /**
+   * A run whose engine took its program away (preempted, its node failed) goes back on its queue as
+   * the next attempt of the same run id, as the lease sweeper re-queues a lost one: a new token (the
+   * old owner's writes are refused), no agent, its item pending again, `retry.line` in its log.
+   * Fenced; resolves `undefined`, changing nothing, when the run is no longer in `retry.ifState`.
+   * Whether it may be retried is the caller's decision (core/retry-policy.ts).
+   */
+  requeueRun(id: string, fencingToken: string, retry: RunRetry): Promise<Run | undefined>;
   /** Unfenced state change for user actions (cancel): only if the run is in one of `from`. */
   transitionRun(id: string, from: readonly RunState[], patch: RunPatch): Promise<Run | undefined>;
   /** Runs of an agent whose token matches, for heartbeat answers. */
@@ -378,7 +410,7 @@ export interface Store {
     now: number,
     limit: LogLimit,
     from?: number,
-  ): Promise<{ next: number; truncated: boolean }>;
+  ): Promise<AppendedLogs>;
   readLogs(runId: string, after: number, limit: number): Promise<LogLine[]>;
 
   // metrics

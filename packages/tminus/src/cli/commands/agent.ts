@@ -16,10 +16,12 @@ import {
   runIsolationFlags,
   workDirOf,
 } from '../run-isolation-flags.js';
+import { addSlurmOptions, type SlurmFlags, slurmFlags, slurmRunners } from '../slurm-options.js';
 import { UsageError } from '../usage-error.js';
 import { defaultDataDir } from '../../lib/defaults.js';
+import { runnerSet } from '../../runners/runner-set.js';
 
-interface AgentFlags extends RunIsolationFlags {
+interface AgentFlags extends RunIsolationFlags, SlurmFlags {
   queue?: string[];
   maxJobs?: string;
   entity?: string;
@@ -47,7 +49,7 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        "launch-config.yaml: W&B's keys (entity, queues, max_jobs, verbosity, stopped_run_timeout; builder, registry, environment, secure_mode and max_schedulers are kept but not used yet) and tminus's (run_as, work_dir, secret_env, allow_local_repos). Default: ~/.config/wandb/launch-config.yaml as W&B's agent reads it, then ~/.config/tminus/launch-config.yaml over it, each if it exists",
+        "launch-config.yaml: W&B's keys (entity, queues, max_jobs, verbosity, stopped_run_timeout; builder, registry, environment, secure_mode and max_schedulers are kept but not used yet) and tminus's (run_as, work_dir, secret_env, allow_local_repos, slurm: {shared_dir}). Default: ~/.config/wandb/launch-config.yaml as W&B's agent reads it, then ~/.config/tminus/launch-config.yaml over it, each if it exists",
       )
       .option(
         '--stop-grace-seconds <n>',
@@ -62,7 +64,8 @@ export function registerAgentCommands(program: Command): void {
         'let ended runs’ directories take this many GiB together, removing the oldest first (default 20; launch-config: run_dir_max_gib)',
       )
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
-    addRunIsolationOptions(command)
+    addRunIsolationOptions(command);
+    addSlurmOptions(command)
       .addHelpText(
         'after',
         examples(
@@ -71,6 +74,7 @@ export function registerAgentCommands(program: Command): void {
           'tminus agent -q default --allow-local-repo ~/code --secret-env HF_TOKEN --no-wandb-credentials',
           'tminus agent -c launch-config.yaml -v',
           'tminus agent -q gpu --run-dir-max-age-hours 24 --run-dir-max-gib 100',
+          'tminus agent -q hpc --slurm --slurm-shared-dir /shared/tminus   # runs of "slurm" queues become batch jobs',
           'tminus agent list --json',
         ),
       )
@@ -116,6 +120,7 @@ export function registerAgentCommands(program: Command): void {
                 ? {}
                 : { runDirMaxGiB: parseAmount(flags.runDirMaxGib, '--run-dir-max-gib') }),
               ...runIsolationFlags(flags),
+              ...slurmFlags(flags),
             },
           });
           const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -142,13 +147,16 @@ export function registerAgentCommands(program: Command): void {
                     (process.env.TMINUS_API_KEY || readCliConfig().apiKey),
                 )
               : single;
+          const workDir = workDirOf(config, home);
+          const runners = runnerSet(await slurmRunners(config, workDir, log));
           const agent = await startAgent({
             api,
             queues: config.queues,
             maxJobs: config.maxJobs,
             stopGraceMs: config.stopGraceSeconds * 1000,
             cacheDir: join(home, 'agent-cache'),
-            workDir: workDirOf(config, home),
+            workDir,
+            runners,
             verbosity: config.verbosity,
             secretEnv: config.secretEnv,
             wandbCredentials: config.wandbCredentials,

@@ -59,7 +59,7 @@ export function registerQueueCommands(program: Command): void {
   queue
     .command('create')
     .description(
-      'Create a queue: the resource its runs use, a default resource config whose values may be {{template variables}}, the schemas launches must fill those variables in with (--set-var), whether priorities are honoured, and how many attempts a run gets when its agent is lost.',
+      'Create a queue: the resource its runs use, a default resource config whose values may be {{template variables}}, the schemas launches must fill those variables in with (--set-var), whether priorities are honoured, and how many attempts a run gets when its agent is lost or its engine takes it away.',
     )
     .argument('<name>', 'queue name')
     .option('-e, --entity <entity>', 'owning entity')
@@ -74,7 +74,11 @@ export function registerQueueCommands(program: Command): void {
       'on: launches may set a priority (-P critical|high|medium|low; lower runs first); off: every run is medium and FIFO (W&B’s and the API’s default)',
       'off',
     )
-    .option('--max-attempts <n>', 'attempts per run when an agent is lost', '1')
+    .option(
+      '--max-attempts <n>',
+      'attempts per run when its agent is lost or its engine takes it away (a Slurm job preempted, its node failed)',
+      '1',
+    )
     .option('--json', 'JSON output')
     .addHelpText(
       'after',

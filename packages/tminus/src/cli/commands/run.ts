@@ -100,6 +100,7 @@ export function registerRunCommands(program: Command): void {
         say(
           `  dir      ${r.runDir}${r.agentId === null ? '' : ` (on agent ${r.agentId}'s machine)`}; the program ran in its src/`,
         );
+      if (r.waiting) say(`  waiting  ${r.waiting.message} (${r.waiting.reason})`);
       say(`  config   ${JSON.stringify(r.config)}`);
       if (Object.keys(r.summary).length > 0) say(`  summary  ${JSON.stringify(r.summary)}`);
       say(
@@ -116,7 +117,7 @@ export function registerRunCommands(program: Command): void {
   run
     .command('explain')
     .description(
-      'Why is a queued run still pending? Shows its position in the queue, how many live agents poll that queue and how many of them are at capacity.',
+      'Why is a queued run not running yet? While it is pending: its position in the queue, how many live agents poll that queue and how many of them are at capacity. Once an agent has handed it to an engine that holds it back (a Slurm job pending for Resources, Priority, ReqNodeNotAvail, …): the engine’s reason, in words.',
     )
     .addHelpText('after', examples('tminus run explain <queued-run-id>'))
     .argument('<queued-run-id>', 'queue item id (printed by `tminus launch -q`)')

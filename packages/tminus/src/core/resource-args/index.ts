@@ -6,10 +6,14 @@
  */
 import type { JsonObject } from '@tminus/sdk/protocol';
 
+import { slurmArgsProblem } from './slurm.js';
+
 /** Why `args` cannot be passed to a resource's runner, naming the key; undefined when they can. */
 export type ResourceArgsCheck = (args: JsonObject) => string | undefined;
 
-const CHECKS: Readonly<Record<string, ResourceArgsCheck>> = {};
+const CHECKS: Readonly<Record<string, ResourceArgsCheck>> = {
+  slurm: slurmArgsProblem,
+};
 
 export function resourceArgsProblem(resource: string, args: unknown): string | undefined {
   if (args === undefined) return undefined;

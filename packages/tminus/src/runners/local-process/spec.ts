@@ -1,9 +1,9 @@
 /**
  * @module The pure part of the local-process runner: a plan's command line and environment — the
- * agent's own environment without its credentials (run-env.ts), then the run's variables.
+ * agent's own environment without its credentials, then the run's variables (program-env.ts).
  */
+import { programEnv } from '../program-env.js';
 import type { LaunchPlan } from '../runner.js';
-import { inheritedEnv } from './run-env.js';
 import type { UnixUser } from './unix-user.js';
 
 export interface ProcessSpec {
@@ -17,14 +17,7 @@ export interface ProcessSpec {
 export function processSpec(plan: LaunchPlan): ProcessSpec | undefined {
   const [program, ...args] = plan.argv;
   if (program === undefined) return undefined;
-  const { baseEnv, secretEnv, wandbCredentials } = plan.inherit;
-  const env = inheritedEnv(baseEnv, {
-    secretEnv,
-    wandbCredentials,
-    ...(plan.user === undefined ? {} : { user: plan.user }),
-  });
-  // The run's own variables win over anything of the agent's of the same name (its run token).
-  Object.assign(env, plan.runEnv, { TMINUS_CONFIG_PATH: plan.configPath });
+  const env = programEnv(plan);
   return { argv: [program, ...args], env, ...(plan.user === undefined ? {} : { user: plan.user }) };
 }
 

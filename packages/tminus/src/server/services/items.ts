@@ -70,10 +70,18 @@ export class ItemService {
     const atCapacity = busy.filter(Boolean).length;
     const position =
       item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
+    // Claimed, but its run's engine (a Slurm queue) has not started it: the engine's reason.
+    const run =
+      item.state === 'claimed' && item.runId !== null
+        ? await this.ctx.store.getRun(item.runId)
+        : undefined;
+    const waiting = run?.waiting ?? undefined;
     let message: string;
-    if (item.state !== 'pending')
+    if (run !== undefined && waiting !== undefined)
+      message = `Not pending: it is run ${run.id} (${run.state}), handed to ${run.spec.resource ?? 'its runner'}, which holds it back (${waiting.reason}). ${waiting.message}`;
+    else if (item.state !== 'pending')
       message = item.runId
-        ? `Not pending: it is run ${item.runId} (${item.state}).`
+        ? `Not pending: it is run ${item.runId} (${run?.state ?? item.state}).`
         : `Not pending: it is ${item.state}.`;
     else if (agents.length === 0)
       message = `Position ${position} in queue ${item.queue}, but no agent has polled this queue in the last ${windowSeconds} s. Start one: tminus agent -q ${item.queue} -e ${item.entity}`;
@@ -89,6 +97,7 @@ export class ItemService {
       agentsAtCapacity: atCapacity,
       windowSeconds,
       message,
+      ...(waiting === undefined ? {} : { waiting }),
     };
   }
 

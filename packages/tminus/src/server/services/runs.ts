@@ -7,13 +7,15 @@ import {
   type Run,
   type RunState,
   type RunStatusUpdate,
+  type RunWaiting,
 } from '@tminus/sdk/protocol';
 
 import { buildOptionsProblem } from '../../core/build-options.js';
+import { mayRetry } from '../../core/retry-policy.js';
 import { CANCELLABLE_STATES, canTransition } from '../../core/run-lifecycle.js';
 import { newFencingToken, newRunId } from '../ids.js';
 import { topics } from '../notifier.js';
-import type { RunListFilter, RunPatch } from '../../store/store.js';
+import type { AppendedLogs, RunListFilter, RunPatch } from '../../store/store.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
 import { runNotFound } from '../not-found.js';
@@ -82,21 +84,21 @@ export class RunService {
    * compare-and-set on that state, so the common report is one store write (no read first); a run
    * changed meanwhile (a cancel, another replica) is read and the report decided again.
    */
-  async updateStatus(id: string, update: RunStatusUpdate): Promise<Run> {
+  async updateStatus(id: string, report: RunStatusUpdate): Promise<Run> {
+    let update = report;
+    if (update.waiting !== undefined && update.state === 'starting') {
+      await this.#appendLines(id, update);
+      return this.#holdBack(id, update.fencingToken, update.waiting);
+    }
+    if (update.state === 'preempted') {
+      const requeued = await this.#requeuePreempted(id, update);
+      if (requeued !== undefined) return requeued;
+      update = { ...update, lines: [] }; // Appended already; the run ends preempted after all.
+    }
     let current = this.written.get(id) ?? (await this.get(id)).state;
     // Refused before anything is written (the lines included).
     let patch = this.#reportPatch(id, current, update);
-    if (update.lines !== undefined && update.lines.length > 0) {
-      await this.ctx.store.appendLogs(
-        id,
-        update.fencingToken,
-        update.lines,
-        this.ctx.now(),
-        this.ctx.logLimit,
-        update.linesFrom,
-      );
-      this.ctx.notifier.notify(topics.logs(id));
-    }
+    await this.#appendLines(id, update);
     for (;;) {
       const run = await this.ctx.store.updateRun(id, update.fencingToken, patch, current);
       if (run !== undefined) {
@@ -110,10 +112,65 @@ export class RunService {
     }
   }
 
+  async #appendLines(id: string, update: RunStatusUpdate): Promise<void> {
+    if (update.lines === undefined || update.lines.length === 0) return;
+    await this.ctx.store.appendLogs(
+      id,
+      update.fencingToken,
+      update.lines,
+      this.ctx.now(),
+      this.ctx.logLimit,
+      update.linesFrom,
+    );
+    this.ctx.notifier.notify(topics.logs(id));
+  }
+
+  /**
+   * A starting run's engine holds it back: why, recorded for `run explain` (no state change). A
+   * report that arrives after the run moved on (it runs, it is being stopped) changes nothing.
+   */
+  async #holdBack(id: string, fencingToken: string, waiting: RunWaiting): Promise<Run> {
+    const run = await this.ctx.store.setRunWaiting(id, fencingToken, waiting);
+    if (run === undefined) return this.get(id); // It moved on meanwhile: the reason is history.
+    this.ctx.notifier.notify(topics.run(id));
+    return run;
+  }
+
+  /**
+   * Its engine took the run's program away (a Slurm job preempted, its node failed): back on its
+   * queue as the next attempt when the queue's retry policy allows it (the lease sweeper's rule,
+   * core/retry-policy.ts), else undefined and the run ends `preempted`. The report's lines are
+   * appended first, while its token still owns the run.
+   */
+  async #requeuePreempted(id: string, update: RunStatusUpdate): Promise<Run | undefined> {
+    const run = await this.get(id);
+    if (!canTransition(run.state, 'preempted')) return undefined;
+    const queueId = (await this.ctx.store.getRunOwner(id))?.queueId ?? null;
+    const queue = queueId === null ? undefined : await this.ctx.store.getQueueById(queueId);
+    if (!mayRetry(run, queue?.maxAttempts)) return undefined;
+    await this.#appendLines(id, update);
+    const why = update.failure?.message ?? 'its engine took the program away';
+    const requeued = await this.ctx.store.requeueRun(id, update.fencingToken, {
+      ifState: run.state,
+      newToken: newFencingToken(),
+      now: this.ctx.now(),
+      line: `[tminus] ${why}; re-queued as attempt ${run.attempt + 1} of ${queue?.maxAttempts ?? 1}`,
+    });
+    if (requeued === undefined) return undefined;
+    this.#remember(requeued);
+    this.ctx.notifier.notify(topics.run(id));
+    this.ctx.notifier.notify(topics.logs(id));
+    if (run.queueItemId !== null) this.ctx.notifier.notify(topics.item(run.queueItemId));
+    if (queueId !== null) this.ctx.notifier.notifyEach(topics.queue(queueId));
+    return requeued;
+  }
+
   #reportPatch(id: string, current: RunState, update: RunStatusUpdate): RunPatch {
     let state = update.state;
     // A run the user is stopping stays `stopping` until the agent reports how it ended.
     if (current === 'stopping' && (state === 'running' || state === 'starting')) state = 'stopping';
+    // Its engine took it away while the user was stopping it: stopped, as asked (no retry).
+    if (current === 'stopping' && state === 'preempted') state = 'stopped';
     if (!canTransition(current, state)) {
       throw new LaunchError('CONFLICT', `Run ${id} is ${current}; it cannot become ${state}`, {
         details: { from: current, to: state },
@@ -153,7 +210,7 @@ export class RunService {
     fencingToken: string,
     lines: readonly { stream: 'stdout' | 'stderr' | 'system'; text: string }[],
     from?: number,
-  ): Promise<{ next: number; truncated: boolean }> {
+  ): Promise<AppendedLogs> {
     const appended = await this.ctx.store.appendLogs(
       id,
       fencingToken,

@@ -129,4 +129,10 @@ ALTER TABLE runs ADD COLUMN metric_values BIGINT NOT NULL DEFAULT 0;
     // The run's directory on its agent's machine, kept after the run ends (agent/run-dirs.ts).
     sql: `ALTER TABLE runs ADD COLUMN run_dir TEXT;`,
   },
+  {
+    // As SQLite's migration 8.
+    version: 10,
+    name: 'run-waiting',
+    sql: `ALTER TABLE runs ADD COLUMN waiting TEXT, ADD COLUMN waiting_attempt INTEGER;`,
+  },
 ];

@@ -26,13 +26,16 @@ import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../sto
 import { createPgBlobStore } from './pg-blob-store.js';
 import { queueExists, staleToken } from '../errors.js';
 import { fitLines } from '../log-budget.js';
-import { unseenLines } from '../log-resume.js';
+import { receivedCount, unseenLines } from '../log-resume.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
 import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
 import { postgresMetrics } from './metrics.js';
+import { mayRetry } from '../../core/retry-policy.js';
+import { requeueAttempt, runRetry } from './run-retry.js';
+import { runWaiting } from './run-waiting.js';
 import { postgresTenancy } from './tenancy.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
@@ -320,6 +323,8 @@ export async function openPostgresStore(options: {
 
     ...postgresTenancy({ pool, queries, tx, insertQueue }),
     ...postgresMetrics({ pool, queries, tx }),
+    ...runWaiting(pool, queries, runOf),
+    ...runRetry({ queries, tx, appendLog, runOf }),
 
     createQueue: (q) => insertQueue(pool, q),
     async getQueue(entity, name) {
@@ -553,32 +558,33 @@ export async function openPostgresStore(options: {
       for (const r of expired) {
         await tx(async (c) => {
           const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry =
-            r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
-          const changed = retry
-            ? await count(
-                c,
-                `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = $1, agent_id = NULL, lease_expires_at = NULL WHERE id = $2 AND lease_expires_at = $3 AND state = $4`,
-                [newToken(), r.id, r.lease_expires_at, r.state],
-              )
-            : await count(
-                c,
-                `UPDATE runs SET state = 'crashed', failure = $1, finished_at = $2, fencing_token = $3 WHERE id = $4 AND lease_expires_at = $5 AND state = $6`,
-                [
-                  j({ stage: 'agent', reason: 'agent_lost', message: lost }),
-                  now,
+          const retry = mayRetry(
+            { state: r.state, queueItemId: r.queue_item_id, attempt: r.attempt },
+            r.max_attempts,
+          );
+          const changed =
+            retry && r.queue_item_id !== null
+              ? await requeueAttempt(
+                  c,
+                  queries,
+                  { id: r.id, queueItemId: r.queue_item_id },
                   newToken(),
-                  r.id,
-                  r.lease_expires_at,
-                  r.state,
-                ],
-              );
-          if (changed === 0) return; // Another replica's sweeper, or a heartbeat, got there first.
-          if (retry)
-            await c.query(
-              `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = $1`,
-              [r.queue_item_id],
-            );
+                  'lease_expires_at = $3 AND state = $4',
+                  [r.lease_expires_at, r.state],
+                )
+              : (await count(
+                  c,
+                  `UPDATE runs SET state = 'crashed', failure = $1, finished_at = $2, fencing_token = $3 WHERE id = $4 AND lease_expires_at = $5 AND state = $6`,
+                  [
+                    j({ stage: 'agent', reason: 'agent_lost', message: lost }),
+                    now,
+                    newToken(),
+                    r.id,
+                    r.lease_expires_at,
+                    r.state,
+                  ],
+                )) === 1;
+          if (!changed) return; // Another replica's sweeper, or a heartbeat, got there first.
           await appendLog(
             c,
             r.id,
@@ -726,7 +732,11 @@ export async function openPostgresStore(options: {
             `UPDATE runs SET log_bytes = $1, log_token = $2, log_lines = $3 WHERE id = $4`,
             [used, unseen.received.token, unseen.received.count, runId],
           );
-        return { next: start + 1 + keep.length, truncated };
+        return {
+          next: start + 1 + keep.length,
+          truncated,
+          received: receivedCount(unseen.received, token),
+        };
       });
     },
     async readLogs(runId, after, limit) {

@@ -3,7 +3,9 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another sweeper) that got there first wins.
  */
+import { mayRetry } from '../../core/retry-policy.js';
 import type { ExpiredRun, Store } from '../store.js';
+import { requeueAttempt } from './run-retry.js';
 import { insertLog, nextLogSeq, type Statements } from './statements.js';
 
 const ACTIVE = `('starting', 'running', 'stopping')`;
@@ -42,34 +44,28 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
         for (const r of expired) {
           const token = newToken();
           const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry =
-            r.state !== 'stopping' && r.queue_item_id !== null && r.attempt < (r.max_attempts ?? 1);
+          const retry = mayRetry(
+            { state: r.state, queueItemId: r.queue_item_id, attempt: r.attempt },
+            r.max_attempts,
+          );
           // Conditional on the lease we read: a heartbeat that extended it meanwhile wins.
-          const changed = retry
-            ? run(
-                `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL
-                   WHERE id = ? AND lease_expires_at = ? AND state = ?`,
-                token,
-                r.id,
-                r.lease_expires_at,
-                r.state,
-              )
-            : run(
-                `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND lease_expires_at = ? AND state = ?`,
-                j({ stage: 'agent', reason: 'agent_lost', message: lost }),
-                now,
-                token,
-                r.id,
-                r.lease_expires_at,
-                r.state,
-              );
-          if (changed.changes === 0) continue;
-          if (retry) {
-            run(
-              `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`,
-              r.queue_item_id,
-            );
-          }
+          const guard = 'lease_expires_at = ? AND state = ?';
+          const changed =
+            retry && r.queue_item_id !== null
+              ? requeueAttempt(sql, { id: r.id, queueItemId: r.queue_item_id }, token, guard, [
+                  r.lease_expires_at,
+                  r.state,
+                ])
+              : run(
+                  `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND ${guard}`,
+                  j({ stage: 'agent', reason: 'agent_lost', message: lost }),
+                  now,
+                  token,
+                  r.id,
+                  r.lease_expires_at,
+                  r.state,
+                ).changes === 1;
+          if (!changed) continue;
           insertLog(
             sql,
             r.id,

@@ -121,6 +121,13 @@ ALTER TABLE runs ADD COLUMN log_lines INTEGER NOT NULL DEFAULT 0;`,
     // The run's directory on its agent's machine, kept after the run ends (agent/run-dirs.ts).
     sql: `ALTER TABLE runs ADD COLUMN run_dir TEXT;`,
   },
+  {
+    version: 8,
+    name: 'run-waiting',
+    // Why the engine (a Slurm queue) holds a starting run back, and the attempt it was said for.
+    sql: `ALTER TABLE runs ADD COLUMN waiting TEXT;
+ALTER TABLE runs ADD COLUMN waiting_attempt INTEGER;`,
+  },
 ];
 
 /**

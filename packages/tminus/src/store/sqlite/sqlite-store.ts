@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 import { queueExists, staleToken } from '../errors.js';
 import { fitLines } from '../log-budget.js';
-import { unseenLines } from '../log-resume.js';
+import { receivedCount, unseenLines } from '../log-resume.js';
 import {
   type AgentRow,
   type BareItemRow,
@@ -31,6 +31,8 @@ import { GroupCommit } from './group-commit.js';
 import { leaseSweeps } from './lease-sweeps.js';
 import { sqliteMetrics } from './metrics.js';
 import { applySqliteMigrations } from './migrations.js';
+import { runRetry } from './run-retry.js';
+import { runWaiting } from './run-waiting.js';
 import { insertLog, nextLogSeq, statementCache } from './statements.js';
 import { sqliteTenancy } from './tenancy.js';
 
@@ -448,6 +450,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         ).map(item),
       ),
     ...leaseSweeps(sql, write),
+    ...runWaiting(sql, write, runOf),
+    ...runRetry(sql, write, runOf),
     agentRunIds: (agentId, state) =>
       read(() =>
         all<{ id: string }>(
@@ -567,7 +571,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
             unseen.received.count,
             runId,
           );
-        return { next, truncated: fitted.truncated };
+        return {
+          next,
+          truncated: fitted.truncated,
+          received: receivedCount(unseen.received, token),
+        };
       }),
     readLogs: (runId, after, limit) =>
       read(() =>

@@ -2,11 +2,11 @@
  * @module The part of the store contract about users, entities, memberships, API keys and the
  * ownership facts access checks read. Run by `describeStoreContract` against every adapter.
  */
-import { LaunchError } from '@tminus/sdk';
 import { QueueItem, Run } from '@tminus/sdk/protocol';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 
+import { failure } from './contract-helpers.js';
 import type { ApiKeyRecord, NewEntity, Store } from './store.js';
 
 const entity = (
@@ -46,16 +46,6 @@ const key = (id: string, user: string, extra: Partial<ApiKeyRecord> = {}): ApiKe
   revokedAt: null,
   ...extra,
 });
-
-/** Resolves to the error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<LaunchError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LaunchError);
-  return error as LaunchError;
-}
 
 export function describeTenancyContract(store: () => Store, now: () => number): void {
   const createUser = (name: string, admin = false) => {

@@ -13,7 +13,8 @@ import { BoundedMap } from '../../lib/bounded-map.js';
 import { Batcher } from '../../lib/batcher.js';
 import type { BareItemRow, BareRunRow } from '../rows.js';
 import type { ClaimParams, NewRun, RunPatch } from '../store.js';
-import { jsonText as j, type Queries } from './pg-queries.js';
+import { jsonText as j, PATCH_COLUMNS, patchSet, patchValues } from '../run-patch.js';
+import type { Queries } from './pg-queries.js';
 
 /**
  * Settings of the connections these statements run on. Their rows come from arrays (`unnest`), whose
@@ -70,10 +71,7 @@ export const FENCED_UPDATE = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[])
       AS t(id, token, if_state, state, exit_code, failure, source_commit, config, started_at, finished_at, run_dir))
-  UPDATE runs r SET state = coalesce(input.state, r.state), exit_code = coalesce(input.exit_code, r.exit_code),
-    failure = coalesce(input.failure, r.failure), source_commit = coalesce(input.source_commit, r.source_commit),
-    config = coalesce(input.config, r.config), started_at = coalesce(r.started_at, input.started_at), finished_at = coalesce(r.finished_at, input.finished_at),
-    run_dir = coalesce(input.run_dir, r.run_dir)
+  UPDATE runs r SET ${patchSet((column) => `input.${column}`, 'r.')}
   FROM input WHERE r.id = input.id AND r.fencing_token = input.token AND coalesce(input.if_state, r.state) = r.state
   RETURNING r.*`;
 
@@ -151,18 +149,13 @@ export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWr
   const updates = new Batcher<FencedUpdate, BareRunRow | undefined>(
     async (batch) => {
       const column = (f: (u: FencedUpdate) => unknown) => batch.map(f);
+      const patches = batch.map((u) => patchValues(u.patch));
       const changed = await q.rows<BareRunRow>(pool, FENCED_UPDATE, [
         column((u) => u.id),
         column((u) => u.token),
         column((u) => u.ifState ?? null),
-        column((u) => u.patch.state ?? null),
-        column((u) => u.patch.exitCode ?? null),
-        column((u) => (u.patch.failure === undefined ? null : j(u.patch.failure))),
-        column((u) => u.patch.sourceCommit ?? null),
-        column((u) => (u.patch.config === undefined ? null : j(u.patch.config))),
-        column((u) => u.patch.startedAt ?? null),
-        column((u) => u.patch.finishedAt ?? null),
-        column((u) => u.patch.runDir ?? null),
+        // $4–$11: the patch's columns, in PATCH_COLUMNS order.
+        ...PATCH_COLUMNS.map((_, index) => patches.map((values) => values[index])),
       ]);
       const byId = new Map(changed.map((r) => [r.id, r]));
       return batch.map((u) => byId.get(u.id));

@@ -10,7 +10,8 @@ import { runEnded, runNotFound } from '../errors.js';
 import { fitPoints, mergeSummary } from '../metric-budget.js';
 import { type MetricPointRow, toMetricPoint } from '../rows.js';
 import type { MetricsPort } from '../store.js';
-import { jsonText, type Queries } from './pg-queries.js';
+import { jsonText } from '../run-patch.js';
+import type { Queries } from './pg-queries.js';
 
 export interface MetricsDeps {
   readonly pool: pg.Pool;

@@ -24,22 +24,37 @@ import {
 } from '../rows.js';
 import type { ChangeFeed, ExpiredRun, NewQueueItem, NewRun, Store } from '../store.js';
 import { createPgBlobStore } from './pg-blob-store.js';
-import { queueExists, staleToken } from '../errors.js';
+import {
+  agentExists,
+  agentNotFound,
+  itemExists,
+  itemRefused,
+  queueExists,
+  queueNotFound,
+  retryOfOtherRun,
+  runExists,
+  runRefused,
+  staleToken,
+} from '../errors.js';
+import { leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import { jsonText, patchSet, patchValues } from '../run-patch.js';
+import { runCursor, runPage } from '../run-pages.js';
 import { fitLines } from '../log-budget.js';
 import { receivedCount, unseenLines } from '../log-resume.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { Batcher } from '../../lib/batcher.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { createHotWrites, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
-import { createQueries, type Db, isUniqueViolation, jsonText } from './pg-queries.js';
+import { createQueries, type Db, isUniqueViolation } from './pg-queries.js';
 import { postgresMetrics } from './metrics.js';
-import { mayRetry } from '../../core/retry-policy.js';
 import { requeueAttempt, runRetry } from './run-retry.js';
 import { runWaiting } from './run-waiting.js';
 import { postgresTenancy } from './tenancy.js';
 
 const ITEM_SELECT = `SELECT i.*, q.name AS queue_name, q.entity AS queue_entity FROM queue_items i JOIN queues q ON q.id = i.queue_id`;
 const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
+/** `RunPatch` as one SET clause (run-patch.ts), its values `$1`–`$8`. */
+const PATCH_SET = patchSet((_, index) => `$${index + 1}`);
 const MIGRATION_LOCK = 7_447_001;
 const CHANNEL = 'tminus_changes';
 
@@ -101,6 +116,14 @@ export async function openPostgresStore(options: {
       c.release();
     }
   };
+  /** Why a fenced write changed nothing: the object is gone, or the token is stale. */
+  const itemRefusal = async (db: Db, itemId: string) =>
+    itemRefused(
+      itemId,
+      (await one(db, `SELECT 1 FROM queue_items WHERE id = $1`, [itemId])) !== undefined,
+    );
+  const runRefusal = async (db: Db, runId: string) =>
+    runRefused(runId, (await one(db, `SELECT 1 FROM runs WHERE id = $1`, [runId])) !== undefined);
   const itemById = (db: Db, id: string) => one<ItemRow>(db, `${ITEM_SELECT} WHERE i.id = $1`, [id]);
   const runById = (db: Db, id: string) => one<RunRow>(db, `${RUN_SELECT} WHERE r.id = $1`, [id]);
   const jobVersion = async (db: Db, r: JobRow | undefined) => {
@@ -116,10 +139,6 @@ export async function openPostgresStore(options: {
     );
   };
   const RUN_INSERT = `INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at, created_by)`;
-  const runConflict = (id: string) =>
-    new LaunchError('CONFLICT', `A run with id "${id}" exists already`, {
-      hint: 'Choose another run id.',
-    });
   const insertRun = async (db: Db, r: NewRun) => {
     try {
       const [row] = await rows<BareRunRow>(
@@ -145,7 +164,7 @@ export async function openPostgresStore(options: {
       );
       return await runOf(row!);
     } catch (error) {
-      if (isUniqueViolation(error)) throw runConflict(r.id);
+      if (isUniqueViolation(error)) throw runExists(r.id);
       throw error;
     }
   };
@@ -211,10 +230,7 @@ export async function openPostgresStore(options: {
     if (items.length === 0) return [];
     // Checked first, so an unknown queue stores nothing.
     for (const queueId of new Set(items.map((i) => i.queueId))) {
-      if ((await queueRef(queueId)) === undefined)
-        throw new LaunchError('NOT_FOUND', `Queue ${queueId} not found`, {
-          hint: 'List queues with `tminus queue list`.',
-        });
+      if ((await queueRef(queueId)) === undefined) throw queueNotFound(queueId);
     }
     const column = (f: (i: NewQueueItem) => unknown) => items.map(f);
     const inserted = await rows<{ id: string }>(
@@ -239,7 +255,10 @@ export async function openPostgresStore(options: {
         column((i) => i.now),
         column((i) => i.createdBy),
       ],
-    );
+    ).catch(async (error: unknown) => {
+      if (!isUniqueViolation(error)) throw error;
+      throw itemExists(await firstTakenId(items.map((i) => i.id)));
+    });
     const fresh = new Set(inserted.map((r) => r.id));
     const repeatedKeys = items.filter((i) => !fresh.has(i.id)).map((i) => i.idempotencyKey);
     const earlier =
@@ -256,6 +275,21 @@ export async function openPostgresStore(options: {
         ? { item: pendingItem(i, queueNames.get(i.queueId)!), existed: false }
         : { item: toItem(byKey.get(i.idempotencyKey ?? '')!), existed: true },
     );
+  };
+
+  /** The first id (in input order) stored already or repeated in the input: the one SQLite refuses. */
+  const firstTakenId = async (ids: readonly string[]) => {
+    const stored = await rows<{ id: string }>(
+      pool,
+      `SELECT id FROM queue_items WHERE id = ANY($1::text[])`,
+      [[...ids]],
+    );
+    const seen = new Set(stored.map((r) => r.id));
+    for (const id of ids) {
+      if (seen.has(id)) return id;
+      seen.add(id);
+    }
+    return ids[0] ?? '';
   };
 
   // Topics published in one turn of the event loop go out in one statement (one commit), and while
@@ -457,7 +491,7 @@ export async function openPostgresStore(options: {
         const created = await hot.firstAck({ itemId, token, run: newRun });
         if (created !== undefined) return runOf(created);
       } catch (error) {
-        if (isUniqueViolation(error)) throw runConflict(newRun.id);
+        if (isUniqueViolation(error)) throw runExists(newRun.id);
         throw error;
       }
       return tx(async (c) => {
@@ -466,7 +500,7 @@ export async function openPostgresStore(options: {
           `SELECT agent_id, run_id, state FROM queue_items WHERE id = $1 AND state IN ('leased', 'claimed') AND fencing_token = $2 FOR UPDATE`,
           [itemId, token],
         );
-        if (item === undefined) throw staleToken(`Queued run ${itemId}`);
+        if (item === undefined) throw await itemRefusal(c, itemId);
         if (item.state === 'claimed') {
           // The same ack again (its answer was lost with a replica): answer it again while this token owns the run.
           const owned =
@@ -480,13 +514,9 @@ export async function openPostgresStore(options: {
           return toRun((await runById(c, newRun.id))!);
         }
         if (item.run_id !== null) {
-          if (item.run_id !== newRun.id)
-            throw new LaunchError(
-              'CONFLICT',
-              `Queued run ${itemId} is a retry of run ${item.run_id}; acknowledge it with that run id`,
-            );
+          if (item.run_id !== newRun.id) throw retryOfOtherRun(itemId, item.run_id);
           await c.query(
-            `UPDATE runs SET state = $1, fencing_token = $2, agent_id = $3, lease_expires_at = $4, acked_at = $5, exit_code = NULL, failure = NULL, started_at = NULL WHERE id = $6`,
+            `UPDATE runs SET state = $1, fencing_token = $2, agent_id = $3, lease_expires_at = $4, acked_at = $5, exit_code = NULL, failure = NULL, started_at = NULL, finished_at = NULL WHERE id = $6`,
             [newRun.state, token, item.agent_id, newRun.leaseExpiresAt, newRun.now, item.run_id],
           );
           await c.query(`UPDATE queue_items SET state = 'claimed' WHERE id = $1`, [itemId]);
@@ -505,10 +535,10 @@ export async function openPostgresStore(options: {
         (await count(
           pool,
           `UPDATE queue_items SET state = 'failed', error = $1 WHERE id = $2 AND state = 'leased' AND fencing_token = $3`,
-          [j(failure), itemId, token],
+          [j({ stage: failure.stage, message: failure.message }), itemId, token],
         )) === 0
       )
-        throw staleToken(`Queued run ${itemId}`);
+        throw await itemRefusal(pool, itemId);
       return toItem((await itemById(pool, itemId))!);
     },
     async countPendingAhead(itemId) {
@@ -557,17 +587,22 @@ export async function openPostgresStore(options: {
       const out: ExpiredRun[] = [];
       for (const r of expired) {
         await tx(async (c) => {
-          const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry = mayRetry(
-            { state: r.state, queueItemId: r.queue_item_id, attempt: r.attempt },
-            r.max_attempts,
-          );
+          const expiry = leaseExpiry({
+            id: r.id,
+            agentId: r.agent_id,
+            attempt: r.attempt,
+            state: r.state,
+            queueItemId: r.queue_item_id,
+            queueId: r.queue_id,
+            maxAttempts: r.max_attempts,
+            leaseExpiresAt: r.lease_expires_at,
+          });
           const changed =
-            retry && r.queue_item_id !== null
+            expiry.outcome === 'retried'
               ? await requeueAttempt(
                   c,
                   queries,
-                  { id: r.id, queueItemId: r.queue_item_id },
+                  { id: r.id, queueItemId: expiry.queueItemId },
                   newToken(),
                   'lease_expires_at = $3 AND state = $4',
                   [r.lease_expires_at, r.state],
@@ -575,27 +610,14 @@ export async function openPostgresStore(options: {
               : (await count(
                   c,
                   `UPDATE runs SET state = 'crashed', failure = $1, finished_at = $2, fencing_token = $3 WHERE id = $4 AND lease_expires_at = $5 AND state = $6`,
-                  [
-                    j({ stage: 'agent', reason: 'agent_lost', message: lost }),
-                    now,
-                    newToken(),
-                    r.id,
-                    r.lease_expires_at,
-                    r.state,
-                  ],
+                  [j(expiry.failure), now, newToken(), r.id, r.lease_expires_at, r.state],
                 )) === 1;
           if (!changed) return; // Another replica's sweeper, or a heartbeat, got there first.
-          await appendLog(
-            c,
-            r.id,
-            'system',
-            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`,
-            now,
-          );
+          await appendLog(c, r.id, 'system', expiry.logLine, now);
           out.push({
             runId: r.id,
             agentId: r.agent_id,
-            outcome: retry ? 'retried' : 'crashed',
+            outcome: expiry.outcome,
             queueItemId: r.queue_item_id,
             queueId: r.queue_id,
           });
@@ -614,7 +636,7 @@ export async function openPostgresStore(options: {
         const changed = await count(
           pool,
           `UPDATE runs SET state = 'failed', failure = $1, finished_at = $2, fencing_token = $3 WHERE id = $4 AND state = 'starting'`,
-          [j({ stage: 'agent', reason: 'start_timeout', message }), now, newToken(), r.id],
+          [j(startTimeoutFailure(message)), now, newToken(), r.id],
         );
         if (changed === 1) failed.push(r.id);
       }
@@ -622,10 +644,11 @@ export async function openPostgresStore(options: {
     },
     async agentRunIds(agentId, state) {
       return (
-        await rows<{ id: string }>(pool, `SELECT id FROM runs WHERE agent_id = $1 AND state = $2`, [
-          agentId,
-          state,
-        ])
+        await rows<{ id: string }>(
+          pool,
+          `SELECT id FROM runs WHERE agent_id = $1 AND state = $2 ORDER BY seq`,
+          [agentId, state],
+        )
       ).map((r) => r.id);
     },
 
@@ -637,7 +660,7 @@ export async function openPostgresStore(options: {
       return r && toRun(r);
     },
     async listRuns(f) {
-      const cursor = f.cursor === undefined ? null : Number(f.cursor);
+      const cursor = runCursor(f.cursor);
       const list = await rows<RunRow>(
         pool,
         `${RUN_SELECT} WHERE ($1::text IS NULL OR r.entity = $1) AND ($2::text IS NULL OR r.project = $2) AND ($3::text IS NULL OR r.queue_id = $3)
@@ -651,11 +674,7 @@ export async function openPostgresStore(options: {
           f.limit + 1,
         ],
       );
-      const page = list.slice(0, f.limit);
-      return {
-        items: page.map(toRun),
-        nextCursor: list.length > f.limit ? String(page.at(-1)!.seq) : null,
-      };
+      return runPage(list, f.limit, toRun);
     },
     async updateRun(id, token, patch, ifState) {
       const run = await hot.fencedUpdate({ id, token, patch, ifState });
@@ -665,21 +684,23 @@ export async function openPostgresStore(options: {
         `SELECT fencing_token FROM runs WHERE id = $1`,
         [id],
       );
-      if (current === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
-      if (current.fencing_token !== token) throw staleToken(`Run ${id}`);
+      if (current === undefined || current.fencing_token !== token)
+        throw runRefused(id, current !== undefined);
       return undefined; // In another state than `ifState`.
     },
     async transitionRun(id, from, p) {
       const changed = await count(
         pool,
-        `UPDATE runs SET state = coalesce($1, state), failure = coalesce($2, failure), finished_at = coalesce(finished_at, $3) WHERE id = $4 AND state = ANY($5::text[])`,
-        [p.state ?? null, p.failure ? j(p.failure) : null, p.finishedAt ?? null, id, [...from]],
+        `UPDATE runs SET ${PATCH_SET} WHERE id = $9 AND state = ANY($10::text[])`,
+        [...patchValues(p), id, [...from]],
       );
       return changed === 0 ? undefined : toRun((await runById(pool, id))!);
     },
     async getRunsByIds(ids) {
       return (
-        await rows<RunRow>(pool, `${RUN_SELECT} WHERE r.id = ANY($1::text[])`, [[...ids]])
+        await rows<RunRow>(pool, `${RUN_SELECT} WHERE r.id = ANY($1::text[]) ORDER BY r.seq`, [
+          [...ids],
+        ])
       ).map(toRun);
     },
     async extendRunLeases(runs, leaseExpiresAt) {
@@ -705,11 +726,7 @@ export async function openPostgresStore(options: {
           `SELECT log_bytes, log_token, log_lines FROM runs WHERE id = $1 AND fencing_token = $2 FOR UPDATE`,
           [runId, token],
         );
-        if (owned === undefined) {
-          if ((await runById(c, runId)) === undefined)
-            throw new LaunchError('NOT_FOUND', `Run ${runId} not found`);
-          throw staleToken(`Run ${runId}`);
-        }
+        if (owned === undefined) throw await runRefusal(c, runId);
         const start =
           (await one<{ n: number | null }>(
             c,
@@ -755,12 +772,15 @@ export async function openPostgresStore(options: {
     },
 
     async createAgent(a) {
-      await pool.query(
+      const created = await one<AgentRow>(
+        pool,
         `INSERT INTO agents (id, entity, queues, hostname, status, max_jobs, running, version, config, last_heartbeat_at, created_at)
-        VALUES ($1, $2, $3, $4, 'polling', $5, 0, $6, $7, $8, $8)`,
+        VALUES ($1, $2, $3, $4, 'polling', $5, 0, $6, $7, $8, $8) RETURNING *`,
         [a.id, a.entity, j(a.queues), a.hostname, a.maxJobs, a.version, j(a.config), a.now],
-      );
-      return toAgent((await one<AgentRow>(pool, `SELECT * FROM agents WHERE id = $1`, [a.id]))!);
+      ).catch((error: unknown) => {
+        throw isUniqueViolation(error) ? agentExists(a.id) : error;
+      });
+      return toAgent(created!);
     },
     async getAgent(id) {
       const r = await one<AgentRow>(pool, `SELECT * FROM agents WHERE id = $1`, [id]);
@@ -768,17 +788,20 @@ export async function openPostgresStore(options: {
     },
     async listAgents(entity) {
       return (
-        await rows<AgentRow>(pool, `SELECT * FROM agents WHERE entity = $1 ORDER BY created_at`, [
-          entity,
-        ])
+        await rows<AgentRow>(
+          pool,
+          `SELECT * FROM agents WHERE entity = $1 ORDER BY created_at, id`,
+          [entity],
+        )
       ).map(toAgent);
     },
     async heartbeatAgent(id, status, running, now) {
-      await exec(
+      const changed = await count(
         pool,
         `UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3 WHERE id = $4`,
         [status, running, now, id],
       );
+      if (changed === 0) throw agentNotFound(id);
     },
     async touchAgent(id, now) {
       // Never moves the time back (another replica may have written a later beat).

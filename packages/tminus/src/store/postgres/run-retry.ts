@@ -3,11 +3,10 @@
  * run whose agent was lost, and what an agent's report of a preempted run asks for. The caller
  * decides whether it may (core/retry-policy.ts); this module only applies it, conditionally.
  */
-import { LaunchError } from '@tminus/sdk';
 import type { Run } from '@tminus/sdk/protocol';
 import type pg from 'pg';
 
-import { staleToken } from '../errors.js';
+import { runNotFound, staleToken } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import type { Store } from '../store.js';
 import type { Db, Queries } from './pg-queries.js';
@@ -61,7 +60,7 @@ export function runRetry(deps: {
           `SELECT fencing_token, queue_item_id FROM runs WHERE id = $1 FOR UPDATE`,
           [id],
         );
-        if (owner === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+        if (owner === undefined) throw runNotFound(id);
         if (owner.fencing_token !== token) throw staleToken(`Run ${id}`);
         if (owner.queue_item_id === null) return undefined; // A direct run has no queue to go back to.
         const run = { id, queueItemId: owner.queue_item_id };

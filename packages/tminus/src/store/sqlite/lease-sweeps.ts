@@ -3,13 +3,13 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another sweeper) that got there first wins.
  */
-import { mayRetry } from '../../core/retry-policy.js';
+import { leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import { jsonText as j } from '../run-patch.js';
 import type { ExpiredRun, Store } from '../store.js';
 import { requeueAttempt } from './run-retry.js';
 import { insertLog, nextLogSeq, type Statements } from './statements.js';
 
 const ACTIVE = `('starting', 'running', 'stopping')`;
-const j = (value: unknown) => JSON.stringify(value);
 
 type Sweeps = Pick<Store, 'requeueExpiredLeases' | 'expireRunLeases' | 'failStartTimeouts'>;
 
@@ -43,22 +43,27 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
         const out: ExpiredRun[] = [];
         for (const r of expired) {
           const token = newToken();
-          const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry = mayRetry(
-            { state: r.state, queueItemId: r.queue_item_id, attempt: r.attempt },
-            r.max_attempts,
-          );
+          const expiry = leaseExpiry({
+            id: r.id,
+            agentId: r.agent_id,
+            attempt: r.attempt,
+            state: r.state,
+            queueItemId: r.queue_item_id,
+            queueId: r.queue_id,
+            maxAttempts: r.max_attempts,
+            leaseExpiresAt: r.lease_expires_at,
+          });
           // Conditional on the lease we read: a heartbeat that extended it meanwhile wins.
           const guard = 'lease_expires_at = ? AND state = ?';
           const changed =
-            retry && r.queue_item_id !== null
-              ? requeueAttempt(sql, { id: r.id, queueItemId: r.queue_item_id }, token, guard, [
+            expiry.outcome === 'retried'
+              ? requeueAttempt(sql, { id: r.id, queueItemId: expiry.queueItemId }, token, guard, [
                   r.lease_expires_at,
                   r.state,
                 ])
               : run(
                   `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND ${guard}`,
-                  j({ stage: 'agent', reason: 'agent_lost', message: lost }),
+                  j(expiry.failure),
                   now,
                   token,
                   r.id,
@@ -66,18 +71,11 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
                   r.state,
                 ).changes === 1;
           if (!changed) continue;
-          insertLog(
-            sql,
-            r.id,
-            nextLogSeq(sql, r.id),
-            'system',
-            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`,
-            now,
-          );
+          insertLog(sql, r.id, nextLogSeq(sql, r.id), 'system', expiry.logLine, now);
           out.push({
             runId: r.id,
             agentId: r.agent_id,
-            outcome: retry ? 'retried' : 'crashed',
+            outcome: expiry.outcome,
             queueItemId: r.queue_item_id,
             queueId: r.queue_id,
           });
@@ -94,7 +92,7 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
             (r) =>
               run(
                 `UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND state = 'starting'`,
-                j({ stage: 'agent', reason: 'start_timeout', message }),
+                j(startTimeoutFailure(message)),
                 now,
                 newToken(),
                 r.id,

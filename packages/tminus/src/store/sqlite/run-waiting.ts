@@ -4,9 +4,7 @@
  */
 import type { Run } from '@tminus/sdk/protocol';
 
-import { LaunchError } from '@tminus/sdk';
-
-import { staleToken } from '../errors.js';
+import { runNotFound, staleToken } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import type { Store } from '../store.js';
 import type { Statements } from './statements.js';
@@ -30,7 +28,7 @@ export function runWaiting(
           `SELECT fencing_token FROM runs WHERE id = ?`,
           id,
         );
-        if (owner === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+        if (owner === undefined) throw runNotFound(id);
         if (owner.fencing_token !== token) throw staleToken(`Run ${id}`);
         return undefined; // No longer starting.
       }),

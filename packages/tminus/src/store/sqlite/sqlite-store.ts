@@ -5,11 +5,21 @@
  * enqueue survives kill -9 and power loss, while concurrent writers share one fsync, made off the event loop.
  * Every method body runs synchronously, so each is atomic with respect to the others.
  */
-import { LaunchError } from '@tminus/sdk';
 import type { JobSummary, LogLine, Queue } from '@tminus/sdk/protocol';
 import Database from 'better-sqlite3';
 
-import { queueExists, staleToken } from '../errors.js';
+import {
+  agentExists,
+  agentNotFound,
+  itemExists,
+  itemRefused,
+  queueExists,
+  queueNotFound,
+  retryOfOtherRun,
+  runExists,
+  runRefused,
+  staleToken,
+} from '../errors.js';
 import { fitLines } from '../log-budget.js';
 import { receivedCount, unseenLines } from '../log-resume.js';
 import {
@@ -25,7 +35,9 @@ import {
   toQueue,
   toRun,
 } from '../rows.js';
-import type { NewQueueItem, NewRun, RunPatch, Store } from '../store.js';
+import { jsonText as j, patchSet, patchValues } from '../run-patch.js';
+import { runCursor, runPage } from '../run-pages.js';
+import type { NewQueueItem, NewRun, Store } from '../store.js';
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { GroupCommit } from './group-commit.js';
 import { leaseSweeps } from './lease-sweeps.js';
@@ -41,26 +53,11 @@ export interface SqliteStoreOptions {
   readonly path: string;
 }
 
-/** `RunPatch` as one SET clause: absent fields keep their value. Shared by fenced and unfenced updates. */
-const PATCH_SET = `state = coalesce(?, state), exit_code = coalesce(?, exit_code), failure = coalesce(?, failure),
-  source_commit = coalesce(?, source_commit), config = coalesce(?, config), started_at = coalesce(started_at, ?),
-  finished_at = coalesce(finished_at, ?), run_dir = coalesce(?, run_dir)`;
-const j = (value: unknown) => JSON.stringify(value ?? null);
-const patchArgs = (p: RunPatch) => [
-  p.state ?? null,
-  p.exitCode ?? null,
-  p.failure === undefined ? null : j(p.failure),
-  p.sourceCommit ?? null,
-  p.config === undefined ? null : j(p.config),
-  p.startedAt ?? null,
-  p.finishedAt ?? null,
-  p.runDir ?? null,
-];
+/** `RunPatch` as one SET clause (run-patch.ts): absent fields keep their value. */
+const PATCH_SET = patchSet(() => '?');
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
   /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code);
-const notFound = (what: string, hint?: string) =>
-  new LaunchError('NOT_FOUND', `${what} not found`, hint === undefined ? {} : { hint });
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const db = new Database(options.path);
@@ -147,26 +144,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       );
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      throw new LaunchError('CONFLICT', `A run with id "${r.id}" already exists`, {
-        hint: 'Run ids are unique; choose another one.',
-      });
+      throw runExists(r.id);
     }
   };
-  /** Why a fenced write on a queue item changed nothing: the item is gone, or the token is stale. */
-  const itemRefused = (itemId: string) =>
-    itemRow(itemId) === undefined
-      ? notFound(`Queued run ${itemId}`)
-      : staleToken(`Queued run ${itemId}`);
-  const runRefused = (runId: string) =>
-    get(`SELECT 1 FROM runs WHERE id = ?`, runId) === undefined
-      ? notFound(`Run ${runId}`)
-      : staleToken(`Run ${runId}`);
+  /** Why a fenced write changed nothing: the object is gone, or the token is stale. */
+  const itemRefusal = (itemId: string) => itemRefused(itemId, itemRow(itemId) !== undefined);
+  const runRefusal = (runId: string) =>
+    runRefused(runId, get(`SELECT 1 FROM runs WHERE id = ?`, runId) !== undefined);
 
   /** One enqueue, inside the caller's transaction. */
   const enqueueOne = (i: NewQueueItem) => {
     const queue = queueRef(i.queueId);
-    if (queue === undefined)
-      throw notFound(`Queue ${i.queueId}`, 'List queues with `tminus queue list`.');
+    if (queue === undefined) throw queueNotFound(i.queueId);
     let inserted: number;
     try {
       inserted = run(
@@ -185,7 +174,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       ).changes;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      throw new LaunchError('CONFLICT', `A queued run with id "${i.id}" already exists`);
+      throw itemExists(i.id);
     }
     if (inserted === 1) return { item: pendingItem(i, queue), existed: false };
     // The idempotency key was seen before: the first item answers.
@@ -383,7 +372,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           itemId,
           token,
         );
-        if (leased === undefined) throw itemRefused(itemId);
+        if (leased === undefined) throw itemRefusal(itemId);
         if (leased.state === 'claimed') {
           // The same ack again (its answer was lost with a replica or a restart): answer it again,
           // as long as this token still owns the run.
@@ -397,10 +386,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
         if (leased.run_id !== null) {
           // A retry: the next attempt of the same run (its attempt number was raised when it was re-queued).
           if (leased.run_id !== newRun.id) {
-            throw new LaunchError(
-              'CONFLICT',
-              `Queued run ${itemId} is a retry of run ${leased.run_id}; acknowledge it with that run id`,
-            );
+            throw retryOfOtherRun(itemId, leased.run_id);
           }
           const retried = get<BareRunRow>(
             `UPDATE runs SET state = ?, fencing_token = ?, agent_id = ?, lease_expires_at = ?, acked_at = ?, exit_code = NULL, failure = NULL,
@@ -427,7 +413,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           itemId,
           token,
         );
-        if (r === undefined) throw itemRefused(itemId);
+        if (r === undefined) throw itemRefusal(itemId);
         return item(r);
       }),
     countPendingAhead: (itemId) =>
@@ -469,17 +455,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
       }),
     listRuns: (f) =>
       read(() => {
-        if (f.cursor !== undefined && !/^\d+$/.test(f.cursor)) {
-          throw new LaunchError(
-            'INVALID_ARGUMENT',
-            `"${f.cursor}" is not a cursor from a previous page of runs`,
-            {
-              hint: 'Pass the nextCursor of the previous page unchanged, or omit it to start from the newest run.',
-            },
-          );
-        }
-        // The cursor is the seq of the last run returned; pages go on strictly below it.
-        const cursor = f.cursor === undefined ? null : Number(f.cursor);
+        const cursor = runCursor(f.cursor);
         const rows = all<BareRunRow>(
           `SELECT * FROM runs WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR project = ?) AND (? IS NULL OR queue_id = ?)
              AND (? IS NULL OR state = ?) AND (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?`,
@@ -495,17 +471,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           cursor,
           f.limit + 1,
         );
-        const page = rows.slice(0, f.limit);
-        return {
-          items: page.map(runOf),
-          nextCursor: rows.length > f.limit ? String(page.at(-1)!.seq) : null,
-        };
+        return runPage(rows, f.limit, runOf);
       }),
     updateRun: (id, token, p, ifState) =>
       write(() => {
         const r = get<BareRunRow>(
           `UPDATE runs SET ${PATCH_SET} WHERE id = ? AND fencing_token = ? AND coalesce(?, state) = state RETURNING *`,
-          ...patchArgs(p),
+          ...patchValues(p),
           id,
           token,
           ifState ?? null,
@@ -516,13 +488,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           get(`SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`, id, token) !== undefined
         )
           return undefined;
-        throw runRefused(id);
+        throw runRefusal(id);
       }),
     transitionRun: (id, from, p) =>
       write(() => {
         const r = get<BareRunRow>(
           `UPDATE runs SET ${PATCH_SET} WHERE id = ? AND state IN (SELECT value FROM json_each(?)) RETURNING *`,
-          ...patchArgs(p),
+          ...patchValues(p),
           id,
           j(from),
         );
@@ -557,7 +529,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           runId,
           token,
         );
-        if (owned === undefined) throw runRefused(runId);
+        if (owned === undefined) throw runRefusal(runId);
         const received = { token: owned.log_token, count: owned.log_lines };
         const unseen = unseenLines(received, token, from, lines);
         const fitted = fitLines(owned.log_bytes, unseen.lines, limit);
@@ -612,7 +584,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
           );
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
-          throw new LaunchError('CONFLICT', `Agent ${a.id} is already registered`);
+          throw agentExists(a.id);
         }
       }),
     getAgent: (id) =>
@@ -637,7 +609,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
             id,
           ).changes === 0
         ) {
-          throw notFound(`Agent ${id}`, 'Restart the agent; it registers again.');
+          throw agentNotFound(id);
         }
       }),
     // A sign of life lost in a crash is harmless: acknowledged at COMMIT, like a claim.

@@ -4,7 +4,9 @@
 import type {
   Agent,
   JobSource,
+  JobSummary,
   JobVersion,
+  LogLine,
   MetricPoint,
   Queue,
   QueueItem,
@@ -325,3 +327,36 @@ export const toMetricPoint = (r: MetricPointRow): MetricPoint => ({
   ts: iso(r.ts),
   values: json(r.data, {}),
 });
+
+export interface LogRow {
+  seq: number;
+  stream: LogLine['stream'];
+  text: string;
+  ts: number;
+}
+export const toLogLine = (r: LogRow): LogLine => ({
+  seq: r.seq,
+  stream: r.stream,
+  text: r.text,
+  ts: iso(r.ts),
+});
+
+export interface AliasRow {
+  alias: string;
+  version: number;
+}
+/** A job's summary: its latest version, how many it has, and where each alias points. */
+export function toJobSummary(
+  latest: JobVersion,
+  versions: number,
+  aliases: readonly AliasRow[],
+): JobSummary {
+  return {
+    entity: latest.entity,
+    project: latest.project,
+    name: latest.name,
+    versions,
+    latest,
+    aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])),
+  };
+}

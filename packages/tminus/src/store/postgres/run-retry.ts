@@ -3,12 +3,11 @@
  * run whose agent was lost, and what an agent's report of a preempted run asks for. The caller
  * decides whether it may (core/retry-policy.ts); this module only applies it, conditionally.
  */
-import type { Run } from '@tminus/sdk/protocol';
-import type pg from 'pg';
 
 import { runNotFound, staleToken } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import type { Store } from '../store.js';
+import { appendLog, type PostgresContext } from './context.js';
 import type { Db, Queries } from './pg-queries.js';
 
 /**
@@ -39,19 +38,8 @@ export async function requeueAttempt(
   return true;
 }
 
-export function runRetry(deps: {
-  readonly queries: Queries;
-  readonly tx: <T>(work: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
-  readonly appendLog: (
-    db: Db,
-    runId: string,
-    stream: string,
-    text: string,
-    now: number,
-  ) => Promise<void>;
-  readonly runOf: (row: BareRunRow) => Promise<Run>;
-}): Pick<Store, 'requeueRun'> {
-  const { queries, tx, appendLog, runOf } = deps;
+export function runRetry(context: PostgresContext): Pick<Store, 'requeueRun'> {
+  const { queries, tx, runOf } = context;
   return {
     async requeueRun(id, token, retry) {
       const row = await tx(async (c) => {
@@ -67,7 +55,7 @@ export function runRetry(deps: {
         const guard = 'fencing_token = $3 AND state = $4';
         if (!(await requeueAttempt(c, queries, run, retry.newToken, guard, [token, retry.ifState])))
           return undefined;
-        await appendLog(c, id, 'system', retry.line, retry.now);
+        await appendLog(context, c, id, { stream: 'system', text: retry.line, ts: retry.now });
         return queries.one<BareRunRow>(c, `SELECT * FROM runs WHERE id = $1`, [id]);
       });
       return row === undefined ? undefined : runOf(row);

@@ -13,6 +13,7 @@ import type {
   Run,
 } from '@tminus/sdk/protocol';
 
+import type { ExpiringRun } from './lease-expiry.js';
 import type {
   ApiKeyRecord,
   EntityRecord,
@@ -360,3 +361,25 @@ export function toJobSummary(
     aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])),
   };
 }
+
+/** A run the lease sweep found with its lease run out, with its queue's retry limit. */
+export interface ExpiringRunRow {
+  id: string;
+  agent_id: string | null;
+  attempt: number;
+  state: string;
+  queue_item_id: string | null;
+  queue_id: string | null;
+  max_attempts: number | null;
+  lease_expires_at: number;
+}
+export const toExpiringRun = (r: ExpiringRunRow): ExpiringRun => ({
+  id: r.id,
+  agentId: r.agent_id,
+  attempt: r.attempt,
+  state: r.state,
+  queueItemId: r.queue_item_id,
+  queueId: r.queue_id,
+  maxAttempts: r.max_attempts,
+  leaseExpiresAt: r.lease_expires_at,
+});

@@ -15,7 +15,8 @@ const AGENT_BY_ID = `SELECT * FROM agents WHERE id = $1`;
 /** Params: entity. */
 const AGENTS_OF_ENTITY = `SELECT * FROM agents WHERE entity = $1 ORDER BY created_at, id`;
 /** Params: status, running, heartbeat time, id. */
-const HEARTBEAT = `UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3 WHERE id = $4`;
+const HEARTBEAT = `UPDATE agents SET status = $1, running = $2, last_heartbeat_at = $3
+  WHERE id = $4`;
 /** Never moves the time back (another replica may have written a later beat). Params: time, id. */
 const TOUCH = `UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`;
 

@@ -53,8 +53,8 @@ const HELD_ITEM = `SELECT agent_id, run_id, state FROM queue_items
 /** Params: run id, token. */
 const RUN_OWNED = `SELECT 1 FROM runs WHERE id = $1 AND fencing_token = $2`;
 /** A run with its queue's name. Params: id. */
-const RUN_BY_ID = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id
-  WHERE r.id = $1`;
+const RUN_BY_ID = `SELECT r.*, q.name AS queue_name
+  FROM runs r LEFT JOIN queues q ON q.id = r.queue_id WHERE r.id = $1`;
 /**
  * A retried run's next attempt, acknowledged: its times and outcome start again.
  * Params: state, token, agent id, lease expiry, acked at, run id.

@@ -5,6 +5,7 @@
  */
 import { leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
 import { jsonText } from '../run-patch.js';
+import { type ExpiringRunRow, toExpiringRun } from '../rows.js';
 import type { ExpiredRun, Store } from '../store.js';
 import { appendLog, type PostgresContext } from './context.js';
 import { requeueAttempt } from './run-retry.js';
@@ -26,21 +27,11 @@ const CRASH = `UPDATE runs SET state = 'crashed', failure = $1, finished_at = $2
 /** Params: acked before. */
 const STUCK_STARTING = `SELECT id FROM runs WHERE state = 'starting' AND acked_at < $1`;
 /** Params: failure (JSON), now, new token, id. */
-const FAIL_STUCK = `UPDATE runs SET state = 'failed', failure = $1, finished_at = $2, fencing_token = $3
+const FAIL_STUCK = `UPDATE runs
+  SET state = 'failed', failure = $1, finished_at = $2, fencing_token = $3
   WHERE id = $4 AND state = 'starting'`;
 
 type Sweeps = Pick<Store, 'requeueExpiredLeases' | 'expireRunLeases' | 'failStartTimeouts'>;
-
-interface ExpiredRow {
-  id: string;
-  agent_id: string | null;
-  attempt: number;
-  state: string;
-  queue_item_id: string | null;
-  queue_id: string | null;
-  max_attempts: number | null;
-  lease_expires_at: number;
-}
 
 export function leaseSweeps(context: PostgresContext): Sweeps {
   const { pool, queries, tx } = context;
@@ -50,18 +41,9 @@ export function leaseSweeps(context: PostgresContext): Sweeps {
       (await rows<{ queue_id: string }>(pool, REQUEUE_LEASES, [now])).map((row) => row.queue_id),
     async expireRunLeases(now, newToken) {
       const out: ExpiredRun[] = [];
-      for (const row of await rows<ExpiredRow>(pool, EXPIRED_RUNS, [now])) {
+      for (const row of await rows<ExpiringRunRow>(pool, EXPIRED_RUNS, [now])) {
         await tx(async (client) => {
-          const expiry = leaseExpiry({
-            id: row.id,
-            agentId: row.agent_id,
-            attempt: row.attempt,
-            state: row.state,
-            queueItemId: row.queue_item_id,
-            queueId: row.queue_id,
-            maxAttempts: row.max_attempts,
-            leaseExpiresAt: row.lease_expires_at,
-          });
+          const expiry = leaseExpiry(toExpiringRun(row));
           const read = [row.lease_expires_at, row.state];
           const changed =
             expiry.outcome === 'retried'

@@ -21,9 +21,11 @@ const RUN_EXISTS = `SELECT 1 FROM runs WHERE id = $1`;
 const LAST_SEQ = `SELECT max(seq) AS last FROM run_logs WHERE run_id = $1`;
 /** Lines numbered on from the last. Params: run id, last seq, ts, streams, texts. */
 const INSERT_LINES = `INSERT INTO run_logs (run_id, seq, stream, text, ts)
-  SELECT $1, $2::bigint + n, s, t, $3 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS x(s, t, n)`;
+  SELECT $1, $2::bigint + line, stream, text, $3
+  FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS input(stream, text, line)`;
 /** Params: bytes used, token counted, lines counted, id. */
-const SET_LOG_STATE = `UPDATE runs SET log_bytes = $1, log_token = $2, log_lines = $3 WHERE id = $4`;
+const SET_LOG_STATE = `UPDATE runs SET log_bytes = $1, log_token = $2, log_lines = $3
+  WHERE id = $4`;
 /** Params: run id, after seq, limit. */
 const LOG_PAGE = `SELECT seq, stream, text, ts FROM run_logs WHERE run_id = $1 AND seq > $2
   ORDER BY seq LIMIT $3`;

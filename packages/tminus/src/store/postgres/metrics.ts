@@ -43,7 +43,8 @@ export function postgresMetrics({ pool, queries, tx }: MetricsDeps): MetricsPort
             c,
             `INSERT INTO run_metrics (run_id, seq, step, ts, data)
              SELECT $1, $2::bigint + n, step, ts, data
-             FROM unnest($3::bigint[], $4::bigint[], $5::text[]) WITH ORDINALITY AS x(step, ts, data, n)`,
+             FROM unnest($3::bigint[], $4::bigint[], $5::text[])
+               WITH ORDINALITY AS x(step, ts, data, n)`,
             [
               runId,
               start,
@@ -76,7 +77,8 @@ export function postgresMetrics({ pool, queries, tx }: MetricsDeps): MetricsPort
       const [points, owner] = await Promise.all([
         rows<MetricPointRow>(
           pool,
-          `SELECT seq, step, ts, data FROM run_metrics WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          `SELECT seq, step, ts, data FROM run_metrics WHERE run_id = $1 AND seq > $2
+           ORDER BY seq LIMIT $3`,
           [runId, after, limit],
         ),
         one<{ metric_values: number }>(pool, `SELECT metric_values FROM runs WHERE id = $1`, [

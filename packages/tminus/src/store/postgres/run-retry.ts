@@ -25,14 +25,17 @@ export async function requeueAttempt(
 ): Promise<boolean> {
   const changed = await count(
     db,
-    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = $1, agent_id = NULL, lease_expires_at = NULL
-       WHERE id = $2 AND ${guard}`,
+    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = $1, agent_id = NULL,
+       lease_expires_at = NULL
+     WHERE id = $2 AND ${guard}`,
     [token, run.id, ...args],
   );
   if (changed === 0) return false;
   await count(
     db,
-    `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = $1`,
+    `UPDATE queue_items
+     SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+     WHERE id = $1`,
     [run.queueItemId],
   );
   return true;

@@ -19,7 +19,8 @@ export function runWaiting(
     async setRunWaiting(id, token, waiting) {
       const row = await one<BareRunRow>(
         pool,
-        `UPDATE runs SET waiting = $1, waiting_attempt = attempt WHERE id = $2 AND fencing_token = $3 AND state = 'starting' RETURNING *`,
+        `UPDATE runs SET waiting = $1, waiting_attempt = attempt
+         WHERE id = $2 AND fencing_token = $3 AND state = 'starting' RETURNING *`,
         [JSON.stringify(waiting), id, token],
       );
       if (row !== undefined) return runOf(row);

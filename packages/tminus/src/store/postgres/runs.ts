@@ -15,7 +15,8 @@ import { params, type PostgresContext } from './context.js';
 import { type Db, isUniqueViolation } from './pg-queries.js';
 
 /** A run with its queue's name. */
-const RUN_SELECT = `SELECT r.*, q.name AS queue_name FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
+const RUN_SELECT = `SELECT r.*, q.name AS queue_name
+  FROM runs r LEFT JOIN queues q ON q.id = r.queue_id`;
 /** Params: the values of RUN_COLUMNS. */
 const INSERT_RUN = `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${params(17)}) RETURNING *`;
 /** Params: id. */

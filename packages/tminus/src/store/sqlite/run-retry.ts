@@ -22,15 +22,18 @@ export function requeueAttempt(
   args: readonly unknown[],
 ): boolean {
   const changed = sql.run(
-    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL
-       WHERE id = ? AND ${guard}`,
+    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL,
+       lease_expires_at = NULL
+     WHERE id = ? AND ${guard}`,
     token,
     run.id,
     ...args,
   );
   if (changed.changes === 0) return false;
   sql.run(
-    `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`,
+    `UPDATE queue_items
+     SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+     WHERE id = ?`,
     run.queueItemId,
   );
   return true;

@@ -18,7 +18,8 @@ export function runWaiting(
     setRunWaiting: (id, token, waiting) =>
       write(() => {
         const row = sql.get<BareRunRow>(
-          `UPDATE runs SET waiting = ?, waiting_attempt = attempt WHERE id = ? AND fencing_token = ? AND state = 'starting' RETURNING *`,
+          `UPDATE runs SET waiting = ?, waiting_attempt = attempt
+           WHERE id = ? AND fencing_token = ? AND state = 'starting' RETURNING *`,
           JSON.stringify(waiting),
           id,
           token,

@@ -22,7 +22,7 @@ import { postgresItems } from './items.js';
 import { leaseSweeps } from './lease-sweeps.js';
 import { postgresLogs } from './logs.js';
 import { postgresMetrics } from './metrics.js';
-import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { applyPostgresMigrations } from './migrations.js';
 import { createPgBlobStore } from './pg-blob-store.js';
 import { createQueries } from './pg-queries.js';
 import { insertQueue, postgresQueues } from './queues.js';
@@ -31,7 +31,6 @@ import { runWaiting } from './run-waiting.js';
 import { postgresRuns } from './runs.js';
 import { postgresTenancy } from './tenancy.js';
 
-const MIGRATION_LOCK = 7_447_001;
 /** Params: id. */
 const QUEUE_REF = `SELECT name, entity FROM queues WHERE id = $1`;
 
@@ -128,26 +127,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     changes: createChangeFeed(options.connectionString, lazy, queries),
     blobs: createPgBlobStore(pool),
     async migrate() {
-      await tx(async (c) => {
-        // Two replicas starting together: the second waits here, then finds the migrations applied.
-        await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        await c.query(
-          `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
-        );
-        const applied = new Set(
-          (await queries.rows<{ version: number }>(c, `SELECT version FROM schema_migrations`)).map(
-            (r) => r.version,
-          ),
-        );
-        for (const m of POSTGRES_MIGRATIONS) {
-          if (applied.has(m.version)) continue;
-          await c.query(m.sql);
-          await c.query(
-            `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-            [m.version, m.name, Date.now()],
-          );
-        }
-      });
+      // Bookkeeping only (`applied_at`): the one clock read in this adapter.
+      await tx((client) => applyPostgresMigrations(client, Date.now()));
     },
     async close() {
       await Promise.all(pools.map((each) => each.end()));

@@ -4,6 +4,8 @@
 import { LaunchError } from '@tminus/sdk';
 import { expect } from 'vitest';
 
+import type { ApiKeyRecord, NewEntity } from './store.js';
+
 /** Resolves to the error a promise rejects with; fails the test when it resolves or throws another kind. */
 export async function failure(promise: Promise<unknown>): Promise<LaunchError> {
   const error: unknown = await promise.then(
@@ -28,3 +30,43 @@ export async function expectFailure(promise: Promise<unknown>, expected: SeenErr
     ...expected,
   });
 }
+
+/** A new entity with its default queue. */
+export const entity = (
+  name: string,
+  kind: 'user' | 'team',
+  admin: string | null,
+  at: number,
+): NewEntity => ({
+  name,
+  kind,
+  admin,
+  now: at,
+  defaultQueue: {
+    id: `q_${name}_default`,
+    entity: name,
+    name: 'default',
+    resource: 'local-process',
+    config: {},
+    templateVariables: {},
+    prioritization: true,
+    maxAttempts: 1,
+    createdAt: new Date(at).toISOString(),
+    createdAtMs: at,
+  },
+});
+
+/** A user's API key record. */
+export const key = (id: string, user: string, extra: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+  id,
+  name: 'cli',
+  hash: `hash-${id}`,
+  entity: user,
+  kind: 'user',
+  user,
+  queues: null,
+  prefix: `tmk_${id}`,
+  createdAt: 1_000,
+  revokedAt: null,
+  ...extra,
+});

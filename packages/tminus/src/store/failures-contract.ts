@@ -6,8 +6,8 @@
  */
 import { expect, it } from 'vitest';
 
-import { expectFailure } from './contract-helpers.js';
-import type { ApiKeyRecord, NewEntity, NewQueueItem, NewRun, Store } from './store.js';
+import { entity, expectFailure, key } from './contract-helpers.js';
+import type { NewQueueItem, NewRun, Store } from './store.js';
 
 const STALE = 'is owned by another agent or attempt (stale fencing token); stop reporting on it';
 const STALE_HINT = 'The lease expired or the run was re-queued; this writer no longer owns it.';
@@ -85,46 +85,15 @@ export function describeFailuresContract(store: () => Store, now: () => number):
       config: {},
       now: now(),
     });
-  const entity = (name: string): NewEntity => {
-    const at = now();
-    return {
-      name,
-      kind: 'team',
-      admin: null,
-      now: at,
-      defaultQueue: {
-        id: `q_${name}_default`,
-        entity: name,
-        name: 'default',
-        resource: 'local-process',
-        config: {},
-        templateVariables: {},
-        prioritization: true,
-        maxAttempts: 1,
-        createdAt: new Date(at).toISOString(),
-        createdAtMs: at,
-      },
-    };
-  };
-  const key = (id: string, hash = `hash-${id}`): ApiKeyRecord => ({
-    id,
-    name: 'cli',
-    hash,
-    entity: 'alice',
-    kind: 'user',
-    user: 'alice',
-    queues: null,
-    prefix: 'tmk_',
-    createdAt: now(),
-    revokedAt: null,
-  });
+  const team = (name: string) => entity(name, 'team', null, now());
+  const aliceKey = (id: string, hash = `hash-${id}`) => key(id, 'alice', { hash });
 
   it('failures: users, entities and keys refuse a taken name or key, in the same words', async () => {
     const s = store();
     await s.createUser(
       { name: 'alice', admin: false, createdAt: now() },
-      entity('alice'),
-      key('k1'),
+      team('alice'),
+      aliceKey('k1'),
     );
     const taken = (name: string) => ({
       code: 'CONFLICT',
@@ -132,11 +101,11 @@ export function describeFailuresContract(store: () => Store, now: () => number):
       hint: 'User and team names share one namespace; pick another name.',
     });
     const user = { name: 'alice', admin: false, createdAt: now() };
-    await expectFailure(s.createUser(user, entity('alice'), key('k2')), taken('alice'));
-    await expectFailure(s.createEntity(entity('alice')), taken('alice'));
+    await expectFailure(s.createUser(user, team('alice'), aliceKey('k2')), taken('alice'));
+    await expectFailure(s.createEntity(team('alice')), taken('alice'));
     const keyTaken = { code: 'CONFLICT', message: 'API key k1 already exists' };
-    await expectFailure(s.createApiKey(key('k1', 'other-hash')), keyTaken);
-    await expectFailure(s.createApiKey(key('k3', 'hash-k1')), {
+    await expectFailure(s.createApiKey(aliceKey('k1', 'other-hash')), keyTaken);
+    await expectFailure(s.createApiKey(aliceKey('k3', 'hash-k1')), {
       code: 'CONFLICT',
       message: 'API key k3 already exists',
     });

@@ -8,6 +8,7 @@
 import type { RunFailure } from '@tminus/sdk/protocol';
 
 import { mayRetry } from '../core/retry-policy.js';
+import type { ExpiredRun } from './store.js';
 
 /** A run the sweep found with its lease run out, as read (with its queue's `maxAttempts`). */
 export interface ExpiringRun {
@@ -50,4 +51,15 @@ export function leaseExpiry(run: ExpiringRun): LeaseExpiry {
 /** The failure of a run still `starting` past the start timeout (`Store.failStartTimeouts`). */
 export function startTimeoutFailure(message: string): RunFailure {
   return { stage: 'agent', reason: 'start_timeout', message };
+}
+
+/** What the sweep reports of a run it changed (`Store.expireRunLeases`). */
+export function expiredRun(run: ExpiringRun, outcome: LeaseExpiry['outcome']): ExpiredRun {
+  return {
+    runId: run.id,
+    agentId: run.agentId,
+    outcome,
+    queueItemId: run.queueItemId,
+    queueId: run.queueId,
+  };
 }

@@ -6,46 +6,8 @@ import { QueueItem, Run } from '@tminus/sdk/protocol';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 
-import { failure } from './contract-helpers.js';
-import type { ApiKeyRecord, NewEntity, Store } from './store.js';
-
-const entity = (
-  name: string,
-  kind: 'user' | 'team',
-  admin: string | null,
-  at: number,
-): NewEntity => ({
-  name,
-  kind,
-  admin,
-  now: at,
-  defaultQueue: {
-    id: `q_${name}_default`,
-    entity: name,
-    name: 'default',
-    resource: 'local-process',
-    config: {},
-    templateVariables: {},
-    prioritization: true,
-    maxAttempts: 1,
-    createdAt: new Date(at).toISOString(),
-    createdAtMs: at,
-  },
-});
-
-const key = (id: string, user: string, extra: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
-  id,
-  name: 'cli',
-  hash: `hash-${id}`,
-  entity: user,
-  kind: 'user',
-  user,
-  queues: null,
-  prefix: `tmk_${id}`,
-  createdAt: 1_000,
-  revokedAt: null,
-  ...extra,
-});
+import { entity, failure, key } from './contract-helpers.js';
+import type { Store } from './store.js';
 
 export function describeTenancyContract(store: () => Store, now: () => number): void {
   const createUser = (name: string, admin = false) => {

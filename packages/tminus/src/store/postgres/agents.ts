@@ -3,7 +3,7 @@
  */
 import { agentExists, agentNotFound } from '../errors.js';
 import { type AgentRow, toAgent } from '../rows.js';
-import type { Store } from '../store.js';
+import type { AgentsPort } from '../store.js';
 import { AGENT_COLUMNS, agentValues } from '../values.js';
 import { params, type PostgresContext } from './context.js';
 import { isUniqueViolation } from './pg-queries.js';
@@ -19,11 +19,6 @@ const HEARTBEAT = `UPDATE agents SET status = $1, running = $2, last_heartbeat_a
   WHERE id = $4`;
 /** Never moves the time back (another replica may have written a later beat). Params: time, id. */
 const TOUCH = `UPDATE agents SET last_heartbeat_at = $1 WHERE id = $2 AND last_heartbeat_at < $1`;
-
-type AgentsPort = Pick<
-  Store,
-  'createAgent' | 'getAgent' | 'listAgents' | 'heartbeatAgent' | 'touchAgent'
->;
 
 export function postgresAgents({ pool, lazy, queries }: PostgresContext): AgentsPort {
   const { one, rows, count, exec } = queries;

@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import { type ItemRow, type RunRow, pendingItem, toItem, toRun } from '../rows.js';
 import { jsonText } from '../run-patch.js';
-import type { NewQueueItem, Store } from '../store.js';
+import type { NewQueueItem, ItemsPort } from '../store.js';
 import { columnsOf, ITEM_COLUMNS, itemValues } from '../values.js';
 import { type PostgresContext } from './context.js';
 import { type Db, isUniqueViolation } from './pg-queries.js';
@@ -78,19 +78,6 @@ const PENDING_AHEAD = `SELECT count(*)::int AS ahead FROM queue_items other, que
 /** Params: queue id, state (or null), limit. */
 const ITEMS_OF_QUEUE = `${ITEM_SELECT} WHERE i.queue_id = $1 AND ($2::text IS NULL OR i.state = $2)
   ORDER BY i.seq LIMIT $3`;
-
-type ItemsPort = Pick<
-  Store,
-  | 'enqueue'
-  | 'enqueueMany'
-  | 'getQueueItem'
-  | 'deleteQueueItem'
-  | 'claim'
-  | 'ackItem'
-  | 'failItem'
-  | 'countPendingAhead'
-  | 'listQueueItems'
->;
 
 export function postgresItems(context: PostgresContext): ItemsPort {
   const { pool, hot, queries, tx, queueRef, itemOf, runOf } = context;

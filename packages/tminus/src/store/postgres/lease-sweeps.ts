@@ -3,7 +3,7 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another replica's sweeper) that got there first wins.
  */
-import { leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import { expiredRun, leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
 import { jsonText } from '../run-patch.js';
 import { type ExpiringRunRow, toExpiringRun } from '../rows.js';
 import type { ExpiredRun, Store } from '../store.js';
@@ -43,7 +43,8 @@ export function leaseSweeps(context: PostgresContext): Sweeps {
       const out: ExpiredRun[] = [];
       for (const row of await rows<ExpiringRunRow>(pool, EXPIRED_RUNS, [now])) {
         await tx(async (client) => {
-          const expiry = leaseExpiry(toExpiringRun(row));
+          const expiring = toExpiringRun(row);
+          const expiry = leaseExpiry(expiring);
           const read = [row.lease_expires_at, row.state];
           const changed =
             expiry.outcome === 'retried'
@@ -68,13 +69,7 @@ export function leaseSweeps(context: PostgresContext): Sweeps {
             text: expiry.logLine,
             ts: now,
           });
-          out.push({
-            runId: row.id,
-            agentId: row.agent_id,
-            outcome: expiry.outcome,
-            queueItemId: row.queue_item_id,
-            queueId: row.queue_id,
-          });
+          out.push(expiredRun(expiring, expiry.outcome));
         });
       }
       return out;

@@ -13,7 +13,7 @@ import {
   toQueue,
 } from '../rows.js';
 import { jsonText } from '../run-patch.js';
-import type { Store } from '../store.js';
+import type { QueuesPort } from '../store.js';
 import { QUEUE_COLUMNS, queueValues } from '../values.js';
 import { params, type PostgresContext } from './context.js';
 import type { Db } from './pg-queries.js';
@@ -72,18 +72,6 @@ const LATEST_VERSIONS = `SELECT v.*, c.versions FROM job_versions v
         GROUP BY entity, project, name) c
     ON c.entity = v.entity AND c.project = v.project AND c.name = v.name AND c.top = v.version
   ORDER BY v.project, v.name`;
-
-type QueuesPort = Pick<
-  Store,
-  | 'createQueue'
-  | 'getQueue'
-  | 'getQueueById'
-  | 'listQueues'
-  | 'findJobVersionByDigest'
-  | 'getJobVersion'
-  | 'createJobVersion'
-  | 'listJobs'
->;
 
 /** Inserts a queue on `db` (also inside an entity's creation, with its queue). */
 export async function insertQueue(

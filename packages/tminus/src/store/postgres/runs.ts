@@ -9,7 +9,7 @@ import { runExists, runRefused } from '../errors.js';
 import { type BareRunRow, type RunRow, toRun } from '../rows.js';
 import { patchSet, patchValues } from '../run-patch.js';
 import { runCursor, runPage } from '../run-pages.js';
-import type { NewRun, Store } from '../store.js';
+import type { NewRun, RunsPort } from '../store.js';
 import { RUN_COLUMNS, runValues } from '../values.js';
 import { params, type PostgresContext } from './context.js';
 import { type Db, isUniqueViolation } from './pg-queries.js';
@@ -40,18 +40,6 @@ const EXTEND_LEASES = `UPDATE runs SET lease_expires_at = $1
   WHERE runs.id = mine.id AND runs.fencing_token = mine.token RETURNING runs.id`;
 /** Params: agent id, state. */
 const RUNS_OF_AGENT = `SELECT id FROM runs WHERE agent_id = $1 AND state = $2 ORDER BY seq`;
-
-type RunsPort = Pick<
-  Store,
-  | 'createRun'
-  | 'getRun'
-  | 'listRuns'
-  | 'updateRun'
-  | 'transitionRun'
-  | 'getRunsByIds'
-  | 'extendRunLeases'
-  | 'agentRunIds'
->;
 
 /** Inserts a run on `db` (also inside an ack's transaction). */
 export async function insertRun(context: PostgresContext, db: Db, run: NewRun): Promise<Run> {

@@ -3,7 +3,7 @@
  */
 import { agentExists, agentNotFound } from '../errors.js';
 import { type AgentRow, toAgent } from '../rows.js';
-import type { Store } from '../store.js';
+import type { AgentsPort } from '../store.js';
 import { AGENT_COLUMNS, agentValues } from '../values.js';
 import { isUniqueViolation, marks, type SqliteContext } from './context.js';
 
@@ -17,11 +17,6 @@ const AGENTS_OF_ENTITY = `SELECT * FROM agents WHERE entity = ? ORDER BY created
 const HEARTBEAT = `UPDATE agents SET status = ?, running = ?, last_heartbeat_at = ? WHERE id = ?`;
 /** Never moves the time back. Params: time, id, time. */
 const TOUCH = `UPDATE agents SET last_heartbeat_at = ? WHERE id = ? AND last_heartbeat_at < ?`;
-
-type AgentsPort = Pick<
-  Store,
-  'createAgent' | 'getAgent' | 'listAgents' | 'heartbeatAgent' | 'touchAgent'
->;
 
 export function sqliteAgents({ sql, write, writeCommitted, read }: SqliteContext): AgentsPort {
   return {

@@ -6,7 +6,7 @@
 import { itemExists, itemRefused, queueNotFound, retryOfOtherRun, staleToken } from '../errors.js';
 import { type BareItemRow, type BareRunRow, pendingItem } from '../rows.js';
 import { jsonText } from '../run-patch.js';
-import type { NewQueueItem, Store } from '../store.js';
+import type { NewQueueItem, ItemsPort } from '../store.js';
 import { ITEM_COLUMNS, itemValues } from '../values.js';
 import { isUniqueViolation, marks, type SqliteContext } from './context.js';
 import { insertRun } from './runs.js';
@@ -60,19 +60,6 @@ const PENDING_AHEAD = `SELECT count(*) AS ahead FROM queue_items other, queue_it
 /** Params: queue id, state (or null) twice, limit. */
 const ITEMS_OF_QUEUE = `SELECT * FROM queue_items WHERE queue_id = ? AND (? IS NULL OR state = ?)
   ORDER BY seq LIMIT ?`;
-
-type ItemsPort = Pick<
-  Store,
-  | 'enqueue'
-  | 'enqueueMany'
-  | 'getQueueItem'
-  | 'deleteQueueItem'
-  | 'claim'
-  | 'ackItem'
-  | 'failItem'
-  | 'countPendingAhead'
-  | 'listQueueItems'
->;
 
 export function sqliteItems(context: SqliteContext): ItemsPort {
   const { sql, write, writeCommitted, read, queueRef, itemOf, runOf } = context;

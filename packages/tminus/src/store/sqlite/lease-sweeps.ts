@@ -3,7 +3,7 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another sweeper) that got there first wins.
  */
-import { leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import { expiredRun, leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
 import { jsonText as j } from '../run-patch.js';
 import { type ExpiringRunRow, toExpiringRun } from '../rows.js';
 import type { ExpiredRun, Store } from '../store.js';
@@ -42,7 +42,8 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
         const out: ExpiredRun[] = [];
         for (const row of all<ExpiringRunRow>(EXPIRED_RUNS, now)) {
           const token = newToken();
-          const expiry = leaseExpiry(toExpiringRun(row));
+          const expiring = toExpiringRun(row);
+          const expiry = leaseExpiry(expiring);
           const read = [row.lease_expires_at, row.state];
           const changed =
             expiry.outcome === 'retried'
@@ -56,13 +57,7 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
               : run(CRASH, j(expiry.failure), now, token, row.id, ...read).changes === 1;
           if (!changed) continue;
           insertLog(sql, row.id, nextLogSeq(sql, row.id), 'system', expiry.logLine, now);
-          out.push({
-            runId: row.id,
-            agentId: row.agent_id,
-            outcome: expiry.outcome,
-            queueItemId: row.queue_item_id,
-            queueId: row.queue_id,
-          });
+          out.push(expiredRun(expiring, expiry.outcome));
         }
         return out;
       }),

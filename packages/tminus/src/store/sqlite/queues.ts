@@ -12,7 +12,7 @@ import {
   toJobVersion,
   toQueue,
 } from '../rows.js';
-import type { Store } from '../store.js';
+import type { QueuesPort } from '../store.js';
 import { QUEUE_COLUMNS, queueValues } from '../values.js';
 import { isUniqueViolation, marks, type SqliteContext } from './context.js';
 
@@ -57,18 +57,6 @@ const LATEST_VERSIONS = `SELECT v.*, c.versions FROM job_versions v
         WHERE entity = ? AND (? IS NULL OR project = ?) GROUP BY entity, project, name) c
     ON c.entity = v.entity AND c.project = v.project AND c.name = v.name AND c.top = v.version
   ORDER BY v.project, v.name`;
-
-type QueuesPort = Pick<
-  Store,
-  | 'createQueue'
-  | 'getQueue'
-  | 'getQueueById'
-  | 'listQueues'
-  | 'findJobVersionByDigest'
-  | 'getJobVersion'
-  | 'createJobVersion'
-  | 'listJobs'
->;
 
 /** Inserts a queue inside the caller's write (also when an entity is created with its queue). */
 export function insertQueue(

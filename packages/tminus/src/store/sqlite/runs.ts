@@ -9,7 +9,7 @@ import { runExists, runRefused } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import { jsonText, patchSet, patchValues } from '../run-patch.js';
 import { runCursor, runPage } from '../run-pages.js';
-import type { NewRun, Store } from '../store.js';
+import type { NewRun, RunsPort } from '../store.js';
 import { RUN_COLUMNS, runValues } from '../values.js';
 import { isUniqueViolation, marks, type SqliteContext } from './context.js';
 
@@ -37,18 +37,6 @@ const RUNS_BY_IDS = `SELECT * FROM runs WHERE id IN (SELECT value FROM json_each
 const EXTEND_LEASE = `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?`;
 /** Params: agent id, state. */
 const RUNS_OF_AGENT = `SELECT id FROM runs WHERE agent_id = ? AND state = ? ORDER BY seq`;
-
-type RunsPort = Pick<
-  Store,
-  | 'createRun'
-  | 'getRun'
-  | 'listRuns'
-  | 'updateRun'
-  | 'transitionRun'
-  | 'getRunsByIds'
-  | 'extendRunLeases'
-  | 'agentRunIds'
->;
 
 /** Inserts a run inside the caller's write (also an ack's). */
 export function insertRun({ sql, runOf }: SqliteContext, run: NewRun): Run {

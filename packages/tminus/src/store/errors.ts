@@ -1,3 +1,8 @@
+/**
+ * @module Every error a `Store` adapter raises, made in one place so that each adapter answers a
+ * failure with the same code, message and hint (the contract, `store-failures-contract.ts`, checks
+ * them word for word). An adapter only decides *which* failure happened; the words are made here.
+ */
 import { LaunchError } from '@tminus/sdk';
 
 /** The error every adapter raises for a write whose fencing token no longer owns the object. */
@@ -28,8 +33,58 @@ export function queueExists(entity: string, name: string): LaunchError {
   });
 }
 
+export function queueNotFound(queueId: string): LaunchError {
+  return new LaunchError('NOT_FOUND', `Queue ${queueId} not found`, {
+    hint: 'List queues with `tminus queue list`.',
+  });
+}
+
+export function itemExists(itemId: string): LaunchError {
+  return new LaunchError('CONFLICT', `A queued run with id "${itemId}" already exists`);
+}
+
+export function runExists(runId: string): LaunchError {
+  return new LaunchError('CONFLICT', `A run with id "${runId}" already exists`, {
+    hint: 'Run ids are unique; choose another one.',
+  });
+}
+
+/** An item re-queued as a run's next attempt is acknowledged only as that run. */
+export function retryOfOtherRun(itemId: string, runId: string): LaunchError {
+  return new LaunchError(
+    'CONFLICT',
+    `Queued run ${itemId} is a retry of run ${runId}; acknowledge it with that run id`,
+  );
+}
+
 export function runNotFound(runId: string): LaunchError {
   return new LaunchError('NOT_FOUND', `Run ${runId} not found`);
+}
+
+export function itemNotFound(itemId: string): LaunchError {
+  return new LaunchError('NOT_FOUND', `Queued run ${itemId} not found`);
+}
+
+/**
+ * Why a fenced write changed nothing: the object is gone (`NOT_FOUND`), or the token no longer owns
+ * it (`STALE_TOKEN`). `exists` is the adapter's answer to "is there such a row at all".
+ */
+export function runRefused(runId: string, exists: boolean): LaunchError {
+  return exists ? staleToken(`Run ${runId}`) : runNotFound(runId);
+}
+
+export function itemRefused(itemId: string, exists: boolean): LaunchError {
+  return exists ? staleToken(`Queued run ${itemId}`) : itemNotFound(itemId);
+}
+
+export function agentExists(agentId: string): LaunchError {
+  return new LaunchError('CONFLICT', `Agent ${agentId} is already registered`);
+}
+
+export function agentNotFound(agentId: string): LaunchError {
+  return new LaunchError('NOT_FOUND', `Agent ${agentId} not found`, {
+    hint: 'Restart the agent; it registers again.',
+  });
 }
 
 /** Metrics arrive only while their run is live. */

@@ -2,11 +2,11 @@
  * @module The part of the store contract about run metrics: points in order within each run's limit,
  * summaries, and nothing taken once a run has ended. Run by `describeStoreContract` against every adapter.
  */
-import { LaunchError } from '@tminus/sdk';
 import { MetricPoint } from '@tminus/sdk/protocol';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 
+import { failure } from './contract-helpers.js';
 import type { NewMetricPoint, NewRun, Store } from './store.js';
 
 /** Large enough that the ordinary tests never reach it. */
@@ -17,15 +17,6 @@ const point = (step: number, values: NewMetricPoint['values'], ts = 1_000 + step
   values,
   ts,
 });
-
-async function failure(promise: Promise<unknown>): Promise<LaunchError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LaunchError);
-  return error as LaunchError;
-}
 
 export function describeMetricsContract(store: () => Store, now: () => number): void {
   const createRun = (id: string) => {

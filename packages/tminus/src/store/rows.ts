@@ -4,13 +4,16 @@
 import type {
   Agent,
   JobSource,
+  JobSummary,
   JobVersion,
+  LogLine,
   MetricPoint,
   Queue,
   QueueItem,
   Run,
 } from '@tminus/sdk/protocol';
 
+import type { ExpiringRun } from './lease-expiry.js';
 import type {
   ApiKeyRecord,
   EntityRecord,
@@ -324,4 +327,59 @@ export const toMetricPoint = (r: MetricPointRow): MetricPoint => ({
   step: r.step,
   ts: iso(r.ts),
   values: json(r.data, {}),
+});
+
+export interface LogRow {
+  seq: number;
+  stream: LogLine['stream'];
+  text: string;
+  ts: number;
+}
+export const toLogLine = (r: LogRow): LogLine => ({
+  seq: r.seq,
+  stream: r.stream,
+  text: r.text,
+  ts: iso(r.ts),
+});
+
+export interface AliasRow {
+  alias: string;
+  version: number;
+}
+/** A job's summary: its latest version, how many it has, and where each alias points. */
+export function toJobSummary(
+  latest: JobVersion,
+  versions: number,
+  aliases: readonly AliasRow[],
+): JobSummary {
+  return {
+    entity: latest.entity,
+    project: latest.project,
+    name: latest.name,
+    versions,
+    latest,
+    aliases: Object.fromEntries(aliases.map((a) => [a.alias, `v${a.version}`])),
+  };
+}
+
+/** A run the lease sweep found with its lease run out, with its queue's retry limit. */
+export interface ExpiringRunRow {
+  id: string;
+  agent_id: string | null;
+  attempt: number;
+  state: string;
+  queue_item_id: string | null;
+  queue_id: string | null;
+  max_attempts: number | null;
+  lease_expires_at: number;
+}
+export const toExpiringRun = (r: ExpiringRunRow): ExpiringRun => ({
+  id: r.id,
+  agentId: r.agent_id,
+  attempt: r.attempt,
+  state: r.state,
+  queueItemId: r.queue_item_id,
+  queueId: r.queue_id,
+  maxAttempts: r.max_attempts,
+  leaseExpiresAt: r.lease_expires_at,
 });

@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import type { NewQueueItem, NewRun, Store } from './store.js';
+import { describeFailuresContract } from './failures-contract.js';
 import { describeMetricsContract } from './metrics-contract.js';
 import { describeTenancyContract } from './tenancy-contract.js';
 
@@ -95,6 +96,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     describeTenancyContract(() => store, now);
     describeMetricsContract(() => store, now);
+    describeFailuresContract(() => store, now);
 
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();
@@ -535,6 +537,28 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         finishedAt: new Date(9_000).toISOString(),
       });
       expect(await store.transitionRun('nope', ['pending'], { state: 'stopped' })).toBeUndefined();
+      // Every field of the patch is applied (as by updateRun); a finish time, once set, stays.
+      await store.createRun(newRun('b', 'tk', { state: 'running' }));
+      const ended = await store.transitionRun('b', ['running'], {
+        state: 'failed',
+        exitCode: 3,
+        sourceCommit: 'abc',
+        config: { lr: 9 },
+        runDir: '/srv/runs/b',
+        startedAt: 8_000,
+        finishedAt: 9_000,
+      });
+      expect(ended).toMatchObject({
+        state: 'failed',
+        exitCode: 3,
+        sourceCommit: 'abc',
+        config: { lr: 9 },
+        runDir: '/srv/runs/b',
+        startedAt: new Date(8_000).toISOString(),
+        finishedAt: new Date(9_000).toISOString(),
+      });
+      const again = await store.transitionRun('b', ['failed'], { finishedAt: 10_000 });
+      expect(again?.finishedAt).toBe(new Date(9_000).toISOString());
       // Unfenced, but the owner's token is untouched: the agent can still report.
       expect((await store.updateRun('a', 'tk', { exitCode: 143 }))?.exitCode).toBe(143);
     });

@@ -469,3 +469,43 @@ export type TenancyPort = Pick<
 
 /** The part of the port about run metrics (one module per adapter). */
 export type MetricsPort = Pick<Store, 'appendMetrics' | 'readMetrics'>;
+
+/** The parts of the port each adapter keeps in a module of its own (queues.ts, items.ts, runs.ts, agents.ts). */
+export type QueuesPort = Pick<
+  Store,
+  | 'createQueue'
+  | 'getQueue'
+  | 'getQueueById'
+  | 'listQueues'
+  | 'findJobVersionByDigest'
+  | 'getJobVersion'
+  | 'createJobVersion'
+  | 'listJobs'
+>;
+export type ItemsPort = Pick<
+  Store,
+  | 'enqueue'
+  | 'enqueueMany'
+  | 'getQueueItem'
+  | 'deleteQueueItem'
+  | 'claim'
+  | 'ackItem'
+  | 'failItem'
+  | 'countPendingAhead'
+  | 'listQueueItems'
+>;
+export type RunsPort = Pick<
+  Store,
+  | 'createRun'
+  | 'getRun'
+  | 'listRuns'
+  | 'updateRun'
+  | 'transitionRun'
+  | 'getRunsByIds'
+  | 'extendRunLeases'
+  | 'agentRunIds'
+>;
+export type AgentsPort = Pick<
+  Store,
+  'createAgent' | 'getAgent' | 'listAgents' | 'heartbeatAgent' | 'touchAgent'
+>;

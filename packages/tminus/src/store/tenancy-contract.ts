@@ -2,60 +2,12 @@
  * @module The part of the store contract about users, entities, memberships, API keys and the
  * ownership facts access checks read. Run by `describeStoreContract` against every adapter.
  */
-import { LaunchError } from '@tminus/sdk';
 import { QueueItem, Run } from '@tminus/sdk/protocol';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 
-import type { ApiKeyRecord, NewEntity, Store } from './store.js';
-
-const entity = (
-  name: string,
-  kind: 'user' | 'team',
-  admin: string | null,
-  at: number,
-): NewEntity => ({
-  name,
-  kind,
-  admin,
-  now: at,
-  defaultQueue: {
-    id: `q_${name}_default`,
-    entity: name,
-    name: 'default',
-    resource: 'local-process',
-    config: {},
-    templateVariables: {},
-    prioritization: true,
-    maxAttempts: 1,
-    createdAt: new Date(at).toISOString(),
-    createdAtMs: at,
-  },
-});
-
-const key = (id: string, user: string, extra: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
-  id,
-  name: 'cli',
-  hash: `hash-${id}`,
-  entity: user,
-  kind: 'user',
-  user,
-  queues: null,
-  prefix: `tmk_${id}`,
-  createdAt: 1_000,
-  revokedAt: null,
-  ...extra,
-});
-
-/** Resolves to the error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<LaunchError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LaunchError);
-  return error as LaunchError;
-}
+import { entity, failure, key } from './contract-helpers.js';
+import type { Store } from './store.js';
 
 export function describeTenancyContract(store: () => Store, now: () => number): void {
   const createUser = (name: string, admin = false) => {

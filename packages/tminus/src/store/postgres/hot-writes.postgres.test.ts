@@ -10,10 +10,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import {
+  postgresAvailable,
+  TEST_DATABASE_URL as url,
+} from '../../../../../test/helpers/postgres.js';
+
 import { CLAIM, FENCED_UPDATE, FIRST_ACK, HOT_CONNECTION_SETTINGS } from './hot-writes.js';
 import { openPostgresStore } from './postgres-store.js';
 
-const url = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `t_${randomBytes(6).toString('hex')}`;
 
 async function connect(options?: string): Promise<pg.Client | undefined> {
@@ -30,7 +34,8 @@ async function connect(options?: string): Promise<pg.Client | undefined> {
   }
 }
 
-const admin = await connect();
+// The one availability check (test/helpers/postgres.ts); then the admin connection the test uses.
+const admin = (await postgresAvailable()) ? await connect() : undefined;
 
 /** The generic plan of `text` for these argument literals, on a hot-path connection. */
 async function genericPlan(

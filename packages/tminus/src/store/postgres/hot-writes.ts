@@ -13,7 +13,9 @@ import { BoundedMap } from '../../lib/bounded-map.js';
 import { Batcher } from '../../lib/batcher.js';
 import type { BareItemRow, BareRunRow } from '../rows.js';
 import type { ClaimParams, NewRun, RunPatch } from '../store.js';
-import { jsonText as j, type Queries } from './pg-queries.js';
+import { RUN_COLUMNS } from '../values.js';
+import { jsonText as j, PATCH_COLUMNS, patchSet, patchValues } from '../run-patch.js';
+import type { Queries } from './pg-queries.js';
 
 /**
  * Settings of the connections these statements run on. Their rows come from arrays (`unnest`), whose
@@ -35,12 +37,20 @@ export const HOT_CONNECTION_SETTINGS = [
  */
 const CONCURRENCY = 1;
 
+/**
+ * Leases the head of a queue to each request, in order, skipping rows another claimer holds.
+ * Params: agent ids, tokens, lease expiries (one per request), queue id, number of requests.
+ */
 export const CLAIM = `
-  WITH req AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(agent_id, token, lease_expires_at, ord)),
+  WITH req AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+      WITH ORDINALITY AS t(agent_id, token, lease_expires_at, ord)),
   picked AS (
     SELECT seq, row_number() OVER (ORDER BY priority, seq) AS ord FROM (
-      SELECT seq, priority FROM queue_items WHERE queue_id = $4 AND state = 'pending' ORDER BY priority, seq LIMIT $5 FOR UPDATE SKIP LOCKED) s)
-  UPDATE queue_items i SET state = 'leased', agent_id = req.agent_id, fencing_token = req.token, lease_expires_at = req.lease_expires_at
+      SELECT seq, priority FROM queue_items WHERE queue_id = $4 AND state = 'pending'
+      ORDER BY priority, seq LIMIT $5 FOR UPDATE SKIP LOCKED) s)
+  UPDATE queue_items i SET state = 'leased', agent_id = req.agent_id, fencing_token = req.token,
+    lease_expires_at = req.lease_expires_at
   FROM picked JOIN req ON req.ord = picked.ord WHERE i.seq = picked.seq
   RETURNING i.*, req.ord`;
 
@@ -52,29 +62,36 @@ export const CLAIM = `
  */
 export const FIRST_ACK = `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::text[], $12::text[], $13::bigint[], $14::bigint[], $16::text[])
-      WITH ORDINALITY AS t(item_id, token, id, entity, project, name, state, queue_id, job, spec, config, agent_id, lease_expires_at, now, created_by, ord)),
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                         $13::bigint[], $14::bigint[], $16::text[])
+      WITH ORDINALITY AS t(item_id, token, id, entity, project, name, state, queue_id, job, spec,
+                           config, agent_id, lease_expires_at, now, created_by, ord)),
   item AS (
     UPDATE queue_items q SET state = 'claimed', run_id = input.id FROM input
-    WHERE q.id = input.item_id AND q.state = $15 AND q.fencing_token = input.token AND q.run_id IS NULL
+    WHERE q.id = input.item_id AND q.state = $15 AND q.fencing_token = input.token
+      AND q.run_id IS NULL
     RETURNING q.id AS item_id, q.agent_id)
-  INSERT INTO runs (id, entity, project, name, state, queue_item_id, queue_id, job, spec, config, summary, agent_id, fencing_token, lease_expires_at, created_at, acked_at, created_by)
-  SELECT input.id, input.entity, input.project, input.name, input.state, input.item_id, input.queue_id, input.job, input.spec, input.config, '{}',
-         coalesce(input.agent_id, item.agent_id), input.token, input.lease_expires_at, input.now, input.now, input.created_by
+  INSERT INTO runs (${RUN_COLUMNS})
+  SELECT input.id, input.entity, input.project, input.name, input.state, input.item_id,
+         input.queue_id, input.job, input.spec, input.config, '{}',
+         coalesce(input.agent_id, item.agent_id), input.token, input.lease_expires_at, input.now,
+         input.now, input.created_by
   FROM input JOIN item USING (item_id) ORDER BY input.ord
   RETURNING *`;
 
-/** `RunPatch` per row; absent fields keep their value, start and finish times only fill a null. */
+/**
+ * `RunPatch` per row (run-patch.ts). Params: ids, tokens, states each must be in (or null), then
+ * one array per patch column.
+ */
 export const FENCED_UPDATE = `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[])
-      AS t(id, token, if_state, state, exit_code, failure, source_commit, config, started_at, finished_at, run_dir))
-  UPDATE runs r SET state = coalesce(input.state, r.state), exit_code = coalesce(input.exit_code, r.exit_code),
-    failure = coalesce(input.failure, r.failure), source_commit = coalesce(input.source_commit, r.source_commit),
-    config = coalesce(input.config, r.config), started_at = coalesce(r.started_at, input.started_at), finished_at = coalesce(r.finished_at, input.finished_at),
-    run_dir = coalesce(input.run_dir, r.run_dir)
-  FROM input WHERE r.id = input.id AND r.fencing_token = input.token AND coalesce(input.if_state, r.state) = r.state
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                         $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[])
+      AS t(id, token, if_state, ${PATCH_COLUMNS.join(', ')}))
+  UPDATE runs r SET ${patchSet((column) => `input.${column}`, 'r.')}
+  FROM input WHERE r.id = input.id AND r.fencing_token = input.token
+    AND coalesce(input.if_state, r.state) = r.state
   RETURNING r.*`;
 
 export interface FirstAck {
@@ -151,18 +168,13 @@ export function createHotWrites(pool: pg.Pool, lazy: pg.Pool, q: Queries): HotWr
   const updates = new Batcher<FencedUpdate, BareRunRow | undefined>(
     async (batch) => {
       const column = (f: (u: FencedUpdate) => unknown) => batch.map(f);
+      const patches = batch.map((u) => patchValues(u.patch));
       const changed = await q.rows<BareRunRow>(pool, FENCED_UPDATE, [
         column((u) => u.id),
         column((u) => u.token),
         column((u) => u.ifState ?? null),
-        column((u) => u.patch.state ?? null),
-        column((u) => u.patch.exitCode ?? null),
-        column((u) => (u.patch.failure === undefined ? null : j(u.patch.failure))),
-        column((u) => u.patch.sourceCommit ?? null),
-        column((u) => (u.patch.config === undefined ? null : j(u.patch.config))),
-        column((u) => u.patch.startedAt ?? null),
-        column((u) => u.patch.finishedAt ?? null),
-        column((u) => u.patch.runDir ?? null),
+        // $4–$11: the patch's columns, in PATCH_COLUMNS order.
+        ...PATCH_COLUMNS.map((_, index) => patches.map((values) => values[index])),
       ]);
       const byId = new Map(changed.map((r) => [r.id, r]));
       return batch.map((u) => byId.get(u.id));

@@ -10,7 +10,8 @@ import { runEnded, runNotFound } from '../errors.js';
 import { fitPoints, mergeSummary } from '../metric-budget.js';
 import { type MetricPointRow, toMetricPoint } from '../rows.js';
 import type { MetricsPort } from '../store.js';
-import { jsonText, type Queries } from './pg-queries.js';
+import { jsonText } from '../run-patch.js';
+import type { Queries } from './pg-queries.js';
 
 export interface MetricsDeps {
   readonly pool: pg.Pool;
@@ -42,7 +43,8 @@ export function postgresMetrics({ pool, queries, tx }: MetricsDeps): MetricsPort
             c,
             `INSERT INTO run_metrics (run_id, seq, step, ts, data)
              SELECT $1, $2::bigint + n, step, ts, data
-             FROM unnest($3::bigint[], $4::bigint[], $5::text[]) WITH ORDINALITY AS x(step, ts, data, n)`,
+             FROM unnest($3::bigint[], $4::bigint[], $5::text[])
+               WITH ORDINALITY AS x(step, ts, data, n)`,
             [
               runId,
               start,
@@ -75,7 +77,8 @@ export function postgresMetrics({ pool, queries, tx }: MetricsDeps): MetricsPort
       const [points, owner] = await Promise.all([
         rows<MetricPointRow>(
           pool,
-          `SELECT seq, step, ts, data FROM run_metrics WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          `SELECT seq, step, ts, data FROM run_metrics WHERE run_id = $1 AND seq > $2
+           ORDER BY seq LIMIT $3`,
           [runId, after, limit],
         ),
         one<{ metric_values: number }>(pool, `SELECT metric_values FROM runs WHERE id = $1`, [

@@ -12,25 +12,17 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import {
+  postgresAvailable,
+  TEST_DATABASE_URL as url,
+} from '../../../../../test/helpers/postgres.js';
+
 import type { StoredBlob } from '../blob-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { BLOB_CHUNK_BYTES } from './pg-blob-store.js';
 import { openPostgresStore } from './postgres-store.js';
 
-const url = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await reachable();
+const available = await postgresAvailable();
 const schemas: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'tminus-pg-blobs-'));
 

@@ -36,8 +36,5 @@ export function createQueries(): Queries {
   };
 }
 
-/** JSON columns are text (both adapters share one row mapping). */
-export const jsonText = (value: unknown) => JSON.stringify(value ?? null);
-
 export const isUniqueViolation = (error: unknown) =>
   (error as { code?: string } | null)?.code === '23505';

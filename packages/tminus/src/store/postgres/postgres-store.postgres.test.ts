@@ -3,47 +3,28 @@
  * 127.0.0.1:5432 (user postgres, database test). Each test gets a fresh schema. Skipped, saying so,
  * only when no server answers.
  */
-import { randomBytes } from 'node:crypto';
-
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import {
+  postgresAvailable,
+  TEST_DATABASE_URL as url,
+  testSchemas,
+} from '../../../../../test/helpers/postgres.js';
 import { describeStoreContract } from '../store-contract.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { openPostgresStore } from './postgres-store.js';
 
-const url = process.env.TMINUS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await reachable();
-const schemas: string[] = [];
-
-async function freshSchema(): Promise<string> {
-  const name = `t_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${name}`);
-  await client.end();
-  schemas.push(name);
-  return name;
-}
+const available = await postgresAvailable();
+const schemas = testSchemas();
 
 if (available) {
   describeStoreContract('postgres', async () =>
-    openPostgresStore({ connectionString: url, schema: await freshSchema(), max: 4 }),
+    openPostgresStore({ connectionString: url, schema: await schemas.fresh(), max: 4 }),
   );
   describe('change feed (LISTEN/NOTIFY)', () => {
     it('delivers a topic published by one store to another store on the same database', async () => {
-      const schema = await freshSchema();
+      const schema = await schemas.fresh();
       const a = await openPostgresStore({ connectionString: url, schema, max: 2 });
       const b = await openPostgresStore({ connectionString: url, schema, max: 2 });
       const received: string[] = [];
@@ -65,12 +46,38 @@ if (available) {
     });
   });
 
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    for (const name of schemas) await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
-    await client.end();
+  describe('migrations', () => {
+    it('a database migrated by a newer tminus is refused, saying so and what to do; nothing is changed', async () => {
+      const schema = await schemas.fresh();
+      const store = await openPostgresStore({ connectionString: url, schema, max: 1 });
+      await store.migrate();
+      await store.migrate(); // idempotent
+      const known = POSTGRES_MIGRATIONS.length;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const versions = async () =>
+        (
+          await client.query<{ version: number }>(
+            `SELECT version FROM ${schema}.schema_migrations ORDER BY version`,
+          )
+        ).rows.map((row) => row.version);
+      expect(await versions()).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
+      await client.query(
+        `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)`,
+        [known + 1],
+      );
+      await expect(store.migrate()).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: `This database is at schema version ${known + 1}, newer than this tminus knows (${known})`,
+        hint: 'Upgrade tminus, or point it at another database (--database / TMINUS_DATABASE_URL).',
+      });
+      expect(await versions()).toEqual([...POSTGRES_MIGRATIONS.map((m) => m.version), known + 1]);
+      await client.end();
+      await store.close();
+    });
   });
+
+  afterAll(() => schemas.dropAll());
 } else {
   describe('Store contract: postgres', () => {
     it.skip(`skipped: no PostgreSQL answered at ${url} (set TMINUS_TEST_DATABASE_URL)`, () =>

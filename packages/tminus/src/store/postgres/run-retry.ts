@@ -3,13 +3,11 @@
  * run whose agent was lost, and what an agent's report of a preempted run asks for. The caller
  * decides whether it may (core/retry-policy.ts); this module only applies it, conditionally.
  */
-import { LaunchError } from '@tminus/sdk';
-import type { Run } from '@tminus/sdk/protocol';
-import type pg from 'pg';
 
-import { staleToken } from '../errors.js';
+import { runNotFound, staleToken } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import type { Store } from '../store.js';
+import { appendLog, type PostgresContext } from './context.js';
 import type { Db, Queries } from './pg-queries.js';
 
 /**
@@ -27,32 +25,24 @@ export async function requeueAttempt(
 ): Promise<boolean> {
   const changed = await count(
     db,
-    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = $1, agent_id = NULL, lease_expires_at = NULL
-       WHERE id = $2 AND ${guard}`,
+    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = $1, agent_id = NULL,
+       lease_expires_at = NULL
+     WHERE id = $2 AND ${guard}`,
     [token, run.id, ...args],
   );
   if (changed === 0) return false;
   await count(
     db,
-    `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = $1`,
+    `UPDATE queue_items
+     SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+     WHERE id = $1`,
     [run.queueItemId],
   );
   return true;
 }
 
-export function runRetry(deps: {
-  readonly queries: Queries;
-  readonly tx: <T>(work: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
-  readonly appendLog: (
-    db: Db,
-    runId: string,
-    stream: string,
-    text: string,
-    now: number,
-  ) => Promise<void>;
-  readonly runOf: (row: BareRunRow) => Promise<Run>;
-}): Pick<Store, 'requeueRun'> {
-  const { queries, tx, appendLog, runOf } = deps;
+export function runRetry(context: PostgresContext): Pick<Store, 'requeueRun'> {
+  const { queries, tx, runOf } = context;
   return {
     async requeueRun(id, token, retry) {
       const row = await tx(async (c) => {
@@ -61,14 +51,14 @@ export function runRetry(deps: {
           `SELECT fencing_token, queue_item_id FROM runs WHERE id = $1 FOR UPDATE`,
           [id],
         );
-        if (owner === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+        if (owner === undefined) throw runNotFound(id);
         if (owner.fencing_token !== token) throw staleToken(`Run ${id}`);
         if (owner.queue_item_id === null) return undefined; // A direct run has no queue to go back to.
         const run = { id, queueItemId: owner.queue_item_id };
         const guard = 'fencing_token = $3 AND state = $4';
         if (!(await requeueAttempt(c, queries, run, retry.newToken, guard, [token, retry.ifState])))
           return undefined;
-        await appendLog(c, id, 'system', retry.line, retry.now);
+        await appendLog(context, c, id, { stream: 'system', text: retry.line, ts: retry.now });
         return queries.one<BareRunRow>(c, `SELECT * FROM runs WHERE id = $1`, [id]);
       });
       return row === undefined ? undefined : runOf(row);

@@ -32,8 +32,10 @@ export interface TenancyDeps {
   readonly insertQueue: (db: Db, queue: Queue & { readonly createdAtMs: number }) => Promise<Queue>;
 }
 
-const KEY_INSERT = `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
-const MEMBER_UPSERT = `INSERT INTO memberships (entity, user_name, role, created_at) VALUES ($1, $2, $3, $4)
+const KEY_INSERT = `INSERT INTO api_keys (${API_KEY_COLUMNS})
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+const MEMBER_UPSERT = `INSERT INTO memberships (entity, user_name, role, created_at)
+  VALUES ($1, $2, $3, $4)
   ON CONFLICT (entity, user_name) DO UPDATE SET role = excluded.role`;
 /** Users and entities share one namespace; the lock makes the check and the insert one step. */
 const NAME_LOCK = 7_447_002;
@@ -143,7 +145,8 @@ export function postgresTenancy({ pool, queries, tx, insertQueue }: TenancyDeps)
     async ensureProject(entity, project, now) {
       await exec(
         pool,
-        `INSERT INTO projects (entity, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        `INSERT INTO projects (entity, name, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING`,
         [entity, project, now],
       );
     },
@@ -201,7 +204,8 @@ export function postgresTenancy({ pool, queries, tx, insertQueue }: TenancyDeps)
     async getItemOwner(id) {
       const r = await one<ItemOwnerRow>(
         pool,
-        `SELECT id, queue_id, spec::json->>'entity' AS entity, created_by FROM queue_items WHERE id = $1`,
+        `SELECT id, queue_id, spec::json->>'entity' AS entity, created_by FROM queue_items
+         WHERE id = $1`,
         [id],
       );
       return r && toItemOwner(r);

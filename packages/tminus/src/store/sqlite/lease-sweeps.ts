@@ -3,13 +3,32 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another sweeper) that got there first wins.
  */
-import { mayRetry } from '../../core/retry-policy.js';
+import { expiredRun, leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import { jsonText as j } from '../run-patch.js';
+import { type ExpiringRunRow, toExpiringRun } from '../rows.js';
 import type { ExpiredRun, Store } from '../store.js';
 import { requeueAttempt } from './run-retry.js';
 import { insertLog, nextLogSeq, type Statements } from './statements.js';
 
-const ACTIVE = `('starting', 'running', 'stopping')`;
-const j = (value: unknown) => JSON.stringify(value);
+/** Leased items whose lease ran out before an ack. Params: now. */
+const REQUEUE_LEASES = `UPDATE queue_items
+  SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+  WHERE state = 'leased' AND lease_expires_at < ? RETURNING queue_id`;
+/** Active runs whose lease ran out, with their queue's retry limit. Params: now. */
+const EXPIRED_RUNS = `SELECT r.id, r.agent_id, r.attempt, r.state, r.queue_item_id, r.queue_id,
+    r.lease_expires_at, q.max_attempts
+  FROM runs r LEFT JOIN queues q ON q.id = r.queue_id
+  WHERE r.state IN ('starting', 'running', 'stopping') AND r.lease_expires_at < ?`;
+/** Conditional on the lease read: a heartbeat that extended it meanwhile wins. */
+const GUARD = 'lease_expires_at = ? AND state = ?';
+/** Params: failure (JSON), now, new token, id, the lease and state read. */
+const CRASH = `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ?
+  WHERE id = ? AND ${GUARD}`;
+/** Params: acked before. */
+const STUCK_STARTING = `SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`;
+/** Params: failure (JSON), now, new token, id. */
+const FAIL_STUCK = `UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ?
+  WHERE id = ? AND state = 'starting'`;
 
 type Sweeps = Pick<Store, 'requeueExpiredLeases' | 'expireRunLeases' | 'failStartTimeouts'>;
 
@@ -17,90 +36,37 @@ export function leaseSweeps(sql: Statements, write: <T>(fn: () => T) => Promise<
   const { all, run } = sql;
   return {
     requeueExpiredLeases: (now) =>
-      write(() =>
-        all<{ queue_id: string }>(
-          `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
-         WHERE state = 'leased' AND lease_expires_at < ? RETURNING queue_id`,
-          now,
-        ).map((r) => r.queue_id),
-      ),
+      write(() => all<{ queue_id: string }>(REQUEUE_LEASES, now).map((row) => row.queue_id)),
     expireRunLeases: (now, newToken) =>
       write(() => {
-        const expired = all<{
-          id: string;
-          agent_id: string | null;
-          attempt: number;
-          state: string;
-          queue_item_id: string | null;
-          queue_id: string | null;
-          max_attempts: number | null;
-          lease_expires_at: number;
-        }>(
-          `SELECT r.id, r.agent_id, r.attempt, r.state, r.queue_item_id, r.queue_id, r.lease_expires_at, q.max_attempts
-           FROM runs r LEFT JOIN queues q ON q.id = r.queue_id WHERE r.state IN ${ACTIVE} AND r.lease_expires_at < ?`,
-          now,
-        );
         const out: ExpiredRun[] = [];
-        for (const r of expired) {
+        for (const row of all<ExpiringRunRow>(EXPIRED_RUNS, now)) {
           const token = newToken();
-          const lost = `Agent ${r.agent_id ?? '?'} stopped heartbeating; its lease on attempt ${r.attempt} expired at ${new Date(r.lease_expires_at).toISOString()}`;
-          const retry = mayRetry(
-            { state: r.state, queueItemId: r.queue_item_id, attempt: r.attempt },
-            r.max_attempts,
-          );
-          // Conditional on the lease we read: a heartbeat that extended it meanwhile wins.
-          const guard = 'lease_expires_at = ? AND state = ?';
+          const expiring = toExpiringRun(row);
+          const expiry = leaseExpiry(expiring);
+          const read = [row.lease_expires_at, row.state];
           const changed =
-            retry && r.queue_item_id !== null
-              ? requeueAttempt(sql, { id: r.id, queueItemId: r.queue_item_id }, token, guard, [
-                  r.lease_expires_at,
-                  r.state,
-                ])
-              : run(
-                  `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND ${guard}`,
-                  j({ stage: 'agent', reason: 'agent_lost', message: lost }),
-                  now,
+            expiry.outcome === 'retried'
+              ? requeueAttempt(
+                  sql,
+                  { id: row.id, queueItemId: expiry.queueItemId },
                   token,
-                  r.id,
-                  r.lease_expires_at,
-                  r.state,
-                ).changes === 1;
+                  GUARD,
+                  read,
+                )
+              : run(CRASH, j(expiry.failure), now, token, row.id, ...read).changes === 1;
           if (!changed) continue;
-          insertLog(
-            sql,
-            r.id,
-            nextLogSeq(sql, r.id),
-            'system',
-            `[tminus] ${lost}; ${retry ? `re-queued as attempt ${r.attempt + 1}` : 'run crashed (agent_lost)'}`,
-            now,
-          );
-          out.push({
-            runId: r.id,
-            agentId: r.agent_id,
-            outcome: retry ? 'retried' : 'crashed',
-            queueItemId: r.queue_item_id,
-            queueId: r.queue_id,
-          });
+          insertLog(sql, row.id, nextLogSeq(sql, row.id), 'system', expiry.logLine, now);
+          out.push(expiredRun(expiring, expiry.outcome));
         }
         return out;
       }),
     failStartTimeouts: (startedBefore, now, message, newToken) =>
-      write(() =>
-        all<{ id: string }>(
-          `SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`,
-          startedBefore,
-        )
-          .filter(
-            (r) =>
-              run(
-                `UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ? WHERE id = ? AND state = 'starting'`,
-                j({ stage: 'agent', reason: 'start_timeout', message }),
-                now,
-                newToken(),
-                r.id,
-              ).changes === 1,
-          )
-          .map((r) => r.id),
-      ),
+      write(() => {
+        const failure = j(startTimeoutFailure(message));
+        return all<{ id: string }>(STUCK_STARTING, startedBefore)
+          .filter(({ id }) => run(FAIL_STUCK, failure, now, newToken(), id).changes === 1)
+          .map(({ id }) => id);
+      }),
   };
 }

@@ -68,7 +68,8 @@ export function sqliteMetrics({ sql, write, read }: MetricsDeps): MetricsPort {
     readMetrics: (runId, after, limit) =>
       read(() => {
         const points = all<MetricPointRow>(
-          `SELECT seq, step, ts, data FROM run_metrics WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+          `SELECT seq, step, ts, data FROM run_metrics WHERE run_id = ? AND seq > ?
+           ORDER BY seq LIMIT ?`,
           runId,
           after,
           limit,

@@ -3,10 +3,9 @@
  * whose agent was lost, and what an agent's report of a preempted run asks for. The caller decides
  * whether it may (core/retry-policy.ts); this module only applies it, conditionally.
  */
-import { LaunchError } from '@tminus/sdk';
 import type { Run } from '@tminus/sdk/protocol';
 
-import { staleToken } from '../errors.js';
+import { runNotFound, staleToken } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import type { Store } from '../store.js';
 import { insertLog, nextLogSeq, type Statements } from './statements.js';
@@ -23,15 +22,18 @@ export function requeueAttempt(
   args: readonly unknown[],
 ): boolean {
   const changed = sql.run(
-    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL, lease_expires_at = NULL
-       WHERE id = ? AND ${guard}`,
+    `UPDATE runs SET state = 'pending', attempt = attempt + 1, fencing_token = ?, agent_id = NULL,
+       lease_expires_at = NULL
+     WHERE id = ? AND ${guard}`,
     token,
     run.id,
     ...args,
   );
   if (changed.changes === 0) return false;
   sql.run(
-    `UPDATE queue_items SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL WHERE id = ?`,
+    `UPDATE queue_items
+     SET state = 'pending', agent_id = NULL, fencing_token = NULL, lease_expires_at = NULL
+     WHERE id = ?`,
     run.queueItemId,
   );
   return true;
@@ -49,7 +51,7 @@ export function runRetry(
           `SELECT fencing_token, queue_item_id FROM runs WHERE id = ?`,
           id,
         );
-        if (row === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+        if (row === undefined) throw runNotFound(id);
         if (row.fencing_token !== token) throw staleToken(`Run ${id}`);
         if (row.queue_item_id === null) return undefined; // A direct run has no queue to go back to.
         const queueItemId = row.queue_item_id;

@@ -4,9 +4,7 @@
  */
 import type { Run } from '@tminus/sdk/protocol';
 
-import { LaunchError } from '@tminus/sdk';
-
-import { staleToken } from '../errors.js';
+import { runNotFound, staleToken } from '../errors.js';
 import type { BareRunRow } from '../rows.js';
 import type { Store } from '../store.js';
 import type { Statements } from './statements.js';
@@ -20,7 +18,8 @@ export function runWaiting(
     setRunWaiting: (id, token, waiting) =>
       write(() => {
         const row = sql.get<BareRunRow>(
-          `UPDATE runs SET waiting = ?, waiting_attempt = attempt WHERE id = ? AND fencing_token = ? AND state = 'starting' RETURNING *`,
+          `UPDATE runs SET waiting = ?, waiting_attempt = attempt
+           WHERE id = ? AND fencing_token = ? AND state = 'starting' RETURNING *`,
           JSON.stringify(waiting),
           id,
           token,
@@ -30,7 +29,7 @@ export function runWaiting(
           `SELECT fencing_token FROM runs WHERE id = ?`,
           id,
         );
-        if (owner === undefined) throw new LaunchError('NOT_FOUND', `Run ${id} not found`);
+        if (owner === undefined) throw runNotFound(id);
         if (owner.fencing_token !== token) throw staleToken(`Run ${id}`);
         return undefined; // No longer starting.
       }),

@@ -76,6 +76,26 @@ describe('sqlite file store', () => {
     raw.close();
   });
 
+  it('a database migrated by a newer tminus is refused, saying so and what to do', async () => {
+    const path = freshPath();
+    const store = await openSqliteStore({ path });
+    await store.migrate();
+    await store.close();
+    const known = SQLITE_MIGRATIONS.length;
+    const raw = new Database(path);
+    raw
+      .prepare(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)`)
+      .run(known + 1);
+    raw.close();
+    const reopened = await openSqliteStore({ path });
+    await expect(reopened.migrate()).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `This database is at schema version ${known + 1}, newer than this tminus knows (${known})`,
+      hint: 'Upgrade tminus, or point it at another data directory.',
+    });
+    await reopened.close();
+  });
+
   it('the queries that run every second or on every claim use an index, not a scan', async () => {
     const path = freshPath();
     const a = await openSqliteStore({ path });

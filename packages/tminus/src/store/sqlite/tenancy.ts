@@ -85,7 +85,8 @@ export function sqliteTenancy({
           ? all<ApiKeyRow>(`SELECT ${API_KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id`)
           : all<ApiKeyRow>(
               `SELECT ${API_KEY_COLUMNS} FROM api_keys
-               WHERE user_name = ? OR (kind = 'agent' AND entity IN (SELECT value FROM json_each(?)))
+               WHERE user_name = ?
+                 OR (kind = 'agent' AND entity IN (SELECT value FROM json_each(?)))
                ORDER BY created_at DESC, id`,
               filter.user,
               JSON.stringify(filter.adminOf),
@@ -185,7 +186,8 @@ export function sqliteTenancy({
           (entities === null
             ? get(`SELECT 1 FROM blob_refs WHERE digest = ?`, digest)
             : get(
-                `SELECT 1 FROM blob_refs WHERE digest = ? AND entity IN (SELECT value FROM json_each(?))`,
+                `SELECT 1 FROM blob_refs
+                 WHERE digest = ? AND entity IN (SELECT value FROM json_each(?))`,
                 digest,
                 JSON.stringify(entities),
               )) !== undefined,
@@ -199,7 +201,8 @@ export function sqliteTenancy({
     getItemOwner: (id) =>
       read(() => {
         const r = get<ItemOwnerRow>(
-          `SELECT id, queue_id, json_extract(spec, '$.entity') AS entity, created_by FROM queue_items WHERE id = ?`,
+          `SELECT id, queue_id, json_extract(spec, '$.entity') AS entity, created_by
+           FROM queue_items WHERE id = ?`,
           id,
         );
         return r && toItemOwner(r);

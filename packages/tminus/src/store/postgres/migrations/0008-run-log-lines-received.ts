@@ -1,0 +1,4 @@
+/** PostgreSQL migration 8: run-log-lines-received. The fencing token whose agent's lines are counted, and how many it sent (store/log-resume.ts). */
+export const name = 'run-log-lines-received';
+
+export const sql = `ALTER TABLE runs ADD COLUMN log_token TEXT, ADD COLUMN log_lines BIGINT NOT NULL DEFAULT 0;`;

@@ -20,7 +20,7 @@ export async function followContainer(
   log: (line: string) => void,
 ): Promise<RunningProgram> {
   const onLine = (stream: LogStream, line: string) => {
-    const { time, text } = splitStamp(line);
+    const { time, text } = splitStamp(line, engine.kind === 'podman');
     if (!mark.isNew(time)) return;
     mark.saw(time);
     events.onLine(stream, text);

@@ -6,23 +6,40 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
-const STAMPED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}) (.*)$/s;
+const STAMP = String.raw`(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}) `;
+const STAMPED = new RegExp(`^${STAMP}(.*)$`, 's');
+/** Podman prints a line its program wrote in pieces as one line with each piece's time. */
+const PIECE = new RegExp(STAMP, 'g');
 
-/** A line as `logs --timestamps` prints it, split into its time (sortable) and text. */
-export function splitStamp(line: string): { time: string | undefined; text: string } {
-  const m = STAMPED.exec(line);
-  if (m === null) return { time: undefined, text: line };
-  const [, seconds = '', fraction = '', zone = ''] = m;
-  return { time: `${seconds}.${fraction.padEnd(9, '0')}${zone}`, text: m[4] ?? '' };
+function sortable(seconds: string, fraction: string, zone: string): string {
+  return `${seconds}.${fraction.padEnd(9, '0')}${zone}`;
 }
 
-/** How often the mark is written while lines arrive. */
-const WRITE_EVERY_MS = 500;
+/**
+ * A line as `logs --timestamps` prints it, split into its time (sortable) and text. With `pieces`
+ * (podman), later times inside the line are the times of its pieces: removed, the last one kept.
+ */
+export function splitStamp(
+  line: string,
+  pieces = false,
+): { time: string | undefined; text: string } {
+  const m = STAMPED.exec(line);
+  if (m === null) return { time: undefined, text: line };
+  const [, seconds = '', fraction = '', zone = '', rest = ''] = m;
+  let time = sortable(seconds, fraction, zone);
+  if (!pieces) return { time, text: rest };
+  const text = rest.replace(PIECE, (_all, s: string, f: string | undefined, z: string) => {
+    time = sortable(s, f ?? '', z);
+    return '';
+  });
+  return { time, text };
+}
 
 export class LogMark {
   #last: string | undefined;
   #written: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  /** The write in flight; the next one starts after it (at most one at a time, the newest mark). */
+  #writing: Promise<void> | undefined;
 
   constructor(
     readonly path: string | undefined,
@@ -46,15 +63,20 @@ export class LogMark {
   saw(time: string | undefined): void {
     if (time === undefined || (this.#last !== undefined && time <= this.#last)) return;
     this.#last = time;
-    this.#timer ??= setTimeout(() => void this.flush(), WRITE_EVERY_MS);
+    this.#writing ??= this.#write();
   }
 
+  /** Resolves once the newest mark is on disk. */
   async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const last = this.#last;
-    if (this.path === undefined || last === undefined || last === this.#written) return;
-    this.#written = last;
-    await writeFile(this.path, last).catch(() => undefined);
+    while (this.#writing !== undefined) await this.#writing;
+  }
+
+  async #write(): Promise<void> {
+    while (this.path !== undefined && this.#last !== undefined && this.#last !== this.#written) {
+      const last = this.#last;
+      await writeFile(this.path, last).catch(() => undefined);
+      this.#written = last;
+    }
+    this.#writing = undefined;
   }
 }

@@ -133,9 +133,15 @@ afterAll(async () => {
     for (const runId of runIds)
       for (const c of await docker.list({ 'tminus.run-id': runId }))
         await docker.remove(c.id, { force: true });
-    for (const path of jobPaths)
-      for (const image of await docker.listImages({ 'tminus.job': path }))
-        await docker.removeImage(image, { force: true });
+    // Built on docker, pulled by podman: removed from both image stores.
+    const podman =
+      containers.podmanSkipReason === undefined
+        ? await detectEngine({ engine: 'podman', env: containers.env })
+        : undefined;
+    for (const engine of podman === undefined ? [docker] : [docker, podman])
+      for (const path of jobPaths)
+        for (const image of await engine.listImages({ 'tminus.job': path }))
+          await engine.removeImage(image, { force: true });
   }
   await stack.close();
 }, 60_000);
@@ -374,10 +380,6 @@ describe.skipIf(pythonSkip !== undefined)(named('code jobs built into images', p
         ]),
       );
       expect(await podman.list({ 'tminus.run-id': third.id })).toEqual([]);
-      for (const image of await podman.listImages({
-        'tminus.job': `${stack.entity}/p/train-${suffix}`,
-      }))
-        await podman.removeImage(image, { force: true });
     },
     300_000,
   );

@@ -15,7 +15,8 @@ if (args.includes('--help') || args.includes('-h')) {
   console.log(`usage: npm run bench [-- --quick | --smoke] [--out FILE]
 
   (default)  full run: 250 dispatch samples per program, 10,000-run throughput, scale up to 1,000,000 pending,
-             30 dispatches to Slurm against a bare sbatch, 30 to a container against a bare docker run
+             300 git runs against 300 code runs of one program, 30 dispatches to Slurm against a bare sbatch,
+             30 to a container against a bare docker run
   --quick    about a minute, same measurements with fewer samples
   --smoke    a few iterations of dispatch and throughput only (keeps the harness working)
   --out FILE where to write the JSON (default bench/results/latest.json)

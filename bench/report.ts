@@ -67,6 +67,13 @@ export function printReport(r: BenchResult): void {
       : `end to end: ${n(e.runs)} runs of ${e.program}, ${e.agents} agents × ${e.max_jobs} jobs: tminus ${e.tminus_wall_s} s vs shell loop ${e.shell_wall_s} s ` +
           `(xargs -P ${e.parallelism}) = ${e.ratio}×; ${e.overhead_per_run_ms} ms added per run slot`,
   );
+  const g = r.git_vs_code;
+  lines.push(
+    'skipped' in g
+      ? `git vs code runs: skipped (${g.skipped})`
+      : `git vs code runs (${g.program}, ${g.agents} agents × ${g.max_jobs} jobs): code ${g.code.runs_per_s} runs/s, ${g.code.agent_cpu_ms_per_run} ms agent CPU a run; ` +
+          `git ${g.git.runs_per_s} runs/s, ${g.git.agent_cpu_ms_per_run} ms = ${g.cpu_ratio}×`,
+  );
   const m = r.metrics;
   lines.push(
     `run metrics: ${n(m.points)} points logged by ${m.program}: ${m.per_log_us} µs a call vs ${m.baseline_per_call_us} µs for a function that does nothing; ` +

@@ -1,6 +1,6 @@
 /**
  * The benchmark run: dispatch and notification latency against a bare spawn, queue throughput on
- * SQLite and PostgreSQL, scale, end to end with real processes, and dispatch to Slurm against a bare sbatch. Returns the result document that
+ * SQLite and PostgreSQL, scale, end to end with real processes, git runs against code runs, and dispatch to Slurm against a bare sbatch. Returns the result document that
  * `main.ts` prints and writes to bench/results/latest.json; the smoke test runs it in `smoke` mode.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import type { Api } from '@tminus/sdk';
 
 import { type DispatchResult, measureDispatch } from './dispatch.js';
 import { type EndToEndResult, measureEndToEnd } from './end-to-end.js';
+import { type GitVsCodeResult, measureGitVsCode } from './git-vs-code.js';
 import { measureMetrics, type MetricsResult } from './metrics.js';
 import { commitRate, createScratchDatabase } from './postgres.js';
 import { clockTicks, commCpuSeconds, processCpu } from './proc.js';
@@ -76,6 +77,8 @@ export interface BenchResult {
   };
   readonly scale: ScaleResult | { skipped: string };
   readonly end_to_end: EndToEndResult | { skipped: string };
+  /** The same program as a code job and as a git job: agent CPU per run (issue 12). */
+  readonly git_vs_code: GitVsCodeResult | { skipped: string };
   /** A Python program logging points with `tminus.log` in a tight loop, run by a real agent. */
   readonly metrics: MetricsResult;
   readonly slurm: SlurmDispatchResult | { skipped: string };
@@ -129,6 +132,7 @@ export async function runBench(
     const postgres = await postgresThroughput(scratch, sizes.throughput, sizes.pgAgents);
     let scale: BenchResult['scale'] = { skipped: 'not run in smoke mode' };
     let endToEnd: BenchResult['end_to_end'] = { skipped: 'not run in smoke mode' };
+    let gitVsCode: BenchResult['git_vs_code'] = { skipped: 'not run in smoke mode' };
     let slurm: BenchResult['slurm'] = { skipped: 'not run in smoke mode' };
     let container: BenchResult['container'] = { skipped: 'not run in smoke mode' };
     if (mode !== 'smoke') {
@@ -136,6 +140,11 @@ export async function runBench(
       scale = await measureScale({ quick: mode === 'quick', scratch: join(scratch, 'scale') });
       progress('end to end with real processes…');
       endToEnd = await measureEndToEnd({ quick: mode === 'quick', scratch: join(scratch, 'e2e') });
+      progress('git runs against code runs…');
+      gitVsCode = await measureGitVsCode({
+        quick: mode === 'quick',
+        scratch: join(scratch, 'git-vs-code'),
+      });
       progress('dispatch to Slurm against a bare sbatch…');
       slurm = await measureSlurm({ quick: mode === 'quick', scratch: join(scratch, 'slurm') });
       progress('dispatch to a container against a bare docker run…');
@@ -166,6 +175,7 @@ export async function runBench(
       throughput: { sqlite: sqlite.throughput, postgres },
       scale,
       end_to_end: endToEnd,
+      git_vs_code: gitVsCode,
       metrics,
       slurm,
       container,

@@ -5,6 +5,7 @@
  */
 import type { DispatchResult } from './dispatch.js';
 import type { EndToEndResult } from './end-to-end.js';
+import type { GitVsCodeResult } from './git-vs-code.js';
 import type { ScaleResult } from './scale.js';
 import type { SlurmDispatchResult } from './slurm.js';
 import type { ContainerDispatchResult } from './container.js';
@@ -27,6 +28,7 @@ interface Measured {
   };
   readonly scale: ScaleResult | { skipped: string };
   readonly end_to_end: EndToEndResult | { skipped: string };
+  readonly git_vs_code: GitVsCodeResult | { skipped: string };
   readonly slurm: SlurmDispatchResult | { skipped: string };
   readonly container: ContainerDispatchResult | { skipped: string };
 }
@@ -143,6 +145,14 @@ export function targetsOf(r: Measured): TargetCheck[] {
     bound: 'reported',
     met: null,
   });
+  checks.push(
+    atMost(
+      'git job: agent CPU per run (program included) / the same program as a code job',
+      ran(r.git_vs_code)?.cpu_ratio,
+      1.2,
+      '×',
+    ),
+  );
   checks.push(
     atMost(
       'Slurm: launchAdd → program started, p50 / bare sbatch --wrap p50',

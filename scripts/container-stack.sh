@@ -24,17 +24,11 @@ PYTHON_ROOTFS="$CACHE/$PYTHON_RECIPE.tar"
 IMAGE_PATH='PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 OWN_SOCKET="unix://$STATE/docker.sock"
 
-# Progress goes to fd 3 (this script's stderr), so that capturing a step's errors does not hide it.
-exec 3>&2
-log() { echo "container-stack: $*" >&3; }
-unavailable() {
-  echo "container stack unavailable: $*" | tr -d "\r\n" | head -c 2000 >&2
-  echo >&2
-  exit 1
-}
+STACK_NAME=container
+# shellcheck source=lib/stack.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stack.sh"
 # A process that exists and is not a zombie (a dead daemon's parent may not have reaped it yet).
 alive() { [ -n "$1" ] && ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
-one_line() { tr '\n\r' '  ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-400; }
 
 # ---- checks (cheap; used by the fast path and after each start) ------------------------------
 
@@ -75,18 +69,6 @@ missing_packages() {
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   echo "${missing[@]}"
-}
-
-apt_install() {
-  local out
-  out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "$@" 2>&1) && return 0
-  log "apt-get install failed, updating the package lists once: $(echo "$out" | tail -n1)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 >/dev/null 2>&1 || true
-  out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "$@" 2>&1) && return 0
-  echo "$out" | grep -E '^(E|W):' | tail -n2 | one_line
-  return 1
 }
 
 install_missing() {

@@ -25,14 +25,9 @@ CLEAN=""
 # Bump when the configuration below changes, so that running daemons are restarted with it.
 CONF_VERSION=3
 
-exec 3>&2
-log() { echo "slurm-stack: $*" >&3; }
-unavailable() {
-  echo "slurm stack unavailable: $*" | tr -d "\r\n" | head -c 2000 >&2
-  echo >&2
-  exit 1
-}
-one_line() { tr '\n\r' '  ' | sed 's/  */ /g; s/^ //; s/ $//' | cut -c1-400; }
+STACK_NAME=slurm
+# shellcheck source=lib/stack.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/stack.sh"
 
 export SLURM_CONF="$CONF"
 
@@ -75,18 +70,6 @@ missing_packages() {
   command -v sbatch >/dev/null || missing+=(slurm-client)
   command -v munged >/dev/null || missing+=(munge)
   echo "${missing[@]}"
-}
-
-apt_install() {
-  local out
-  out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "$@" 2>&1) && return 0
-  log "apt-get install failed, updating the package lists once: $(echo "$out" | tail -n1)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 >/dev/null 2>&1 || true
-  out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "$@" 2>&1) && return 0
-  echo "$out" | grep -E '^(E|W):' | tail -n2 | one_line
-  return 1
 }
 
 install_missing() {

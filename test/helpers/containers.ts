@@ -3,14 +3,13 @@
  * returns its environment, or the reason it is unavailable (the tests then skip, saying so). Each
  * test file labels what it makes with its own owner label and removes it all afterwards.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { runStackScript } from './stack-script.js';
 import type { ContainerEngine } from '../../packages/tminus/src/runners/container-engine/index.js';
 
-const SCRIPT = fileURLToPath(new URL('../../scripts/container-stack.sh', import.meta.url));
 /** The first run on a new machine installs packages and bootstraps a Debian rootfs. */
 const SETUP_TIMEOUT_MS = 15 * 60_000;
 
@@ -27,55 +26,35 @@ export interface ContainerStack {
   readonly podmanSkipReason: string | undefined;
 }
 
+export { parseEnvLines } from './stack-script.js';
+
 export type StackResult =
   | { readonly stack: ContainerStack; readonly skipReason?: undefined }
   | { readonly stack?: undefined; readonly skipReason: string };
 
-/** KEY=VALUE lines (the value runs to the end of the line). */
-export function parseEnvLines(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
-
-function runScript(): Promise<StackResult> {
-  return new Promise((resolve) => {
-    execFile('bash', [SCRIPT, 'up'], { timeout: SETUP_TIMEOUT_MS }, (error, stdout, stderr) => {
-      if (error) {
-        const said = stderr
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .pop();
-        resolve({ skipReason: said ?? `scripts/container-stack.sh failed: ${error.message}` });
-        return;
-      }
-      const vars = parseEnvLines(stdout);
-      const { DOCKER_HOST, TMINUS_TEST_REGISTRY, TMINUS_TEST_BUSYBOX_IMAGE } = vars;
-      if (!DOCKER_HOST || !TMINUS_TEST_REGISTRY || !TMINUS_TEST_BUSYBOX_IMAGE) {
-        resolve({ skipReason: `scripts/container-stack.sh printed no environment: ${stdout}` });
-        return;
-      }
-      const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST };
-      for (const key of ['CONTAINERS_CONF', 'CONTAINERS_REGISTRIES_CONF'] as const)
-        if (vars[key]) env[key] = vars[key];
-      resolve({
-        stack: {
-          env,
-          registry: TMINUS_TEST_REGISTRY,
-          busyboxImage: TMINUS_TEST_BUSYBOX_IMAGE,
-          pythonImage: vars.TMINUS_TEST_PYTHON_IMAGE,
-          pythonSkipReason: vars.TMINUS_TEST_PYTHON_SKIP,
-          podmanSkipReason:
-            vars.TMINUS_TEST_PODMAN === 'available'
-              ? undefined
-              : (vars.TMINUS_TEST_PODMAN_SKIP ?? 'the container stack says nothing about podman'),
-        },
-      });
-    });
-  });
+async function runScript(): Promise<StackResult> {
+  const ran = await runStackScript('container-stack.sh', SETUP_TIMEOUT_MS);
+  if (ran.skipReason !== undefined) return { skipReason: ran.skipReason };
+  const { vars, stdout } = ran;
+  const { DOCKER_HOST, TMINUS_TEST_REGISTRY, TMINUS_TEST_BUSYBOX_IMAGE } = vars;
+  if (!DOCKER_HOST || !TMINUS_TEST_REGISTRY || !TMINUS_TEST_BUSYBOX_IMAGE)
+    return { skipReason: `scripts/container-stack.sh printed no environment: ${stdout}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST };
+  for (const key of ['CONTAINERS_CONF', 'CONTAINERS_REGISTRIES_CONF'] as const)
+    if (vars[key]) env[key] = vars[key];
+  return {
+    stack: {
+      env,
+      registry: TMINUS_TEST_REGISTRY,
+      busyboxImage: TMINUS_TEST_BUSYBOX_IMAGE,
+      pythonImage: vars.TMINUS_TEST_PYTHON_IMAGE,
+      pythonSkipReason: vars.TMINUS_TEST_PYTHON_SKIP,
+      podmanSkipReason:
+        vars.TMINUS_TEST_PODMAN === 'available'
+          ? undefined
+          : (vars.TMINUS_TEST_PODMAN_SKIP ?? 'the container stack says nothing about podman'),
+    },
+  };
 }
 
 let once: Promise<StackResult> | undefined;

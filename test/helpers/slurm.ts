@@ -4,9 +4,9 @@
  * test file submits carry its runs' ids in their names; `cancelJobsNamed` removes what is left.
  */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-const SCRIPT = fileURLToPath(new URL('../../scripts/slurm-stack.sh', import.meta.url));
+import { runStackScript } from './stack-script.js';
+
 /** The first run on a new machine installs the packages (about 10 s; apt may be slow). */
 const SETUP_TIMEOUT_MS = 10 * 60_000;
 
@@ -24,37 +24,16 @@ export type SlurmResult =
   | { readonly cluster: SlurmCluster; readonly skipReason?: undefined }
   | { readonly cluster?: undefined; readonly skipReason: string };
 
-function parseEnvLines(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
-
-function runScript(): Promise<SlurmResult> {
-  return new Promise((resolve) => {
-    execFile('bash', [SCRIPT, 'up'], { timeout: SETUP_TIMEOUT_MS }, (error, stdout, stderr) => {
-      if (error) {
-        const said = stderr
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .pop();
-        resolve({ skipReason: said ?? `scripts/slurm-stack.sh failed: ${error.message}` });
-        return;
-      }
-      const vars = parseEnvLines(stdout);
-      const { SLURM_CONF, TMINUS_TEST_SLURM_NODE: node } = vars;
-      const cpus = Number(vars.TMINUS_TEST_SLURM_CPUS);
-      const memoryMb = Number(vars.TMINUS_TEST_SLURM_MEMORY_MB);
-      if (!SLURM_CONF || !node || !(cpus > 0) || !(memoryMb > 0)) {
-        resolve({ skipReason: `scripts/slurm-stack.sh printed no usable environment: ${stdout}` });
-        return;
-      }
-      resolve({ cluster: { env: { ...process.env, SLURM_CONF }, node, cpus, memoryMb } });
-    });
-  });
+async function runScript(): Promise<SlurmResult> {
+  const ran = await runStackScript('slurm-stack.sh', SETUP_TIMEOUT_MS);
+  if (ran.skipReason !== undefined) return { skipReason: ran.skipReason };
+  const { vars, stdout } = ran;
+  const { SLURM_CONF, TMINUS_TEST_SLURM_NODE: node } = vars;
+  const cpus = Number(vars.TMINUS_TEST_SLURM_CPUS);
+  const memoryMb = Number(vars.TMINUS_TEST_SLURM_MEMORY_MB);
+  if (!SLURM_CONF || !node || !(cpus > 0) || !(memoryMb > 0))
+    return { skipReason: `scripts/slurm-stack.sh printed no usable environment: ${stdout}` };
+  return { cluster: { env: { ...process.env, SLURM_CONF }, node, cpus, memoryMb } };
 }
 
 let once: Promise<SlurmResult> | undefined;

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import type { GitSource } from '@tminus/sdk/protocol';
 
@@ -10,6 +10,31 @@ import { createGitRepo } from '../../../../../test/helpers/git.js';
 import { tempDir } from '../../../../../test/helpers/temp.js';
 import { gitMirrorPath, prepareGitSource } from './git-cache.js';
 import { PrepareError } from '../../runners/prepare-error.js';
+
+// Every git process this file's code starts goes through a wrapper on PATH that logs its arguments,
+// so that a test can tell a checkout made without git (the agent reads PATH once, at its first git).
+const wrapper = tempDir('git-wrapper');
+const gitLog = join(wrapper.path, 'calls.log');
+const realPath = process.env.PATH;
+beforeAll(() => {
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    join(wrapper.path, 'git'),
+    `#!/bin/sh\necho "$*" >> '${gitLog}'\nexec '${real}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  process.env.PATH = `${wrapper.path}:${realPath}`;
+});
+afterAll(() => {
+  process.env.PATH = realPath;
+  wrapper.remove();
+});
+/** The git commands started since the last call. */
+function gitCalls(): string[] {
+  const calls = existsSync(gitLog) ? readFileSync(gitLog, 'utf8').split('\n').filter(Boolean) : [];
+  writeFileSync(gitLog, '');
+  return calls;
+}
 
 let tmp: ReturnType<typeof tempDir>;
 let repo: ReturnType<typeof createGitRepo>;
@@ -123,6 +148,27 @@ describe('git source preparation', () => {
     expect(statSync(fetchHead).mtimeMs).toBe(fetchedAt);
   });
 
+  it('a pinned commit run before is written from memory: no git process, the same working checkout', async () => {
+    const before = await checkout(source({ commit: second }));
+    // What the first run's program does to its checkout is not the next run's business.
+    writeFileSync(join(before.dir, 'main.py'), 'print("changed by the run")\n');
+    gitCalls();
+    const again = await checkout(source({ commit: second }));
+    expect(gitCalls()).toEqual([]);
+    expect(again).toMatchObject({ commit: second, fetched: false, main: 'print("v2")\n' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', again.dir, ...args], { encoding: 'utf8' }).trim();
+    expect(git('rev-parse', 'HEAD')).toBe(second);
+    expect(git('status', '--porcelain')).toBe('');
+    expect(git('remote', 'get-url', 'origin')).toBe(repo.path);
+    expect(git('log', '--format=%s')).toBe('second\nfirst');
+    // A branch may have moved since: it is asked of git every time.
+    gitCalls();
+    await checkout(source({ ref: 'main' }));
+    await checkout(source({ ref: 'main' }));
+    expect(gitCalls().filter((call) => call.includes(' fetch '))).toHaveLength(2);
+  });
+
   it('prepares runs of one remote concurrently from a single clone', async () => {
     const results = await Promise.all(
       [first, second, first, second].map((commit) => checkout(source({ commit }))),
@@ -155,9 +201,22 @@ describe('git source preparation', () => {
     repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', '../lib', 'vendor/lib');
     const withLib = repo.commit({}, 'add lib');
     leaf.commit({ 'leaf.txt': 'leaf v2\n' }); // not recorded by lib: the run must not see it
-    const { dir } = await checkout(source({ commit: withLib }));
-    expect(readFileSync(join(dir, 'vendor/lib/lib.py'), 'utf8')).toBe('X = 1\n');
-    expect(readFileSync(join(dir, 'vendor/lib/leaf/leaf.txt'), 'utf8')).toBe('leaf v1\n');
+    // The second run of the commit gets the same, whether its checkout is kept in memory or not.
+    for (let run = 0; run < 2; run++) {
+      const { dir } = await checkout(source({ commit: withLib }));
+      expect(readFileSync(join(dir, 'vendor/lib/lib.py'), 'utf8')).toBe('X = 1\n');
+      expect(readFileSync(join(dir, 'vendor/lib/leaf/leaf.txt'), 'utf8')).toBe('leaf v1\n');
+      const status = execFileSync('git', ['-C', dir, 'submodule', 'status', '--recursive'], {
+        encoding: 'utf8',
+      });
+      // A leading '-' (not checked out) or '+' (another commit) would mean a broken checkout.
+      expect(
+        status
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l[0]),
+      ).toEqual([' ', ' ']);
+    }
   });
 
   it('refuses a submodule whose remote the agent may not fetch, before fetching it', async () => {

@@ -11,16 +11,35 @@ import { join } from 'node:path';
 
 import type { GitSource } from '@tminus/sdk/protocol';
 
+import { BoundedMap } from '../../lib/bounded-map.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { git, gitMessage } from './git-command.js';
 import { checkoutSubmodules } from './git-submodules.js';
 import { checkGitRemote } from '../../core/git-remote.js';
 import { type LocalRepoDirs, localRepoPath, localRepoToClone } from './local-repo.js';
 import { PrepareError } from '../../runners/prepare-error.js';
+import { readDirectoryFiles, type SnapshotFiles, writeSnapshotFiles } from './snapshot-files.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 /** One fetch at a time per mirror: concurrent fetches into one repository fight over ref locks. */
 const mirrors = new KeyedMutex();
+
+/**
+ * Checkouts of pinned commits, kept in memory after the first run of each (its files and its small
+ * `.git`, which borrows the mirror's objects) and written straight into the next run's directory:
+ * a cached commit starts no git process, so a git run costs what a code run does (issue 12). Keyed
+ * by mirror, commit and the remote the program sees; 'git' for a checkout too large to keep (or
+ * holding links), which goes through git every time.
+ */
+const checkouts = new BoundedMap<string, SnapshotFiles | 'git'>(64);
+
+/**
+ * What a new clone's `.git` has that git does not need and a run never uses: example hooks, the
+ * reflog of the checkout, the description, the legacy `branches` directory. Each entry kept costs
+ * every later run of the commit a file or directory made (and measured by the run-dir retention).
+ */
+const NOT_KEPT = new Set(['.git/hooks', '.git/logs', '.git/branches', '.git/description']);
+const notKept = (path: string) => NOT_KEPT.has(path);
 
 /** Where the mirror of `remote` lives. */
 export function gitMirrorPath(cacheDir: string, remote: string): string {
@@ -161,6 +180,15 @@ export async function prepareGitSource(
   const fetchFrom =
     local === undefined ? remote : localRepoToClone(source.remote, local, options.localRepos);
   const mirror = gitMirrorPath(cacheDir, source.remote);
+  // Only a full hash names the same files forever, and only a checkout that borrows the mirror's
+  // objects has a `.git` small enough to keep.
+  const reusable = options.borrowObjects !== false && wanted !== undefined && FULL_SHA.test(wanted);
+  const key = `${mirror}\0${wanted}\0${remote}`;
+  const kept = reusable ? checkouts.get(key) : undefined;
+  if (kept !== undefined && kept !== 'git') {
+    writeSnapshotFiles(kept, dir);
+    return { commit: wanted!, fetched: false };
+  }
   const result = await mirrors.run(mirror, () =>
     resolveInMirror({ ...source, remote: fetchFrom }, wanted, mirror),
   );
@@ -172,5 +200,7 @@ export async function prepareGitSource(
   await git(['-C', dir, 'remote', 'set-url', 'origin', remote]);
   // W&B's agent checks out submodules too (recursively); their remotes pass the same checks.
   await checkoutSubmodules(dir, options.localRepos);
+  if (reusable && kept === undefined && result.commit === wanted)
+    checkouts.set(key, readDirectoryFiles(dir, notKept) ?? 'git');
   return result;
 }

@@ -5,7 +5,7 @@
  * Only plain files and directories with safe relative paths qualify; anything else (links, devices,
  * absolute or `..` paths) and anything large goes through node-tar's own extraction, with its checks.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, normalize } from 'node:path';
 
 import { list } from 'tar';
@@ -73,13 +73,61 @@ export async function readSnapshotFiles(tgz: string): Promise<SnapshotFiles | un
 }
 
 /**
+ * The files under `dir` as a snapshot (a git checkout just made, to write again for the next run of
+ * the same commit), or `undefined` when it does not qualify: a link or other special file, or over
+ * the same limits as a tar. Paths `leaveOut` says yes to are left out. Synchronous, for the reason
+ * `writeSnapshotFiles` is.
+ */
+export function readDirectoryFiles(
+  dir: string,
+  leaveOut: (path: string) => boolean = () => false,
+): SnapshotFiles | undefined {
+  const dirs: string[] = [];
+  const files: { path: string; mode: number; data: Buffer }[] = [];
+  let bytes = 0;
+  const walk = (relative: string): boolean => {
+    for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
+      const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (leaveOut(path)) continue;
+      if (dirs.length + files.length >= MAX_ENTRIES) return false;
+      if (entry.isDirectory()) {
+        dirs.push(path);
+        if (!walk(path)) return false;
+      } else if (entry.isFile()) {
+        const full = join(dir, path);
+        const data = readFileSync(full);
+        bytes += data.byteLength;
+        if (bytes > MAX_BYTES) return false;
+        files.push({ path, mode: lstatSync(full).mode & 0o777, data });
+      } else return false;
+    }
+    return true;
+  };
+  return walk('') ? { dirs, files } : undefined;
+}
+
+/**
+ * mkdir of one directory whose parent is usually there already (entries come parent first): a
+ * recursive mkdir costs a stat of every ancestor, several times a plain one's CPU.
+ */
+function makeDir(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') mkdirSync(path, { recursive: true });
+    else if (code !== 'EEXIST') throw error;
+  }
+}
+
+/**
  * Writes the snapshot under `dir` (which it creates). Synchronously: each asynchronous call is a round
  * trip through libuv's thread pool (a futex wake and two context switches), which for a few small
  * files cost more of the agent's CPU than the writes themselves (~0.5 ms a run, docs/benchmarks.md).
  */
 export function writeSnapshotFiles(snapshot: SnapshotFiles, dir: string): void {
   mkdirSync(dir, { recursive: true });
-  for (const d of snapshot.dirs) mkdirSync(join(dir, d), { recursive: true });
+  for (const d of snapshot.dirs) makeDir(join(dir, d));
   for (const f of snapshot.files) {
     const target = join(dir, f.path);
     // Modes as tar extraction leaves them: as packed, masked by the umask. An entry may come before

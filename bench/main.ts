@@ -15,13 +15,14 @@ if (args.includes('--help') || args.includes('-h')) {
   console.log(`usage: npm run bench [-- --quick | --smoke] [--out FILE]
 
   (default)  full run: 250 dispatch samples per program, 10,000-run throughput, scale up to 1,000,000 pending,
-             300 git runs against 300 code runs of one program, 30 dispatches to Slurm against a bare sbatch
+             300 git runs against 300 code runs of one program, 30 dispatches to Slurm against a bare sbatch,
+             30 to a container against a bare docker run
   --quick    about a minute, same measurements with fewer samples
   --smoke    a few iterations of dispatch and throughput only (keeps the harness working)
   --out FILE where to write the JSON (default bench/results/latest.json)
 
 Slurm: scripts/slurm-stack.sh (a one-node cluster on this machine) is run; when it cannot be had, that
-part says why it was skipped.
+part says why it was skipped. Containers: likewise scripts/container-stack.sh (docker and its Python image).
 PostgreSQL: TMINUS_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names a server
 where a scratch database is created and dropped; without one, that part says it was skipped.`);
   process.exit(0);

@@ -87,6 +87,13 @@ export function printReport(r: BenchResult): void {
       ? `Slurm: skipped (${slurm.skipped})`
       : `Slurm: launchAdd → ${slurm.program} started under Slurm p50 ${slurm.tminus_p50_ms} ms (p95 ${slurm.tminus_p95_ms}) vs bare sbatch --wrap p50 ${slurm.sbatch_p50_ms} ms (p95 ${slurm.sbatch_p95_ms}) = ${slurm.ratio_p50}×; ${slurm.overhead_p50_ms} ms added (${slurm.samples} each)`,
     '',
+  );
+  const container = r.container;
+  lines.push(
+    'skipped' in container
+      ? `Container: skipped (${container.skipped})`
+      : `Container: launchAdd → ${container.program} started in ${container.image} p50 ${container.tminus_p50_ms} ms (p95 ${container.tminus_p95_ms}) vs bare docker run p50 ${container.docker_run_p50_ms} ms (p95 ${container.docker_run_p95_ms}) = ${container.ratio_p50}×; ${container.overhead_p50_ms} ms added (${container.samples} each)`,
+    '',
     'targets:',
   );
   for (const t of r.targets) {

@@ -18,6 +18,7 @@ import { clockTicks, commCpuSeconds, processCpu } from './proc.js';
 import { startTminus, stopProcess } from './processes.js';
 import { measureScale, type ScaleResult } from './scale.js';
 import { measureSlurm, type SlurmDispatchResult } from './slurm.js';
+import { type ContainerDispatchResult, measureContainer } from './container.js';
 import { benchApiKey, startServer } from './server.js';
 import { targetsOf, type TargetCheck } from './targets.js';
 import {
@@ -81,6 +82,7 @@ export interface BenchResult {
   /** A Python program logging points with `tminus.log` in a tight loop, run by a real agent. */
   readonly metrics: MetricsResult;
   readonly slurm: SlurmDispatchResult | { skipped: string };
+  readonly container: ContainerDispatchResult | { skipped: string };
   readonly targets: TargetCheck[];
 }
 
@@ -132,6 +134,7 @@ export async function runBench(
     let endToEnd: BenchResult['end_to_end'] = { skipped: 'not run in smoke mode' };
     let gitVsCode: BenchResult['git_vs_code'] = { skipped: 'not run in smoke mode' };
     let slurm: BenchResult['slurm'] = { skipped: 'not run in smoke mode' };
+    let container: BenchResult['container'] = { skipped: 'not run in smoke mode' };
     if (mode !== 'smoke') {
       progress('scale…');
       scale = await measureScale({ quick: mode === 'quick', scratch: join(scratch, 'scale') });
@@ -144,6 +147,11 @@ export async function runBench(
       });
       progress('dispatch to Slurm against a bare sbatch…');
       slurm = await measureSlurm({ quick: mode === 'quick', scratch: join(scratch, 'slurm') });
+      progress('dispatch to a container against a bare docker run…');
+      container = await measureContainer({
+        quick: mode === 'quick',
+        scratch: join(scratch, 'container'),
+      });
     }
     progress(`run metrics: ${sizes.metricPoints.toLocaleString('en')} points from Python…`);
     const metrics = await measureMetrics({
@@ -170,6 +178,7 @@ export async function runBench(
       git_vs_code: gitVsCode,
       metrics,
       slurm,
+      container,
     };
     // Smoke sizes say nothing about speed: its targets are not judged.
     return { ...result, targets: mode === 'smoke' ? [] : targetsOf(result) };

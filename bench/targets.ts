@@ -8,6 +8,7 @@ import type { EndToEndResult } from './end-to-end.js';
 import type { GitVsCodeResult } from './git-vs-code.js';
 import type { ScaleResult } from './scale.js';
 import type { SlurmDispatchResult } from './slurm.js';
+import type { ContainerDispatchResult } from './container.js';
 import type { ThroughputResult } from './throughput.js';
 
 export interface TargetCheck {
@@ -29,6 +30,7 @@ interface Measured {
   readonly end_to_end: EndToEndResult | { skipped: string };
   readonly git_vs_code: GitVsCodeResult | { skipped: string };
   readonly slurm: SlurmDispatchResult | { skipped: string };
+  readonly container: ContainerDispatchResult | { skipped: string };
 }
 
 const ran = <T extends object>(part: T | { skipped: string }): T | undefined =>
@@ -155,6 +157,14 @@ export function targetsOf(r: Measured): TargetCheck[] {
     atMost(
       'Slurm: launchAdd → program started, p50 / bare sbatch --wrap p50',
       ran(r.slurm)?.ratio_p50,
+      1.5,
+      '×',
+    ),
+  );
+  checks.push(
+    atMost(
+      'Container: launchAdd → program started, p50 / bare docker run p50',
+      ran(r.container)?.ratio_p50,
       1.5,
       '×',
     ),

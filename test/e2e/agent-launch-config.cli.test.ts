@@ -53,7 +53,7 @@ it('reads ~/.config/wandb/launch-config.yaml without -c, and names the W&B keys 
   const output = agent.output();
   expect(output).toContain(`launch-config: ${file}\n`);
   expect(output).toContain(
-    'launch-config: builder (no runner of this agent builds images yet), registry (no runner of this agent pushes images yet), max_schedulers (sweep schedulers run on the server in tminus): kept, but not used by this agent\n',
+    'launch-config: max_schedulers (sweep schedulers run on the server in tminus): kept, but not used by this agent\n',
   );
   expect(output.match(/kept, but not used/g)).toHaveLength(1);
 });

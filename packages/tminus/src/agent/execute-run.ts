@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Api } from '@tminus/sdk';
 import type { JobVersion, LaunchSpec, Run } from '@tminus/sdk/protocol';
 
+import { buildInputs } from '../runners/build-inputs.js';
 import { buildArgv } from '../runners/entrypoint.js';
 import type { ProgramEvents, ProgramRef, Runner, RunningProgram } from '../runners/runner.js';
 import { runVariables } from '../runners/run-variables.js';
@@ -131,6 +132,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
     const { runAs } = input.isolation;
     if (runAs !== undefined) handOver(dir, runAs);
     const args = spec.resource_args?.[runner.resource];
+    const build = buildInputs(spec, runnable.job, runnable.commit);
     const plan = await runner.prepare(
       {
         runId: run.id,
@@ -163,6 +165,7 @@ export function executeRun(input: ExecuteRunInput): RunExecution {
         image: runnable.image,
         resourceArgs: isJsonObject(args) ? args : {},
         ...(runAs === undefined ? {} : { user: runAs }),
+        ...(build === undefined ? {} : { build }),
       },
       sup.onLine,
     );

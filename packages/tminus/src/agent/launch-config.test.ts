@@ -126,7 +126,7 @@ describe('agent config resolution', () => {
       maxJobs: 2,
       builder: { type: 'noop' },
       files: [wandb],
-      unusedKeys: ['builder'],
+      unusedKeys: [],
     });
     const own = join(tmp.path, '.config', 'tminus', 'launch-config.yaml');
     mkdirSync(dirname(own), { recursive: true });
@@ -164,7 +164,7 @@ describe('agent config resolution', () => {
     const config = resolveAgentConfig({ file, env: {}, flags: {} });
     expect(config).toMatchObject({ secureMode: true, registry: { url: 'reg.io/x' } });
     expect(unusedConfigNotice(config)).toBe(
-      'launch-config: registry (no runner of this agent pushes images yet), secure_mode (no runner of this agent takes pod specs or container commands yet): kept, but not used by this agent',
+      'launch-config: secure_mode (no runner of this agent takes pod specs or container commands yet): kept, but not used by this agent',
     );
     writeFileSync(file, 'queues: [q]\n');
     expect(unusedConfigNotice(resolveAgentConfig({ file, env: {}, flags: {} }))).toBeUndefined();

@@ -2,9 +2,9 @@
  * @module The agent's config, as W&B resolves it: defaults < launch-config.yaml < environment
  * (`TMINUS_ENTITY`/`WANDB_ENTITY`, `WANDB_LAUNCH_MAX_JOBS`) < command-line flags. Without `-c`, the
  * files are W&B's `~/.config/wandb/launch-config.yaml` (as W&B's agent reads it), then tminus's own
- * `~/.config/tminus/launch-config.yaml` over it, each if it exists. Every W&B key is accepted; what no
- * runner of this agent uses yet (`builder`, `registry`, `environment`, `secure_mode`,
- * `max_schedulers`) is kept in the resolved config and named once at start. tminus's own keys say what
+ * `~/.config/tminus/launch-config.yaml` over it, each if it exists. Every W&B key is accepted; `builder` and
+ * `registry` go to the local-container runner (cli/container-options.ts); what no runner of this agent
+ * uses yet (`environment`, `secure_mode`, `max_schedulers`) is kept in the resolved config and named once at start. tminus's own keys say what
  * runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`); lists of those
  * add up from file and flags.
  */
@@ -124,8 +124,6 @@ const KNOWN_KEYS = Object.keys(FileConfig.shape).filter((k) => k !== 'queue');
 
 /** W&B's keys that no runner of this agent uses yet, and why (said once at start). */
 const STORED_UNUSED: Readonly<Record<string, string>> = {
-  builder: 'no runner of this agent builds images yet',
-  registry: 'no runner of this agent pushes images yet',
   environment: 'no runner of this agent runs in a cloud environment yet',
   secure_mode: 'no runner of this agent takes pod specs or container commands yet',
   max_schedulers: 'sweep schedulers run on the server in tminus',
@@ -354,8 +352,6 @@ export function resolveAgentConfig(input: {
   const runAs = flags.runAs ?? file.runAs;
   const workDir = flags.workDir ?? file.workDir;
   const unusedKeys = [
-    ...(file.builder === undefined ? [] : ['builder']),
-    ...(file.registry === undefined ? [] : ['registry']),
     ...(file.environment === undefined ? [] : ['environment']),
     ...(file.secureMode === undefined ? [] : ['secure_mode']),
     ...(file.maxSchedulers === undefined ? [] : ['max_schedulers']),

@@ -14,6 +14,7 @@ import { createApiReporter } from '../agent/run-reporter.js';
 import { CALLERS_OWN_MACHINE } from '../agent/run-isolation.js';
 import { DEFAULT_RUN_DIR_POLICY, type RunDirPolicy, RunDirRetention } from '../agent/run-dirs.js';
 import { defaultCacheDir } from '../lib/defaults.js';
+import { localContainerRunner } from '../runners/local-container/runner.js';
 import { runnerSet } from '../runners/runner-set.js';
 
 export interface DirectOptions {
@@ -47,7 +48,7 @@ export const localExecutor = {
       runDirs: new RunDirRetention(workDir, options.runDirPolicy ?? DEFAULT_RUN_DIR_POLICY),
       stopGraceMs: options.stopGraceMs ?? 60_000,
       isolation: CALLERS_OWN_MACHINE,
-      runners: runnerSet(),
+      runners: runnerSet([localContainerRunner()]),
     });
     return Promise.resolve({ done: execution.done, cancel: () => execution.cancel() });
   },

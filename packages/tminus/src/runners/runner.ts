@@ -84,6 +84,24 @@ export interface LaunchPlan {
   readonly resourceArgs: JsonObject;
   /** The Unix user the program runs as, when it is not the agent's own. */
   readonly user?: UnixUser;
+  /** What an image of the job's source is built from (git and code jobs), for runners that run images. */
+  readonly build?: BuildInputs;
+}
+
+/** What a runner that runs images builds a git or code job's image from (see builders/). */
+export interface BuildInputs {
+  /** `entity/project/name` of the job. */
+  readonly jobPath: string;
+  /** What identifies the source: the git commit, or the code snapshot's digest. */
+  readonly digest: string;
+  /** The job's entry point (a generated Dockerfile's ENTRYPOINT). */
+  readonly entrypoint: readonly string[];
+  /** `overrides.dockerfile`: a Dockerfile inside the source. */
+  readonly dockerfile?: string;
+  /** The launch's repository (`-rg`, `registry.url`); the agent's `builder.destination` otherwise. */
+  readonly repository?: string;
+  /** `build: true`: push the image to the repository. */
+  readonly push: boolean;
 }
 
 export interface Runner {

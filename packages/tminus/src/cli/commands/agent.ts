@@ -16,6 +16,7 @@ import {
   runIsolationFlags,
   workDirOf,
 } from '../run-isolation-flags.js';
+import { containerRunners } from '../container-options.js';
 import { addSlurmOptions, type SlurmFlags, slurmFlags, slurmRunners } from '../slurm-options.js';
 import { UsageError } from '../usage-error.js';
 import { defaultDataDir } from '../../lib/defaults.js';
@@ -148,7 +149,10 @@ export function registerAgentCommands(program: Command): void {
                 )
               : single;
           const workDir = workDirOf(config, home);
-          const runners = runnerSet(await slurmRunners(config, workDir, log));
+          const runners = runnerSet([
+            ...containerRunners(config, log),
+            ...(await slurmRunners(config, workDir, log)),
+          ]);
           const agent = await startAgent({
             api,
             queues: config.queues,

@@ -6,12 +6,14 @@
  */
 import type { JsonObject } from '@tminus/sdk/protocol';
 
+import { localContainerArgsProblem } from './local-container.js';
 import { slurmArgsProblem } from './slurm.js';
 
 /** Why `args` cannot be passed to a resource's runner, naming the key; undefined when they can. */
 export type ResourceArgsCheck = (args: JsonObject) => string | undefined;
 
 const CHECKS: Readonly<Record<string, ResourceArgsCheck>> = {
+  'local-container': localContainerArgsProblem,
   slurm: slurmArgsProblem,
 };
 

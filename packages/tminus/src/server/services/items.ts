@@ -72,16 +72,21 @@ export class ItemService {
       item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
     // Claimed, but its run's engine (a Slurm queue) has not started it: the engine's reason.
     const run =
-      item.state === 'claimed' && item.runId !== null
+      item.state !== 'pending' && item.runId !== null
         ? await this.ctx.store.getRun(item.runId)
         : undefined;
-    const waiting = run?.waiting ?? undefined;
+    const waiting = item.state === 'claimed' ? (run?.waiting ?? undefined) : undefined;
+    // A run that failed says where and why (a failed build: the build log's last lines).
+    const failure =
+      run?.failure == null
+        ? ''
+        : `; it failed at stage ${run.failure.stage}: ${run.failure.message}`;
     let message: string;
     if (run !== undefined && waiting !== undefined)
       message = `Not pending: it is run ${run.id} (${run.state}), handed to ${run.spec.resource ?? 'its runner'}, which holds it back (${waiting.reason}). ${waiting.message}`;
     else if (item.state !== 'pending')
       message = item.runId
-        ? `Not pending: it is run ${item.runId} (${run?.state ?? item.state}).`
+        ? `Not pending: it is run ${item.runId} (${run?.state ?? item.state})${failure === '' ? '.' : failure}`
         : `Not pending: it is ${item.state}.`;
     else if (agents.length === 0)
       message = `Position ${position} in queue ${item.queue}, but no agent has polled this queue in the last ${windowSeconds} s. Start one: tminus agent -q ${item.queue} -e ${item.entity}`;

@@ -185,6 +185,8 @@ export function followAttempt(
     );
     if (ran === true && now.exit.reason !== 'preempted') podOver = true;
     if (ran === true) startLogs(name);
+    if (now.exit.reason === 'start_error' && now.exit.message !== undefined)
+      events.onLine('system', `tminus: ${now.exit.message}`);
     if (objects.custom && now.exit.reason !== 'preempted') return void checkCustom();
     void end(now.exit, now.exit.reason === 'image_pull');
   };

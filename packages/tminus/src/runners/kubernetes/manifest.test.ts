@@ -38,7 +38,7 @@ function valid(input: RunObjectsInput) {
   new Secret(rendered.secret).validate();
   if (rendered.object.kind === 'Job') new Job(rendered.object).validate();
   else {
-    new ObjectMeta(rendered.object.metadata).validate();
+    new ObjectMeta(rendered.object.metadata as never).validate();
     for (const template of podTemplates(rendered.object.spec))
       new PodTemplateSpec(template).validate();
   }

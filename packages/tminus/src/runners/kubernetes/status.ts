@@ -111,6 +111,14 @@ function terminatedExit(pod: PodView, container: string): ProgramExit {
         `Pod ${podName(pod)} failed before its container ran: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim(),
     };
   const base = { exitCode: terminated.exitCode, signal: null };
+  // The runtime could not start the command (not found, not executable): as a shell says it, 127.
+  if (terminated.reason === 'StartError' || terminated.reason === 'ContainerCannotRun')
+    return {
+      exitCode: 127,
+      signal: null,
+      reason: 'start_error',
+      message: `Container ${container} could not start: ${terminated.message ?? terminated.reason}`,
+    };
   if (terminated.reason === 'OOMKilled')
     return {
       ...base,

@@ -108,6 +108,7 @@ export class KubeStandin {
   #held: string[] = [];
   /** Watch connections: open now, and opened in all. */
   readonly watches = { open: 0, total: 0 };
+  readonly #watchEnds = new Set<() => void>();
   url = '';
   kubeconfig = '';
 
@@ -151,6 +152,11 @@ export class KubeStandin {
     for (const rt of this.#runtimes.values()) rt.child?.kill('SIGKILL');
     this.#server.closeAllConnections();
     await new Promise((resolve) => this.#server.close(resolve));
+  }
+
+  /** Ends every open watch (as an API server restart or a load balancer does). */
+  dropWatches(): void {
+    for (const end of this.#watchEnds) end();
   }
 
   /** etcd compaction: watches from older versions answer 410 Gone. */
@@ -332,8 +338,11 @@ export class KubeStandin {
       if (e.resource === resource && e.namespace === ns && matches(e.object, selector))
         write(e.type, e.object);
     });
-    const timeout = setTimeout(() => res.end(), Number(q.get('timeoutSeconds') ?? '1800') * 1000);
+    const end = () => res.end();
+    this.#watchEnds.add(end);
+    const timeout = setTimeout(end, Number(q.get('timeoutSeconds') ?? '1800') * 1000);
     req.on('close', () => {
+      this.#watchEnds.delete(end);
       clearTimeout(timeout);
       unsubscribe();
       this.watches.open--;

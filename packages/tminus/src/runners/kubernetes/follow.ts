@@ -112,7 +112,7 @@ export function followAttempt(
       positions.file,
     );
     logsDone = logs
-      .follow(() => podOver || phase === 'ended')
+      .follow(() => podOver || phase === 'ending' || phase === 'ended')
       .catch((error: Error) => {
         events.onLine('system', `tminus: cannot read the output of pod ${pod}: ${error.message}`);
       });

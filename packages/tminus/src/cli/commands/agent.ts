@@ -16,12 +16,17 @@ import {
   runIsolationFlags,
   workDirOf,
 } from '../run-isolation-flags.js';
+import {
+  addKubernetesOptions,
+  type KubernetesFlags,
+  kubernetesRunners,
+} from '../kubernetes-options.js';
 import { addSlurmOptions, type SlurmFlags, slurmFlags, slurmRunners } from '../slurm-options.js';
 import { UsageError } from '../usage-error.js';
 import { defaultDataDir } from '../../lib/defaults.js';
 import { runnerSet } from '../../runners/runner-set.js';
 
-interface AgentFlags extends RunIsolationFlags, SlurmFlags {
+interface AgentFlags extends RunIsolationFlags, SlurmFlags, KubernetesFlags {
   queue?: string[];
   maxJobs?: string;
   entity?: string;
@@ -65,6 +70,7 @@ export function registerAgentCommands(program: Command): void {
       )
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
     addRunIsolationOptions(command);
+    addKubernetesOptions(command);
     addSlurmOptions(command)
       .addHelpText(
         'after',
@@ -75,6 +81,7 @@ export function registerAgentCommands(program: Command): void {
           'tminus agent -c launch-config.yaml -v',
           'tminus agent -q gpu --run-dir-max-age-hours 24 --run-dir-max-gib 100',
           'tminus agent -q hpc --slurm --slurm-shared-dir /shared/tminus   # runs of "slurm" queues become batch jobs',
+          'tminus agent -q k8s --kubernetes --kubernetes-namespace ml   # runs of "kubernetes" queues become Jobs',
           'tminus agent list --json',
         ),
       )
@@ -148,7 +155,10 @@ export function registerAgentCommands(program: Command): void {
                 )
               : single;
           const workDir = workDirOf(config, home);
-          const runners = runnerSet(await slurmRunners(config, workDir, log));
+          const runners = runnerSet([
+            ...(await slurmRunners(config, workDir, log)),
+            ...(await kubernetesRunners(flags, workDir, log)),
+          ]);
           const agent = await startAgent({
             api,
             queues: config.queues,

@@ -22,16 +22,21 @@ const real = process.env.TMINUS_TEST_KUBECONFIG;
 const standin =
   real === undefined ? await startKubeStandin({ pvcs: { 'tminus-code': code.path } }) : undefined;
 const runners: KubernetesRunner[] = [];
+/** On a real cluster: TMINUS_TEST_KUBE_PVC=<claim>:<where this machine has it mounted>. */
+const [claim, ...mount] = (process.env.TMINUS_TEST_KUBE_PVC ?? '').split(':');
+const codeVolume =
+  real === undefined
+    ? { claimName: 'tminus-code', mountPath: code.path }
+    : claim === undefined || claim === ''
+      ? undefined
+      : { claimName: claim, mountPath: mount.join(':') };
 
 const makeRunner = async (): Promise<KubernetesRunner> => {
   const runner = await kubernetesRunner({
     cluster: { kubeconfig: real ?? standin?.kubeconfig ?? '' },
     agent: 'contract',
     stateDir: join(code.path, 'agent-state'),
-    codeVolume: {
-      claimName: process.env.TMINUS_TEST_KUBE_PVC ?? 'tminus-code',
-      mountPath: code.path,
-    },
+    ...(codeVolume === undefined ? {} : { codeVolume }),
     retryMs: 100,
   });
   runners.push(runner);

@@ -17,12 +17,17 @@ import {
   workDirOf,
 } from '../run-isolation-flags.js';
 import { containerRunners } from '../container-options.js';
+import {
+  addKubernetesOptions,
+  type KubernetesFlags,
+  kubernetesRunners,
+} from '../kubernetes-options.js';
 import { addSlurmOptions, type SlurmFlags, slurmFlags, slurmRunners } from '../slurm-options.js';
 import { UsageError } from '../usage-error.js';
 import { defaultDataDir } from '../../lib/defaults.js';
 import { runnerSet } from '../../runners/runner-set.js';
 
-interface AgentFlags extends RunIsolationFlags, SlurmFlags {
+interface AgentFlags extends RunIsolationFlags, SlurmFlags, KubernetesFlags {
   queue?: string[];
   maxJobs?: string;
   entity?: string;
@@ -66,6 +71,7 @@ export function registerAgentCommands(program: Command): void {
       )
       .option('-v, --verbose', 'more output (repeatable)', (_v: string, n: number) => n + 1, 0);
     addRunIsolationOptions(command);
+    addKubernetesOptions(command);
     addSlurmOptions(command)
       .addHelpText(
         'after',
@@ -76,6 +82,7 @@ export function registerAgentCommands(program: Command): void {
           'tminus agent -c launch-config.yaml -v',
           'tminus agent -q gpu --run-dir-max-age-hours 24 --run-dir-max-gib 100',
           'tminus agent -q hpc --slurm --slurm-shared-dir /shared/tminus   # runs of "slurm" queues become batch jobs',
+          'tminus agent -q k8s --kubernetes --kubernetes-namespace ml   # runs of "kubernetes" queues become Jobs',
           'tminus agent list --json',
         ),
       )
@@ -152,6 +159,7 @@ export function registerAgentCommands(program: Command): void {
           const runners = runnerSet([
             ...containerRunners(config, log),
             ...(await slurmRunners(config, workDir, log)),
+            ...(await kubernetesRunners(flags, workDir, log)),
           ]);
           const agent = await startAgent({
             api,

@@ -6,21 +6,30 @@
  */
 import type { JsonObject } from '@tminus/sdk/protocol';
 
+import { kubernetesArgsProblem } from './kubernetes.js';
 import { localContainerArgsProblem } from './local-container.js';
 import { slurmArgsProblem } from './slurm.js';
 
-/** Why `args` cannot be passed to a resource's runner, naming the key; undefined when they can. */
-export type ResourceArgsCheck = (args: JsonObject) => string | undefined;
+/**
+ * Why `args` cannot be passed to a resource's runner, naming the key; undefined when they can.
+ * `queueArgs` is the queue's own config for the resource (what its admin chose, merged under `args`).
+ */
+export type ResourceArgsCheck = (args: JsonObject, queueArgs?: unknown) => string | undefined;
 
 const CHECKS: Readonly<Record<string, ResourceArgsCheck>> = {
   'local-container': localContainerArgsProblem,
   slurm: slurmArgsProblem,
+  kubernetes: kubernetesArgsProblem,
 };
 
-export function resourceArgsProblem(resource: string, args: unknown): string | undefined {
+export function resourceArgsProblem(
+  resource: string,
+  args: unknown,
+  queueArgs?: unknown,
+): string | undefined {
   if (args === undefined) return undefined;
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     return `resource_args["${resource}"] must be an object of settings for the ${resource} runner`;
   }
-  return CHECKS[resource]?.(args as JsonObject);
+  return CHECKS[resource]?.(args as JsonObject, queueArgs);
 }

@@ -151,7 +151,11 @@ export class EnqueueService {
     );
     delete spec.template_variables;
     this.#applyQueueDefaults(queue, spec, templateVariables, warnings);
-    const problem = resourceArgsProblem(queue.resource, spec.resource_args?.[queue.resource]);
+    const problem = resourceArgsProblem(
+      queue.resource,
+      spec.resource_args?.[queue.resource],
+      queue.config,
+    );
     if (problem !== undefined) {
       throw new LaunchError('INVALID_ARGUMENT', problem, {
         hint: `See what the ${queue.resource} runner accepts in docs/runners.md; the queue's config (tminus queue describe ${queue.name}) is merged under yours.`,

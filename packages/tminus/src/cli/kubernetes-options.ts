@@ -1,0 +1,91 @@
+/**
+ * @module `tminus agent`'s Kubernetes flags and the runner they make: `--kubernetes` gives the agent
+ * a runner for queues whose resource is `kubernetes` (W&B's `kubernetes` runner); the cluster is the
+ * kubeconfig's (KUBECONFIG, ~/.kube/config) or, in a pod, the in-cluster service account's.
+ */
+import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+
+import type { Command } from 'commander';
+
+import { DNS_LABEL } from '../core/resource-args/kubernetes.js';
+import { kubernetesRunner } from '../runners/kubernetes/runner.js';
+import type { Runner } from '../runners/runner.js';
+import { UsageError } from './usage-error.js';
+
+export interface KubernetesFlags {
+  kubernetes?: boolean;
+  kubeconfig?: string;
+  kubernetesContext?: string;
+  kubernetesNamespace?: string;
+  kubernetesCodePvc?: string;
+}
+
+export function addKubernetesOptions(command: Command): Command {
+  return command
+    .option(
+      '--kubernetes',
+      'also run the runs of queues whose resource is "kubernetes": each run becomes a Job (or the custom resource its resource_args.kubernetes gives, e.g. a PyTorchJob) on the cluster of the kubeconfig (KUBECONFIG, ~/.kube/config) or, in a pod, the in-cluster one; a pending pod’s scheduler message shows in `tminus run explain`. See docs/runners.md',
+    )
+    .option('--kubeconfig <file>', 'the kubeconfig to use (implies --kubernetes)')
+    .option('--kubernetes-context <name>', 'a context of the kubeconfig (implies --kubernetes)')
+    .option(
+      '--kubernetes-namespace <ns>',
+      'the namespace of runs whose resource_args.kubernetes name none (default: the context’s, else "default"; implies --kubernetes)',
+    )
+    .option(
+      '--kubernetes-code-pvc <claim:mount-path>',
+      'a PersistentVolumeClaim the agent has mounted at mount-path, which the runs’ pods mount there too: git and code jobs’ sources and config files go on it (W&B’s code PVC; implies --kubernetes)',
+    );
+}
+
+function codeVolume(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const [claimName = '', ...rest] = value.split(':');
+  const mountPath = rest.join(':');
+  if (!DNS_LABEL.test(claimName) || !isAbsolute(mountPath))
+    throw new UsageError(
+      `--kubernetes-code-pvc ${value}: expected <claim>:<absolute mount path>`,
+      'e.g. --kubernetes-code-pvc tminus-code:/mnt/tminus',
+    );
+  return { claimName, mountPath: resolve(mountPath) };
+}
+
+/** The Kubernetes runner the flags ask for (none when they ask for none), connected before the agent registers. */
+export async function kubernetesRunners(
+  flags: KubernetesFlags,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<Runner[]> {
+  const { kubeconfig, kubernetesContext: context, kubernetesNamespace: namespace } = flags;
+  const on =
+    flags.kubernetes === true ||
+    [kubeconfig, context, namespace, flags.kubernetesCodePvc].some((v) => v !== undefined);
+  if (!on) return [];
+  if (namespace !== undefined && !DNS_LABEL.test(namespace))
+    throw new UsageError(
+      `--kubernetes-namespace ${namespace} is not a namespace name`,
+      'lowercase letters, digits and "-", at most 63',
+    );
+  const code = codeVolume(flags.kubernetesCodePvc);
+  try {
+    const runner = await kubernetesRunner({
+      cluster: {
+        ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(kubeconfig) }),
+        ...(context === undefined ? {} : { context }),
+      },
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(code === undefined ? {} : { codeVolume: code }),
+      agent: hostname(),
+      stateDir: resolve(workDir, 'kubernetes'),
+      log,
+    });
+    log(`Kubernetes runner: runs of "kubernetes" queues are Jobs on ${runner.api.server}`);
+    return [runner];
+  } catch (error) {
+    throw new UsageError(
+      `The Kubernetes runner cannot work here: ${(error as Error).message}`,
+      'Set KUBECONFIG or pass --kubeconfig (and --kubernetes-context), or run the agent in a pod with a service account that may create Jobs, Secrets and read pods and their logs.',
+    );
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * @module The part of the Kubernetes API the runner uses, through the official client
+ * (`@kubernetes/client-node`, loaded only when an agent has a Kubernetes runner): which cluster
+ * (kubeconfig, else the in-cluster service account), objects of any kind created, read, listed,
+ * patched and deleted (`KubernetesObjectApi`), pods watched, and a container's log followed.
+ */
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+import type * as K8s from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+
+import type { PodEvent, PodSource } from './pod-watch.js';
+import type { PodView } from './status.js';
+
+export interface ClusterChoice {
+  /** A kubeconfig file; default: KUBECONFIG or ~/.kube/config, else the in-cluster config. */
+  readonly kubeconfig?: string;
+  /** A context of the kubeconfig; default: its current context. */
+  readonly context?: string;
+}
+
+/** An API error with its HTTP status (404, 409, 410, 422, …) and the server's message. */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The client's errors as `KubeApiError` (its `ApiException` carries the Status object as text). */
+function apiError(error: unknown): Error {
+  const e = error as { code?: unknown; body?: unknown; message?: string };
+  if (typeof e.code !== 'number') return error as Error;
+  let message = e.message ?? `HTTP ${e.code}`;
+  try {
+    const body = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { message?: string };
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    // the body was not a Status object; keep the client's message
+  }
+  return new KubeApiError(e.code, message);
+}
+
+async function call<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw apiError(error);
+  }
+}
+
+export interface LogRequest {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  readonly follow: boolean;
+  /** RFC 3339 (seconds): lines from then on (a re-attaching agent). */
+  readonly sinceTime?: string;
+  /** `Stdout`/`Stderr` (Kubernetes 1.32+, PodLogsQuerySplitStreams); undefined: both, merged. */
+  readonly stream?: 'Stdout' | 'Stderr';
+}
+
+export class KubeApi implements PodSource {
+  private constructor(
+    readonly config: KubeConfig,
+    private readonly objects: KubernetesObjectApi,
+    private readonly k8s: typeof K8s,
+    /** The namespace the kubeconfig's context names, if any. */
+    readonly contextNamespace: string | undefined,
+  ) {}
+
+  static async connect(choice: ClusterChoice = {}): Promise<KubeApi> {
+    const k8s = await import('@kubernetes/client-node');
+    const config = new k8s.KubeConfig();
+    if (choice.kubeconfig !== undefined) config.loadFromFile(choice.kubeconfig);
+    else config.loadFromDefault(); // KUBECONFIG, ~/.kube/config, else in-cluster
+    if (choice.context !== undefined) {
+      if (config.getContextObject(choice.context) === null)
+        throw new Error(
+          `the kubeconfig has no context "${choice.context}"; it has ${
+            config
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || 'none'
+          }`,
+        );
+      config.setCurrentContext(choice.context);
+    }
+    if (config.getCurrentCluster() === null)
+      throw new Error(
+        'no Kubernetes cluster is configured: set KUBECONFIG, or run the agent in a pod',
+      );
+    const context = config.getContextObject(config.getCurrentContext());
+    return new KubeApi(
+      config,
+      k8s.KubernetesObjectApi.makeApiClient(config),
+      k8s,
+      context?.namespace,
+    );
+  }
+
+  /** Where the API server is, for messages. */
+  get server(): string {
+    return this.config.getCurrentCluster()?.server ?? 'the cluster';
+  }
+
+  create<T extends KubernetesObject>(object: T): Promise<T> {
+    return call(() => this.objects.create(object));
+  }
+
+  /** The object, or undefined when there is none. */
+  async read<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      return await call(() =>
+        this.objects.read<T>({ apiVersion, kind, metadata: { name, namespace } }),
+      );
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async list<T extends KubernetesObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labelSelector: string,
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const list = await call(() =>
+      this.objects.list<T>(
+        apiVersion,
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      ),
+    );
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '0' };
+  }
+
+  /** A JSON merge patch. */
+  patch<T extends KubernetesObject>(object: T): Promise<T> {
+    return call(() =>
+      this.objects.patch(
+        object,
+        undefined,
+        undefined,
+        'tminus',
+        undefined,
+        this.k8s.PatchStrategy.MergePatch,
+      ),
+    );
+  }
+
+  /** Deletes an object (gone already is fine); `propagation` of its dependents, e.g. `Foreground`. */
+  async delete(
+    object: KubernetesObject,
+    options: { gracePeriodSeconds?: number; propagation?: 'Foreground' | 'Background' } = {},
+  ): Promise<void> {
+    try {
+      await call(() =>
+        this.objects.delete(
+          object,
+          undefined,
+          undefined,
+          options.gracePeriodSeconds,
+          undefined,
+          options.propagation,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+    }
+  }
+
+  async listPods(
+    namespace: string,
+    labelSelector: string,
+  ): Promise<{ pods: PodView[]; resourceVersion: string }> {
+    const { items, resourceVersion } = await this.list<KubernetesObject & PodView>(
+      'v1',
+      'Pod',
+      namespace,
+      labelSelector,
+    );
+    return { pods: items, resourceVersion };
+  }
+
+  async watchPods(
+    namespace: string,
+    labelSelector: string,
+    resourceVersion: string,
+    onEvent: (type: PodEvent | 'BOOKMARK', pod: PodView) => void,
+    signal: AbortSignal,
+  ): Promise<{ gone: boolean; error?: Error }> {
+    const watch = new this.k8s.Watch(this.config);
+    return new Promise((resolve) => {
+      let gone = false;
+      const done = (error: unknown) => {
+        signal.removeEventListener('abort', stop);
+        resolve(
+          error === null || error === undefined || signal.aborted
+            ? { gone }
+            : { gone, error: apiError(error) },
+        );
+      };
+      let controller: AbortController | undefined;
+      const stop = () => controller?.abort();
+      signal.addEventListener('abort', stop);
+      watch
+        .watch(
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+          { labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
+          (type: string, object: unknown) => {
+            if (type === 'ERROR') {
+              // 410 Gone: the version is too old (compacted); the caller lists again.
+              if ((object as { code?: number }).code === 410) gone = true;
+              return;
+            }
+            if (
+              type === 'ADDED' ||
+              type === 'MODIFIED' ||
+              type === 'DELETED' ||
+              type === 'BOOKMARK'
+            )
+              onEvent(type, object as PodView);
+          },
+          done,
+        )
+        .then((c) => {
+          controller = c;
+          if (signal.aborted) c.abort();
+        })
+        .catch(done);
+    });
+  }
+
+  /** A container's log as a byte stream (follow: until the container ends). */
+  async log(req: LogRequest, signal: AbortSignal): Promise<IncomingMessage> {
+    const cluster = this.config.getCurrentCluster();
+    if (cluster === null) throw new Error('no Kubernetes cluster is configured');
+    const url = new URL(
+      `/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/${encodeURIComponent(req.pod)}/log`,
+      cluster.server,
+    );
+    url.searchParams.set('container', req.container);
+    url.searchParams.set('timestamps', 'true');
+    if (req.follow) url.searchParams.set('follow', 'true');
+    if (req.sinceTime !== undefined) url.searchParams.set('sinceTime', req.sinceTime);
+    if (req.stream !== undefined) url.searchParams.set('stream', req.stream);
+    const options: RequestOptions = { method: 'GET', signal };
+    await this.config.applyToHTTPSOptions(options);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(url, options, (response) => {
+        if ((response.statusCode ?? 500) < 300) return resolve(response);
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          let message = text;
+          try {
+            message = (JSON.parse(text) as { message?: string }).message ?? text;
+          } catch {
+            // not a Status object
+          }
+          reject(new KubeApiError(response.statusCode ?? 500, message));
+        });
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  }
+}

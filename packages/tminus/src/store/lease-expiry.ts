@@ -48,6 +48,13 @@ export function leaseExpiry(run: ExpiringRun): LeaseExpiry {
   };
 }
 
+/**
+ * The SQL condition (both dialects) of a starting run that counts against the start timeout: not one
+ * whose engine holds it in its own queue this attempt (a Slurm job pending for its priority may wait
+ * for hours, and its agent is alive and says why). Its lease still guards it against a lost agent.
+ */
+export const NOT_HELD_BY_ENGINE = '(waiting_attempt IS NULL OR waiting_attempt <> attempt)';
+
 /** The failure of a run still `starting` past the start timeout (`Store.failStartTimeouts`). */
 export function startTimeoutFailure(message: string): RunFailure {
   return { stage: 'agent', reason: 'start_timeout', message };

@@ -1058,8 +1058,12 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.agentRunIds('ag', 'stopping')).toEqual(['r']);
       expect((await store.listQueueItems('q_q', 'claimed', 10)).map((i) => i.id)).toEqual(['i']);
       await store.createRun(newRun('s', 'tk', { state: 'starting', now: 1_000 }));
+      // One its engine holds in its own queue (a pending Slurm job) is not stuck: it waits.
+      await store.createRun(newRun('held', 'th', { state: 'starting', now: 1_000 }));
+      await store.setRunWaiting('held', 'th', { reason: 'Priority', message: 'others first' });
       expect(await store.failStartTimeouts(500, 2_000, 'too slow', () => 'n')).toEqual([]);
       expect(await store.failStartTimeouts(5_000, 6_000, 'too slow', () => 'n')).toEqual(['s']);
+      expect(await store.getRun('held')).toMatchObject({ state: 'starting' });
       expect(await store.getRun('s')).toMatchObject({
         state: 'failed',
         failure: { reason: 'start_timeout', message: 'too slow' },

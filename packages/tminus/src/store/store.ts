@@ -348,7 +348,10 @@ export interface Store {
    * with reason `agent_lost`. Safe to run concurrently: each change is conditional.
    */
   expireRunLeases(now: number, newToken: () => string): Promise<ExpiredRun[]>;
-  /** Runs still `starting` after `startedBefore` are failed (W&B's run start timeout). Returns their ids. */
+  /**
+   * Runs still `starting` after `startedBefore` are failed (W&B's run start timeout), except those
+   * their engine holds in its own queue this attempt (`setRunWaiting`). Returns their ids.
+   */
   failStartTimeouts(
     startedBefore: number,
     now: number,

@@ -3,7 +3,12 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another replica's sweeper) that got there first wins.
  */
-import { expiredRun, leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import {
+  expiredRun,
+  leaseExpiry,
+  NOT_HELD_BY_ENGINE,
+  startTimeoutFailure,
+} from '../lease-expiry.js';
 import { jsonText } from '../run-patch.js';
 import { type ExpiringRunRow, toExpiringRun } from '../rows.js';
 import type { ExpiredRun, Store } from '../store.js';
@@ -25,7 +30,8 @@ const GUARD = 'lease_expires_at = $3 AND state = $4';
 const CRASH = `UPDATE runs SET state = 'crashed', failure = $1, finished_at = $2, fencing_token = $3
   WHERE id = $4 AND lease_expires_at = $5 AND state = $6`;
 /** Params: acked before. */
-const STUCK_STARTING = `SELECT id FROM runs WHERE state = 'starting' AND acked_at < $1`;
+const STUCK_STARTING = `SELECT id FROM runs
+  WHERE state = 'starting' AND acked_at < $1 AND ${NOT_HELD_BY_ENGINE}`;
 /** Params: failure (JSON), now, new token, id. */
 const FAIL_STUCK = `UPDATE runs
   SET state = 'failed', failure = $1, finished_at = $2, fencing_token = $3

@@ -3,7 +3,12 @@
  * agents stop heartbeating or runs never start. Each change is conditional on the state it read, so
  * a heartbeat (or another sweeper) that got there first wins.
  */
-import { expiredRun, leaseExpiry, startTimeoutFailure } from '../lease-expiry.js';
+import {
+  expiredRun,
+  leaseExpiry,
+  NOT_HELD_BY_ENGINE,
+  startTimeoutFailure,
+} from '../lease-expiry.js';
 import { jsonText as j } from '../run-patch.js';
 import { type ExpiringRunRow, toExpiringRun } from '../rows.js';
 import type { ExpiredRun, Store } from '../store.js';
@@ -25,7 +30,8 @@ const GUARD = 'lease_expires_at = ? AND state = ?';
 const CRASH = `UPDATE runs SET state = 'crashed', failure = ?, finished_at = ?, fencing_token = ?
   WHERE id = ? AND ${GUARD}`;
 /** Params: acked before. */
-const STUCK_STARTING = `SELECT id FROM runs WHERE state = 'starting' AND acked_at < ?`;
+const STUCK_STARTING = `SELECT id FROM runs
+  WHERE state = 'starting' AND acked_at < ? AND ${NOT_HELD_BY_ENGINE}`;
 /** Params: failure (JSON), now, new token, id. */
 const FAIL_STUCK = `UPDATE runs SET state = 'failed', failure = ?, finished_at = ?, fencing_token = ?
   WHERE id = ? AND state = 'starting'`;

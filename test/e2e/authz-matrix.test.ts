@@ -125,6 +125,7 @@ const matrix: Matrix = {
     prepare: async (t) => ({ input: { params: { id: await t.pendingItem() } } }),
   },
   listRuns: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
+  watchRuns: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
   getRun: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },
   cancelRun: { statuses: RUN_MANAGE, prepare: ofRun((run) => ({ params: { id: run.runId } })) },
   getLogs: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },

@@ -199,6 +199,17 @@ export const routes = {
     query: RunListQuery,
     response: page(Run),
   },
+  watchRuns: {
+    method: 'GET',
+    path: '/runs/watch',
+    summary:
+      "A page of runs as listRuns answers it, with its digest; given the digest of the page the caller has (`unless`), held until the page differs or `waitMs` passes (the web UI's live run list)",
+    query: RunListQuery.extend({
+      unless: z.string().max(64).optional(),
+      waitMs: z.coerce.number().int().min(0).max(60_000).default(0),
+    }),
+    response: z.object({ digest: z.string(), page: page(Run) }),
+  },
   getRun: {
     method: 'GET',
     path: '/runs/:id',

@@ -50,6 +50,10 @@ export class Notifier {
 
   #wakeAll(topic: string): void {
     for (const listener of this.#listeners.get(topic) ?? []) listener.wake(undefined);
+    // Whoever watches a list of runs hears of every run's change without naming each run.
+    if (topic.startsWith('run:')) {
+      for (const listener of this.#listeners.get(topics.anyRun) ?? []) listener.wake(undefined);
+    }
   }
 
   /** Prefers waiters idle in `wait()` and not already owed a wake, so each wake lands on a different one. */
@@ -198,6 +202,8 @@ export const topics = {
   queue: (queueId: string) => `queue:${queueId}`,
   item: (itemId: string) => `item:${itemId}`,
   run: (runId: string) => `run:${runId}`,
+  /** Any run changed (woken with every `run:` topic): live lists of runs re-read their page. */
+  anyRun: 'runs',
   logs: (runId: string) => `logs:${runId}`,
   agent: (agentId: string) => `agent:${agentId}`,
   /** Keys, users or memberships changed: cached credentials must be resolved again. */

@@ -16,6 +16,7 @@ import type { KeySpec } from './access/keys.js';
 import { Authenticator } from './auth.js';
 import { createFsBlobStore } from './blobs/fs-blob-store.js';
 import { createRequestListener } from './http/app.js';
+import { StaticFiles } from './http/static-files.js';
 import { BodyReader } from './http/body.js';
 import { createHandlers, SERVER_VERSION } from './http/handlers.js';
 import { createHttpServer } from './http/http-server.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   /** Body sizes, timeouts and the connection cap; each unset one has its default (DEFAULT_HTTP_LIMITS). */
   readonly limits?: Partial<HttpLimits>;
   readonly log?: (line: string) => void;
+  /** The web UI's built files (default: this package's `dist/ui`, made by `npm run build`). */
+  readonly uiDir?: string;
 }
 
 export interface RunningServer {
@@ -130,6 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       version: SERVER_VERSION,
       log,
       ...(store.durable === undefined ? {} : { durable: () => store.durable!() }),
+      ui: new StaticFiles(options.uiDir),
     }),
     limits,
     log,

@@ -58,6 +58,7 @@ export const policies: Policies = {
   deleteQueueItem: ({ params }, who, g) => g.item(who, params.id, 'manage'),
 
   listRuns: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
+  watchRuns: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
   getRun: ({ params }, who, g) => g.run(who, params.id, 'read'),
   getLogs: ({ params }, who, g) => g.run(who, params.id, 'read'),
   cancelRun: ({ params }, who, g) => g.run(who, params.id, 'manage'),

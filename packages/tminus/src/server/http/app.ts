@@ -18,6 +18,7 @@ import { parsePart, toErrorResponse } from './errors.js';
 import type { Handlers, RequestContext } from './handler-types.js';
 import { buildOpenApi } from './openapi.js';
 import { Router } from './router.js';
+import type { StaticFiles } from './static-files.js';
 
 type AnyHandler = (input: unknown, ctx: RequestContext) => Promise<unknown>;
 
@@ -46,6 +47,8 @@ export interface ListenerOptions {
    * barrier: its own write resolves only once synced, and that sync covers what it read before.
    */
   readonly durable?: () => Promise<void>;
+  /** The web UI's files, served at `/` (everything outside `/api/`). */
+  readonly ui?: StaticFiles;
 }
 
 export function createRequestListener({
@@ -56,6 +59,7 @@ export function createRequestListener({
   version,
   log,
   durable,
+  ui,
 }: ListenerOptions): RequestListener {
   const router = new Router<Endpoint>();
   const openapi = buildOpenApi(version);
@@ -72,6 +76,7 @@ export function createRequestListener({
     });
   }
   return (req, res) => {
+    if (ui !== undefined && serveUi(ui, req, res)) return;
     const body = bodies.open(req, res);
     void respond(router, auth, durable, body, req, res)
       .catch((error: unknown) => {
@@ -82,6 +87,14 @@ export function createRequestListener({
       })
       .finally(() => body.dispose());
   };
+}
+
+/** A request outside `/api/` for a file of the web UI, answered from its bundle. */
+function serveUi(ui: StaticFiles, req: IncomingMessage, res: ServerResponse): boolean {
+  const target = req.url ?? '/';
+  if (target.startsWith('/api/')) return false;
+  const q = target.indexOf('?');
+  return ui.serve(req, res, q === -1 ? target : target.slice(0, q));
 }
 
 async function respond(
@@ -103,7 +116,9 @@ async function respond(
   }
   if (match === undefined) {
     throw new LaunchError('NOT_FOUND', `No route ${req.method ?? ''} ${pathname}`, {
-      hint: 'See /api/v1/openapi.json.',
+      hint: pathname.startsWith('/api/')
+        ? 'See /api/v1/openapi.json.'
+        : 'The web UI is at / (build it with `npm run build` if / is not found); the API is under /api/v1 (see /api/v1/openapi.json).',
     });
   }
   const { route, authorize, handle } = match.value;

@@ -3,7 +3,11 @@
  * output validated by the client. Each only calls a service; the rules live in the services.
  */
 
+import type { RunListQuery } from '@tminus/sdk/protocol';
+import type { z } from 'zod';
+
 import { TMINUS_VERSION } from '../../lib/defaults.js';
+import type { RunListFilter } from '../../store/store.js';
 import { blobNotFound } from '../not-found.js';
 import type { Services } from '../services/index.js';
 import { BinaryBody } from './binary-body.js';
@@ -12,6 +16,24 @@ import type { Handlers } from './handler-types.js';
 export const SERVER_VERSION = TMINUS_VERSION;
 
 export function createHandlers(s: Services): Handlers {
+  /** listRuns' and watchRuns' query as the store's filter (a queue by name becomes its id). */
+  const runFilter = async (
+    query: z.output<typeof RunListQuery>,
+    entity: string,
+  ): Promise<RunListFilter> => {
+    const queue =
+      query.queue === undefined
+        ? undefined
+        : await s.queues.get(query.entity ?? entity, query.queue);
+    return {
+      entity: query.entity ?? entity,
+      limit: query.limit,
+      ...(query.project === undefined ? {} : { project: query.project }),
+      ...(queue === undefined ? {} : { queueId: queue.id }),
+      ...(query.state === undefined ? {} : { state: query.state }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    };
+  };
   return {
     whoami: (_input, { auth }) => Promise.resolve(s.access.whoami(auth)),
     uploadBlob: async ({ raw }) => ({ digest: await s.blobs.put(raw), size: raw.size }),
@@ -52,20 +74,9 @@ export function createHandlers(s: Services): Handlers {
         ? s.items.get(params.id)
         : s.items.waitStarted(params.id, query.waitMs, signal),
     deleteQueueItem: async ({ params }) => ({ deleted: await s.items.delete(params.id) }),
-    listRuns: async ({ query }, { auth }) => {
-      const queue =
-        query.queue === undefined
-          ? undefined
-          : await s.queues.get(query.entity ?? auth.entity, query.queue);
-      return s.runs.list({
-        entity: query.entity ?? auth.entity,
-        limit: query.limit,
-        ...(query.project === undefined ? {} : { project: query.project }),
-        ...(queue === undefined ? {} : { queueId: queue.id }),
-        ...(query.state === undefined ? {} : { state: query.state }),
-        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-      });
-    },
+    listRuns: async ({ query }, { auth }) => s.runs.list(await runFilter(query, auth.entity)),
+    watchRuns: async ({ query }, { auth, signal }) =>
+      s.runs.watch(await runFilter(query, auth.entity), query.unless, query.waitMs, signal),
     getRun: ({ params, query }, { signal }) =>
       query.waitFor === undefined || query.waitMs === 0
         ? s.runs.get(params.id)

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { LaunchError } from '@tminus/sdk';
 import {
   type DirectRunResponse,
@@ -77,6 +79,37 @@ export class RunService {
       );
     }
     return this.ctx.store.listRuns(filter);
+  }
+
+  /**
+   * A page of runs and its digest; given the digest of the page the caller has, held until the page
+   * differs (a run in it changed state, a new one came) or `waitMs` passes. Any run's change re-reads
+   * the page, which costs one list query per watcher per change: watchers are people's browsers.
+   */
+  async watch(
+    filter: RunListFilter,
+    unless: string | undefined,
+    waitMs: number,
+    signal?: AbortSignal,
+  ) {
+    const read = async () => {
+      const page = await this.list(filter);
+      return {
+        digest: createHash('sha256').update(JSON.stringify(page)).digest('base64url'),
+        page,
+      };
+    };
+    if (unless === undefined || waitMs === 0) return read();
+    const changed = await this.ctx.notifier.waitFor(
+      [topics.anyRun],
+      waitMs,
+      async () => {
+        const current = await read();
+        return current.digest === unless ? undefined : current;
+      },
+      signal,
+    );
+    return changed ?? read();
   }
 
   /**
@@ -282,6 +315,7 @@ export class RunService {
       createdBy: launcherOf(auth),
       now,
     });
+    this.ctx.notifier.notify(topics.run(run.id));
     return { run, fencingToken, job };
   }
 }

@@ -1,0 +1,283 @@
+/**
+ * The web UI in a real browser (Debian's chromium through playwright-core) against a real server and
+ * a real agent running real processes: sign in, launch from the form, live run list and logs, cancel,
+ * why a run waits, and what a viewer may not do. Screenshots of each page go to test-output/web/.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Api } from '@tminus/sdk';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildUi, findChromium, launchChromium, screenshotPath } from '../helpers/browser.js';
+import { uploadCodeJob } from '../helpers/code-job.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { call } from '../helpers/tenants.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** A job that prints, waits at a gate file if told, reports a loss curve, sleeps, exits as told. */
+const JOB_PY = `import json, os, sys, time, urllib.request
+cfg = json.loads(os.environ.get("TMINUS_CONFIG") or "{}")
+print("hello from the job", flush=True)
+if cfg.get("metrics"):
+    points = [{"step": i, "values": {"loss": 1.0 / (i + 1), "acc": i / 20}} for i in range(20)]
+    req = urllib.request.Request(
+        os.environ["TMINUS_API_URL"].rstrip("/") + "/api/v1/runs/" + os.environ["TMINUS_RUN_ID"] + "/metrics",
+        data=json.dumps({"points": points}).encode(),
+        headers={"authorization": "Bearer " + os.environ["TMINUS_RUN_TOKEN"], "content-type": "application/json"},
+    )
+    urllib.request.urlopen(req).read()
+gate = cfg.get("gate")
+if gate:
+    while not os.path.exists(gate):
+        time.sleep(0.05)
+    print(cfg.get("after", "after the gate"), flush=True)
+time.sleep(cfg.get("sleep", 0))
+sys.exit(int(cfg.get("exit", 0)))
+`;
+
+const chromiumFound = findChromium();
+const skip = 'skip' in chromiumFound ? chromiumFound.skip : undefined;
+if (skip !== undefined) console.warn(`web UI tests skipped: ${skip}`);
+
+let stack: TestStack;
+let browser: Browser;
+const dir = tempDir('web-ui');
+let jobRef: string;
+let viewerKey: string;
+
+beforeAll(async () => {
+  if (skip !== undefined) return;
+  buildUi();
+  stack = await startStack();
+  await stack.startAgent(['default'], 4);
+  const jobDir = join(dir.path, 'job');
+  (await import('node:fs')).mkdirSync(jobDir);
+  writeFileSync(join(jobDir, 'job.py'), JOB_PY);
+  const job = await uploadCodeJob(stack.api, jobDir, {
+    project: 'vision',
+    name: 'train',
+    entrypoint: ['python3', 'job.py'],
+  });
+  jobRef = `${job.entity}/${job.project}/${job.name}:latest`;
+  // A queue no agent polls, with a template variable to validate.
+  await stack.api.request('createQueue', {
+    body: {
+      name: 'gpu',
+      templateVariables: { gpus: { type: 'integer', minimum: 1, maximum: 4, default: 1 } },
+    },
+  });
+  // A team whose runs a viewer may read and not manage.
+  const viewer = await stack.api.request('createUser', { body: { name: 'vera' } });
+  viewerKey = viewer.apiKey;
+  await stack.api.request('createTeam', { body: { name: 'lab' } });
+  await stack.api.request('setMember', {
+    params: { entity: 'lab', user: 'vera' },
+    body: { role: 'viewer' },
+  });
+  browser = await launchChromium((chromiumFound as { path: string }).path);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  dir.remove();
+});
+
+async function signedIn(key: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(stack.url);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+  return page;
+}
+
+async function launchViaApi(config: Record<string, unknown>): Promise<string> {
+  const item = await stack.api.request('enqueue', {
+    body: { queue: 'default', spec: { job: jobRef, overrides: { run_config: config } } },
+  });
+  const started = await stack.api.request('getQueueItem', {
+    params: { id: item.id },
+    query: { waitFor: 'started', waitMs: 30_000 },
+  });
+  expect(started.runId).not.toBeNull();
+  return started.runId!;
+}
+
+describe.skipIf(skip !== undefined)('the web UI', () => {
+  it('is served at / with its own files only, and signs in with a key kept out of the URL', async () => {
+    const page = await browser.newPage();
+    const external: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(stack.url)) external.push(r.url());
+    });
+    await page.goto(stack.url);
+    await page.screenshot({ path: screenshotPath('sign-in') });
+    await page.getByLabel('API key').fill('tmk_wrong_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('UNAUTHENTICATED');
+    await page.getByLabel('API key').fill(stack.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    expect(page.url()).not.toContain(stack.apiKey);
+    expect(await page.evaluate(() => sessionStorage.getItem('tminus.apiKey'))).toBe(stack.apiKey);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    // A reload keeps the session of this tab.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    expect(external).toEqual([]);
+    await page.close();
+  });
+
+  it('launches a run from the form, which appears in the run list and finishes without a reload', async () => {
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/runs`);
+    await page.getByText('No runs yet').or(page.locator('table.runs')).first().waitFor();
+    const runsPage = page;
+    const form = await signedIn(stack.apiKey);
+    await form.goto(`${stack.url}/#/launch`);
+    await form.getByLabel('Job').selectOption(jobRef);
+    await form.getByLabel('Queue').selectOption('default');
+    await form.getByLabel('Run name (optional)').fill('from-the-form');
+    await form.getByLabel(/^Config/).fill('{"metrics": true, "exit": 0');
+    await expect
+      .poll(() => form.locator('#launch-config-error').textContent())
+      .toContain('not valid JSON');
+    expect(await form.getByRole('button', { name: 'Launch' }).isDisabled()).toBe(true);
+    await form.getByLabel(/^Config/).fill('{"metrics": true, "exit": 0}');
+    await form.screenshot({ path: screenshotPath('launch'), fullPage: true });
+    await form.getByRole('button', { name: 'Launch' }).click();
+    // The queued run becomes a run and its page follows it to the end.
+    await form.waitForURL(/#\/run\//, { timeout: 30_000 });
+    await form.getByText('finished', { exact: true }).first().waitFor({ timeout: 30_000 });
+    expect(await form.getByTestId('exit-code').textContent()).toBe('0');
+    await form.getByText('hello from the job').waitFor();
+    await form.locator('.chart figcaption', { hasText: 'loss' }).waitFor();
+    await form.screenshot({ path: screenshotPath('run'), fullPage: true });
+    // The list opened before the launch shows it, finished, with no reload.
+    const row = runsPage.locator('tr', { hasText: 'from-the-form' });
+    await row.getByText('finished').waitFor({ timeout: 30_000 });
+    await runsPage.screenshot({ path: screenshotPath('runs'), fullPage: true });
+    await page.close();
+    await form.close();
+  });
+
+  it('shows a log line printed after the page opened', async () => {
+    const gate = join(dir.path, 'gate-logs');
+    const runId = await launchViaApi({ gate, after: 'printed after the page opened' });
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/run/${runId}`);
+    const log = page.getByRole('log');
+    await log.getByText('hello from the job').waitFor({ timeout: 30_000 });
+    expect(await log.getByText('printed after the page opened').count()).toBe(0);
+    writeFileSync(gate, '');
+    await log.getByText('printed after the page opened').waitFor({ timeout: 30_000 });
+    await page.getByText('finished', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+
+  it('cancels a running run from its page', async () => {
+    const runId = await launchViaApi({ sleep: 300 });
+    await stack.api.request('getRun', {
+      params: { id: runId },
+      query: { waitFor: 'started', waitMs: 30_000 },
+    });
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/run/${runId}`);
+    await page.getByText('running', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByText('stopped', { exact: true }).first().waitFor({ timeout: 30_000 });
+    const run = await stack.api.request('getRun', { params: { id: runId } });
+    expect(run.state).toBe('stopped');
+    await page.close();
+  });
+
+  it('shows why a queued run is still pending, and checks template variables as the user types', async () => {
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/launch`);
+    await page.getByLabel('Job').selectOption(jobRef);
+    await page.getByLabel('Queue').selectOption('gpu');
+    await page.getByLabel(/^gpus/).fill('9');
+    // The server's own words for the same mistake.
+    await expect
+      .poll(() => page.locator('#var-gpus-error').textContent())
+      .toBe('Value for gpus must be at most 4; got 9.');
+    const refused = await call(
+      stack.url,
+      'enqueue',
+      { body: { queue: 'gpu', spec: { job: jobRef }, templateVariables: { gpus: 9 } } },
+      stack.apiKey,
+    );
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('Value for gpus must be at most 4; got 9.');
+    await page.getByLabel(/^gpus/).fill('2');
+    await page.getByRole('button', { name: 'Launch' }).click();
+    await page.waitForURL(/#\/item\//);
+    const reason = page.getByTestId('pending-reason');
+    await reason.waitFor();
+    expect(await reason.textContent()).toMatch(/no agent/i);
+    await page.screenshot({ path: screenshotPath('item-pending'), fullPage: true });
+    await page.goto(`${stack.url}/#/queues`);
+    await page
+      .locator('td.why', { hasText: /no agent/i })
+      .first()
+      .waitFor();
+    await page.screenshot({ path: screenshotPath('queues'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows agents and jobs', async () => {
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/agents`);
+    await page.locator('tr[data-agent]').first().waitFor();
+    expect(await page.locator('tr[data-agent]').first().textContent()).toContain('default');
+    await page.screenshot({ path: screenshotPath('agents'), fullPage: true });
+    await page.goto(`${stack.url}/#/jobs`);
+    await page.getByRole('button', { name: 'Show versions' }).click();
+    await page.getByText('v0').first().waitFor();
+    expect(await page.locator('.card').first().textContent()).toContain('latest → v0');
+    await page.screenshot({ path: screenshotPath('jobs'), fullPage: true });
+    await page.close();
+  });
+
+  it('gives a viewer no cancel button, and the API refuses the viewer anyway', async () => {
+    const { run } = await stack.api.request('createDirectRun', {
+      body: { spec: { entity: 'lab', project: 'p', job: undefined, uri: undefined } },
+    });
+    const page = await signedIn(viewerKey);
+    await page.goto(`${stack.url}/#/run/${run.id}`);
+    await page.getByText('pending', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    const refused = await new Api({ baseUrl: stack.url, apiKey: viewerKey })
+      .request('cancelRun', { params: { id: run.id } })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(refused).toMatchObject({ code: 'PERMISSION_DENIED' });
+    await page.close();
+  });
+
+  it('fits a narrow screen and is usable from the keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
+    await page.goto(stack.url);
+    await page.keyboard.type(stack.apiKey); // the key field has focus
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    // Tab to the Queues link and follow it.
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Queues') break;
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Queues' }).waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: screenshotPath('queues-narrow'), fullPage: true });
+    await page.close();
+  });
+});

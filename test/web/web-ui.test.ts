@@ -263,6 +263,10 @@ describe.skipIf(skip !== undefined)('the web UI', () => {
   it('fits a narrow screen and is usable from the keyboard', async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
     await page.goto(stack.url);
+    // The key field takes the focus once the page has started: typing before that would be lost.
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 30_000 })
+      .toBe('api-key');
     await page.keyboard.type(stack.apiKey); // the key field has focus
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Runs' }).waitFor();

@@ -3,82 +3,23 @@
  * PostgreSQL. It uses only the `Store` interface, and checks that what the store returns is exactly
  * the wire objects of the protocol (no missing, extra or mistyped field).
  */
-import {
-  Agent,
-  JobSummary,
-  JobVersion,
-  LogLine,
-  Queue,
-  QueueItem,
-  Run,
-} from '@tminus/sdk/protocol';
+import { Agent, JobSummary, JobVersion, Queue, QueueItem, Run } from '@tminus/sdk/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 
-import type { NewQueueItem, NewRun, Store } from './store.js';
+import type { Store } from './store.js';
+import { contractFixtures, wire } from './contract-fixtures.js';
 import { describeFailuresContract } from './failures-contract.js';
+import { describeLeaseContract } from './lease-contract.js';
+import { describeLogsContract } from './logs-contract.js';
 import { describeMetricsContract } from './metrics-contract.js';
 import { describeTenancyContract } from './tenancy-contract.js';
-
-/** Large enough that the ordinary log tests never reach it. */
-const LIMIT = { maxBytes: 1024 ** 3, notice: 'log limit reached' };
-
-/** Parses `value` as exactly `schema` (unknown keys refused), so a test fails on any shape drift. */
-function wire<S extends z.ZodObject>(schema: S, value: unknown): void {
-  z.strictObject(schema.shape).parse(value);
-}
 
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let n = 0;
     const now = () => 1_700_000_000_000 + n++;
-    const queue = async (qname = 'q', prioritization = true) => {
-      const t = now();
-      return store.createQueue({
-        id: `q_${qname}`,
-        entity: 'e',
-        name: qname,
-        resource: 'local-process',
-        config: {},
-        templateVariables: {},
-        prioritization,
-        maxAttempts: 1,
-        createdAt: new Date(t).toISOString(),
-        createdAtMs: t,
-      });
-    };
-    const item = (id: string, priority = 2, extra: Partial<NewQueueItem> = {}): NewQueueItem => ({
-      id,
-      queueId: 'q_q',
-      priority,
-      spec: { job: 'e/p/j:v0' },
-      templateVariables: {},
-      projectQueue: 'model-registry',
-      warnings: [],
-      createdBy: null,
-      idempotencyKey: null,
-      now: now(),
-      ...extra,
-    });
-    const newRun = (id: string, token = 'tok', extra: Partial<NewRun> = {}): NewRun => ({
-      id,
-      entity: 'e',
-      project: 'p',
-      name: null,
-      queueItemId: null,
-      queueId: null,
-      job: null,
-      spec: {},
-      config: { lr: 1 },
-      agentId: null,
-      fencingToken: token,
-      state: 'pending',
-      leaseExpiresAt: null,
-      createdBy: null,
-      now: now(),
-      ...extra,
-    });
+    const { queue, item, newRun } = contractFixtures(() => store, now);
     const claim = (agentId = 'ag', token = `t${n}`) =>
       store.claim({
         queueId: 'q_q',
@@ -97,6 +38,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeTenancyContract(() => store, now);
     describeMetricsContract(() => store, now);
     describeFailuresContract(() => store, now);
+    describeLogsContract(() => store, now);
+    describeLeaseContract(() => store, now);
 
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();
@@ -648,120 +591,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(queued?.queue).toBe('q');
     });
 
-    it('logs: consecutive sequence numbers, in order, fenced', async () => {
-      await store.createRun(newRun('r', 'tk'));
-      expect(
-        await store.appendLogs(
-          'r',
-          'tk',
-          [
-            { stream: 'stdout', text: 'a' },
-            { stream: 'stderr', text: 'b' },
-          ],
-          now(),
-          LIMIT,
-        ),
-      ).toEqual({ next: 2, truncated: false, received: 0 });
-      expect(
-        await store.appendLogs('r', 'tk', [{ stream: 'stdout', text: 'c' }], now(), LIMIT),
-      ).toEqual({ next: 3, truncated: false, received: 0 });
-      await expect(
-        store.appendLogs('r', 'no', [{ stream: 'stdout', text: 'x' }], now(), LIMIT),
-      ).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      expect((await store.readLogs('r', -1, 10)).map((l) => [l.seq, l.stream, l.text])).toEqual([
-        [0, 'stdout', 'a'],
-        [1, 'stderr', 'b'],
-        [2, 'stdout', 'c'],
-      ]);
-      expect((await store.readLogs('r', 0, 1)).map((l) => l.text)).toEqual(['b']);
-      expect(await store.readLogs('r', 2, 10)).toEqual([]);
-      expect((await store.appendLogs('r', 'tk', [], now(), LIMIT)).next).toBe(3);
-      await expect(
-        store.appendLogs('nope', 'tk', [{ stream: 'stdout', text: 'x' }], now(), LIMIT),
-      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      const [line] = await store.readLogs('r', -1, 1);
-      wire(LogLine, line);
-      expect(await store.readLogs('nope', -1, 10)).toEqual([]);
-      const many = Array.from({ length: 250 }, (_, k) => ({
-        stream: 'stdout' as const,
-        text: `line ${k}`,
-      }));
-      expect((await store.appendLogs('r', 'tk', many, 7_000, LIMIT)).next).toBe(253);
-      const tail = await store.readLogs('r', 100, 1_000);
-      expect(tail.length).toBe(152);
-      expect(tail[0]).toEqual({
-        seq: 101,
-        stream: 'stdout',
-        text: 'line 98',
-        ts: new Date(7_000).toISOString(),
-      });
-    });
-
-    it('logs: an append numbered from the agent’s first line skips the lines the log has (a retry); a new attempt counts again', async () => {
-      await leasedRun(2);
-      const lines = (...texts: string[]) =>
-        texts.map((text) => ({ stream: 'stdout' as const, text }));
-      const append = (token: string, from: number | undefined, ...texts: string[]) =>
-        store.appendLogs('r', token, lines(...texts), now(), LIMIT, from);
-      const received = (next: number, count: number) => ({
-        next,
-        truncated: false,
-        received: count,
-      });
-      expect(await append('a1', 0, 'a', 'b')).toEqual(received(2, 2));
-      expect(await append('a1', 0, 'a', 'b')).toEqual(received(2, 2));
-      expect(await append('a1', 1, 'b', 'c')).toEqual(received(3, 3));
-      expect(await append('a1', undefined, 'unnumbered')).toEqual(received(4, 3));
-      // An agent re-attaching under the same token asks with an empty append where to number on.
-      expect(await append('a1', undefined)).toEqual(received(4, 3));
-      // Attempt 2 of the run, with its own token: its agent numbers its lines from 0 again.
-      await store.expireRunLeases(300, () => 'new');
-      await store.claim({
-        queueId: 'q_q',
-        agentId: 'ag2',
-        fencingToken: 'a2',
-        now: 400,
-        leaseExpiresAt: 500,
-      });
-      await store.ackItem('i', 'a2', newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }));
-      const before = (await store.readLogs('r', -1, 100)).length;
-      expect((await append('a2', undefined)).received).toBe(0);
-      await append('a2', 0, 'second attempt');
-      expect((await append('a2', 0, 'second attempt')).received).toBe(1);
-      await expect(append('a1', 3, 'late')).rejects.toMatchObject({ code: 'STALE_TOKEN' });
-      const texts = (await store.readLogs('r', -1, 100)).map((l) => l.text);
-      expect(texts.slice(0, 4)).toEqual(['a', 'b', 'c', 'unnumbered']);
-      expect(texts.slice(before)).toEqual(['second attempt']);
-    });
-
-    it('logs: a run keeps output up to its limit, then one notice, then nothing more', async () => {
-      await store.createRun(newRun('chatty', 'tk'));
-      const small = { maxBytes: 10, notice: 'log limit of 10 bytes reached' };
-      const lines = (...texts: string[]) =>
-        texts.map((text) => ({ stream: 'stdout' as const, text }));
-      expect(await store.appendLogs('chatty', 'tk', lines('1234', '5678'), now(), small)).toEqual({
-        next: 2,
-        truncated: false,
-        received: 0,
-      });
-      expect(await store.appendLogs('chatty', 'tk', lines('90', 'abc'), now(), small)).toEqual({
-        next: 4,
-        truncated: true,
-        received: 0,
-      });
-      expect(await store.appendLogs('chatty', 'tk', lines('more'), now(), small)).toEqual({
-        next: 4,
-        truncated: true,
-        received: 0,
-      });
-      expect((await store.readLogs('chatty', -1, 10)).map((l) => [l.stream, l.text])).toEqual([
-        ['stdout', '1234'],
-        ['stdout', '5678'],
-        ['stdout', '90'],
-        ['system', 'log limit of 10 bytes reached'],
-      ]);
-    });
-
     it('agents: create, heartbeat, list', async () => {
       const created = await store.createAgent({
         id: 'ag',
@@ -826,24 +655,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await store.getAgent('nope')).toBeUndefined();
     });
 
-    it('an un-acked lease returns the item to pending', async () => {
-      await queue();
-      await store.enqueue(item('i'));
-      await store.claim({
-        queueId: 'q_q',
-        agentId: 'ag',
-        fencingToken: 'old',
-        now: 100,
-        leaseExpiresAt: 200,
-      });
-      expect(await store.requeueExpiredLeases(150)).toEqual([]);
-      expect(await store.requeueExpiredLeases(250)).toEqual(['q_q']);
-      expect((await store.getQueueItem('i'))?.state).toBe('pending');
-      await expect(store.ackItem('i', 'old', newRun('r', 'old'))).rejects.toMatchObject({
-        code: 'STALE_TOKEN',
-      });
-    });
-
     it('updateRun with ifState is a compare-and-set on the state; start and finish times are set once', async () => {
       await store.createRun(newRun('c', 'tk', { state: 'starting' }));
       // Decided from a stale view (the run is starting, not running): nothing changes.
@@ -887,187 +698,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         (await store.updateRun('c', 'tk', { state: 'finished', finishedAt: 4_000 }, 'finished'))
           ?.finishedAt,
       ).toBe(new Date(3_000).toISOString());
-    });
-
-    const leasedRun = async (maxAttempts: number, state: 'starting' | 'running' = 'running') => {
-      const t = now();
-      await store.createQueue({
-        id: 'q_q',
-        entity: 'e',
-        name: 'q',
-        resource: 'local-process',
-        config: {},
-        templateVariables: {},
-        prioritization: true,
-        maxAttempts,
-        createdAt: new Date(t).toISOString(),
-        createdAtMs: t,
-      });
-      await store.enqueue(item('i'));
-      await store.claim({
-        queueId: 'q_q',
-        agentId: 'ag',
-        fencingToken: 'a1',
-        now: 100,
-        leaseExpiresAt: 200,
-      });
-      await store.ackItem(
-        'i',
-        'a1',
-        newRun('r', 'a1', {
-          queueItemId: 'i',
-          queueId: 'q_q',
-          state: 'starting',
-          leaseExpiresAt: 200,
-        }),
-      );
-      if (state === 'running') await store.updateRun('r', 'a1', { state: 'running' });
-    };
-
-    it('requeueRun puts a run its engine lost back on its queue as the next attempt (fenced, conditional)', async () => {
-      await leasedRun(2);
-      const retry = { ifState: 'running' as const, newToken: 'a2', now: 300, line: 'preempted' };
-      await expect(store.requeueRun('r', 'zz', retry)).rejects.toMatchObject({
-        code: 'STALE_TOKEN',
-      });
-      await expect(store.requeueRun('nope', 'a1', retry)).rejects.toMatchObject({
-        code: 'NOT_FOUND',
-      });
-      // Decided from a stale view (it is not starting): nothing changes.
-      expect(await store.requeueRun('r', 'a1', { ...retry, ifState: 'starting' })).toBeUndefined();
-      const requeued = await store.requeueRun('r', 'a1', retry);
-      wire(Run, requeued);
-      expect(requeued).toMatchObject({ state: 'pending', attempt: 2, agentId: null });
-      expect(await store.getQueueItem('i')).toMatchObject({ state: 'pending', runId: 'r' });
-      expect((await store.readLogs('r', -1, 10)).at(-1)).toMatchObject({
-        stream: 'system',
-        text: 'preempted',
-      });
-      // The old owner is fenced off; the next claim gets the same run as attempt 2.
-      await expect(store.updateRun('r', 'a1', { state: 'preempted' })).rejects.toMatchObject({
-        code: 'STALE_TOKEN',
-      });
-      const again = await store.claim({
-        queueId: 'q_q',
-        agentId: 'ag2',
-        fencingToken: 'a3',
-        now: 400,
-        leaseExpiresAt: 500,
-      });
-      expect(again?.runId).toBe('r');
-      expect(
-        await store.ackItem(
-          'i',
-          'a3',
-          newRun('r', 'a3', { state: 'starting', leaseExpiresAt: 500 }),
-        ),
-      ).toMatchObject({ attempt: 2, state: 'starting' });
-      // A direct run has no queue to go back to.
-      await store.createRun(newRun('d', 'tk', { state: 'running' }));
-      expect(await store.requeueRun('d', 'tk', { ...retry, newToken: 'x' })).toBeUndefined();
-    });
-
-    it('a starting run records why its engine holds it back, shown for that attempt only', async () => {
-      await leasedRun(2, 'starting');
-      const waiting = { reason: 'Resources', message: 'Slurm job 7 is pending: busy' };
-      const held = await store.setRunWaiting('r', 'a1', waiting);
-      wire(Run, held);
-      expect(held).toMatchObject({ state: 'starting', attempt: 1, waiting });
-      expect((await store.getRun('r'))?.waiting).toEqual(waiting);
-      await expect(store.setRunWaiting('r', 'zz', waiting)).rejects.toMatchObject({
-        code: 'STALE_TOKEN',
-      });
-      await expect(store.setRunWaiting('nope', 'a1', waiting)).rejects.toMatchObject({
-        code: 'NOT_FOUND',
-      });
-      // The next attempt starts without the previous attempt's reason.
-      expect(await store.expireRunLeases(300, () => 'new')).toEqual([
-        expect.objectContaining({ outcome: 'retried' }),
-      ]);
-      await store.claim({
-        queueId: 'q_q',
-        agentId: 'ag2',
-        fencingToken: 'a2',
-        now: 400,
-        leaseExpiresAt: 500,
-      });
-      const again = await store.ackItem(
-        'i',
-        'a2',
-        newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }),
-      );
-      expect(again).toMatchObject({ attempt: 2, state: 'starting', waiting: null });
-      // Once it runs, the reason is history; a late report changes nothing.
-      await store.updateRun('r', 'a2', { state: 'running' });
-      expect(await store.setRunWaiting('r', 'a2', waiting)).toBeUndefined();
-      expect((await store.getRun('r'))?.waiting).toBeNull();
-    });
-
-    it('a run whose lease expires crashes with agent_lost, and its old token is refused', async () => {
-      await leasedRun(1);
-      expect(await store.expireRunLeases(150, () => 'x')).toEqual([]);
-      const expired = await store.expireRunLeases(300, () => 'new');
-      expect(expired).toEqual([
-        expect.objectContaining({ runId: 'r', outcome: 'crashed', agentId: 'ag' }),
-      ]);
-      expect(await store.getRun('r')).toMatchObject({
-        state: 'crashed',
-        failure: { stage: 'agent', reason: 'agent_lost' },
-      });
-      await expect(store.updateRun('r', 'a1', { state: 'finished' })).rejects.toMatchObject({
-        code: 'STALE_TOKEN',
-      });
-      expect(await store.expireRunLeases(400, () => 'y')).toEqual([]);
-      expect((await store.readLogs('r', -1, 10)).at(-1)?.text).toContain('agent_lost');
-    });
-
-    it('with maxAttempts 2 an expired run is re-queued as attempt 2 of the same run id', async () => {
-      await leasedRun(2);
-      expect(await store.expireRunLeases(300, () => 'new')).toEqual([
-        expect.objectContaining({ runId: 'r', outcome: 'retried' }),
-      ]);
-      expect(await store.getQueueItem('i')).toMatchObject({ state: 'pending', runId: 'r' });
-      const again = await store.claim({
-        queueId: 'q_q',
-        agentId: 'ag2',
-        fencingToken: 'a2',
-        now: 400,
-        leaseExpiresAt: 500,
-      });
-      expect(again?.runId).toBe('r');
-      await expect(store.ackItem('i', 'a2', newRun('other', 'a2'))).rejects.toMatchObject({
-        code: 'CONFLICT',
-      });
-      const run = await store.ackItem(
-        'i',
-        'a2',
-        newRun('r', 'a2', { state: 'starting', leaseExpiresAt: 500 }),
-      );
-      expect(run).toMatchObject({ id: 'r', attempt: 2, state: 'starting', agentId: 'ag2' });
-      await expect(store.updateRun('r', 'a1', { state: 'running' })).rejects.toMatchObject({
-        code: 'STALE_TOKEN',
-      });
-      expect(await store.expireRunLeases(600, () => 'z')).toEqual([
-        expect.objectContaining({ outcome: 'crashed' }),
-      ]);
-    });
-
-    it('fails runs stuck in starting past the start timeout; lists items and agent runs', async () => {
-      await leasedRun(1);
-      await store.transitionRun('r', ['running'], { state: 'stopping' });
-      expect(await store.agentRunIds('ag', 'stopping')).toEqual(['r']);
-      expect((await store.listQueueItems('q_q', 'claimed', 10)).map((i) => i.id)).toEqual(['i']);
-      await store.createRun(newRun('s', 'tk', { state: 'starting', now: 1_000 }));
-      // One its engine holds in its own queue (a pending Slurm job) is not stuck: it waits.
-      await store.createRun(newRun('held', 'th', { state: 'starting', now: 1_000 }));
-      await store.setRunWaiting('held', 'th', { reason: 'Priority', message: 'others first' });
-      expect(await store.failStartTimeouts(500, 2_000, 'too slow', () => 'n')).toEqual([]);
-      expect(await store.failStartTimeouts(5_000, 6_000, 'too slow', () => 'n')).toEqual(['s']);
-      expect(await store.getRun('held')).toMatchObject({ state: 'starting' });
-      expect(await store.getRun('s')).toMatchObject({
-        state: 'failed',
-        failure: { reason: 'start_timeout', message: 'too slow' },
-      });
     });
 
     it('two claimers interleaving never get the same item', async () => {

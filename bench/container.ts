@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { type Api, launchAdd } from '@tminus/sdk';
 
 import { startTminus, stopProcess } from './processes.js';
+import { programStartedMs } from './program-started.js';
 import { benchApiKey, startServer } from './server.js';
 import { isMain, printStandalone } from './standalone.js';
 import { percentile, round, wallNs } from './stats.js';
@@ -81,12 +82,7 @@ async function tminusMs(api: Api, image: string): Promise<number> {
     queueName: 'containers',
     entryPoint: [...PROGRAM],
   });
-  const done = await queued.waitUntilFinished({ timeoutMs: 120_000 });
-  if (done.state !== 'finished')
-    throw new Error(`bench run ${done.id} ${done.state}: ${done.failure?.message ?? ''}`);
-  const lines = (await api.request('getLogs', { params: { id: done.id } })).lines;
-  const started = lines.find((l) => l.stream === 'stdout')?.text;
-  return (Number(started) - t0) / 1e6;
+  return programStartedMs(api, queued, t0);
 }
 
 export async function measureContainer(options: {

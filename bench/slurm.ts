@@ -17,6 +17,7 @@ import { type Api, launchAdd } from '@tminus/sdk';
 
 import { codeJob } from './code-job.js';
 import { startTminus, stopProcess } from './processes.js';
+import { programStartedMs } from './program-started.js';
 import { benchApiKey, startServer } from './server.js';
 import { isMain, printStandalone } from './standalone.js';
 import { percentile, round, wallNs } from './stats.js';
@@ -82,12 +83,7 @@ async function bareSbatchMs(env: NodeJS.ProcessEnv, dir: string, i: number): Pro
 async function tminusMs(api: Api, job: string, queue: string): Promise<number> {
   const t0 = wallNs();
   const queued = await launchAdd({ api, job, queueName: queue });
-  const run = await queued.waitUntilFinished({ timeoutMs: 120_000 });
-  if (run.state !== 'finished')
-    throw new Error(`bench run ${run.id} ${run.state}: ${run.failure?.message ?? ''}`);
-  const lines = (await api.request('getLogs', { params: { id: run.id } })).lines;
-  const started = lines.find((l) => l.stream === 'stdout')?.text;
-  return (Number(started) - t0) / 1e6;
+  return programStartedMs(api, queued, t0);
 }
 
 export async function measureSlurm(options: {

@@ -1,11 +1,8 @@
 /** @module Agents: status, last sign of life, queues, and the runs each has going. */
 import type { Agent, Run } from '@tminus/sdk/protocol';
-import { useState } from 'preact/hooks';
 
 import { age } from '../format.js';
-import { useLoad } from '../hooks.js';
-import { EntityPicker } from '../parts/entity-picker.js';
-import { ErrorBox } from '../parts/error-box.js';
+import { EntityListPage } from '../parts/entity-list-page.js';
 import { StateBadge } from '../parts/state-badge.js';
 import { href } from '../route.js';
 import type { Session } from '../session.js';
@@ -23,45 +20,39 @@ async function loadAgents(session: Session, entity: string, signal: AbortSignal)
 }
 
 export function AgentsPage({ session }: { session: Session }) {
-  const [entity, setEntity] = useState(session.who.entity);
-  const [loaded, reload] = useLoad((signal) => loadAgents(session, entity, signal), [entity]);
   return (
-    <section>
-      <h1>Agents</h1>
-      <div class="filters">
-        <EntityPicker session={session} value={entity} onChange={setEntity} />
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
-      </div>
-      {loaded.status === 'loading' && <p class="status">Loading agents…</p>}
-      {loaded.status === 'error' && <ErrorBox error={loaded.error} />}
-      {loaded.status === 'ok' &&
-        (loaded.value.length === 0 ? (
-          <p class="status">
-            No agents in {entity}. Start one with <code>tminus agent --queue default</code>.
-          </p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Host</th>
-                  <th>Status</th>
-                  <th>Last heard</th>
-                  <th>Queues</th>
-                  <th>Running</th>
-                </tr>
-              </thead>
-              <tbody>
-                {loaded.value.map(({ agent, runs }) => (
-                  <AgentRow key={agent.id} agent={agent} runs={runs} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
-    </section>
+    <EntityListPage
+      session={session}
+      title="Agents"
+      noun="agents"
+      load={loadAgents}
+      empty={(entity) => (
+        <>
+          No agents in {entity}. Start one with <code>tminus agent --queue default</code>.
+        </>
+      )}
+    >
+      {(views) => (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Host</th>
+                <th>Status</th>
+                <th>Last heard</th>
+                <th>Queues</th>
+                <th>Running</th>
+              </tr>
+            </thead>
+            <tbody>
+              {views.map(({ agent, runs }) => (
+                <AgentRow key={agent.id} agent={agent} runs={runs} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </EntityListPage>
   );
 }
 

@@ -3,12 +3,9 @@
  * still pending, and the agents polling it with their capacity.
  */
 import type { Agent, PendingExplanation, Queue, QueueItem } from '@tminus/sdk/protocol';
-import { useState } from 'preact/hooks';
 
 import { age, priorityLabel } from '../format.js';
-import { useLoad } from '../hooks.js';
-import { EntityPicker } from '../parts/entity-picker.js';
-import { ErrorBox } from '../parts/error-box.js';
+import { EntityListPage } from '../parts/entity-list-page.js';
 import { StateBadge } from '../parts/state-badge.js';
 import { href } from '../route.js';
 import type { Session } from '../session.js';
@@ -55,28 +52,20 @@ async function loadQueues(session: Session, entity: string, signal: AbortSignal)
 }
 
 export function QueuesPage({ session }: { session: Session }) {
-  const [entity, setEntity] = useState(session.who.entity);
-  const [loaded, reload] = useLoad((signal) => loadQueues(session, entity, signal), [entity]);
   return (
-    <section>
-      <h1>Queues</h1>
-      <div class="filters">
-        <EntityPicker session={session} value={entity} onChange={setEntity} />
-        <button type="button" onClick={reload}>
-          Refresh
-        </button>
-      </div>
-      {loaded.status === 'loading' && <p class="status">Loading queues…</p>}
-      {loaded.status === 'error' && <ErrorBox error={loaded.error} />}
-      {loaded.status === 'ok' &&
-        (loaded.value.length === 0 ? (
-          <p class="status">
-            No queues in {entity}. An admin makes one with <code>tminus queue create NAME</code>.
-          </p>
-        ) : (
-          loaded.value.map((view) => <QueueCard key={view.queue.id} view={view} />)
-        ))}
-    </section>
+    <EntityListPage
+      session={session}
+      title="Queues"
+      noun="queues"
+      load={loadQueues}
+      empty={(entity) => (
+        <>
+          No queues in {entity}. An admin makes one with <code>tminus queue create NAME</code>.
+        </>
+      )}
+    >
+      {(views) => views.map((view) => <QueueCard key={view.queue.id} view={view} />)}
+    </EntityListPage>
   );
 }
 

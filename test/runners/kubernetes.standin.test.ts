@@ -156,4 +156,39 @@ describe('the Kubernetes runner (API server stand-in)', () => {
     expect(lines).toEqual(['one', 'two']);
     expect(standin.watches.total).toBeGreaterThanOrEqual(2);
   });
+
+  it('a run whose pod starts before the runner follows it is still seen running (watch already open)', async () => {
+    // Pods that never change again (they run until finish()): a Pending→Running heard before the
+    // runner had registered the run would leave it "starting" until the pod ended.
+    const { standin, runner } = await setup({ execute: false });
+    const first = await start(runner, plan('unused'));
+    await first.program.running;
+    const later = await Promise.all(Array.from({ length: 5 }, () => start(runner, plan('unused'))));
+    await Promise.all(later.map((r) => r.program.running));
+    standin.finish(0);
+    for (const r of [first, ...later])
+      expect(await r.program.exited).toMatchObject({ exitCode: 0 });
+  });
+
+  it("an agent watches only its own pods: another agent's runs in the namespace are not its to hear", async () => {
+    const { standin, runner } = await setup();
+    const other = await kubernetesRunner({
+      cluster: { kubeconfig: standin.kubeconfig },
+      agent: 'other-agent',
+      stateDir: join(tmp.path, `state-${n++}`),
+    });
+    closers.push(() => other.close());
+    const mine = await start(runner, plan('echo mine'));
+    const theirs = await start(other, plan('echo theirs'));
+    expect(await mine.program.exited).toMatchObject({ exitCode: 0 });
+    expect(await theirs.program.exited).toMatchObject({ exitCode: 0 });
+    expect(mine.lines).toEqual(['mine']);
+    expect(theirs.lines).toEqual(['theirs']);
+    expect(standin.watchSelectors).toEqual(
+      expect.arrayContaining([
+        'app.kubernetes.io/managed-by=tminus,tminus/agent=test-agent',
+        'app.kubernetes.io/managed-by=tminus,tminus/agent=other-agent',
+      ]),
+    );
+  });
 });

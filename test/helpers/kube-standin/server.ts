@@ -108,6 +108,8 @@ export class KubeStandin {
   #held: string[] = [];
   /** Watch connections: open now, and opened in all. */
   readonly watches = { open: 0, total: 0 };
+  /** The label selector of every watch opened, in order. */
+  readonly watchSelectors: string[] = [];
   readonly #watchEnds = new Set<() => void>();
   url = '';
   kubeconfig = '';
@@ -316,8 +318,10 @@ export class KubeStandin {
     const selector = q.get('labelSelector') ?? undefined;
     const from = Number(q.get('resourceVersion') ?? '0');
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders(); // as the API server does: a watch with nothing to say yet has still begun
     this.watches.open++;
     this.watches.total++;
+    this.watchSelectors.push(selector ?? '');
     const write = (type: string, object: unknown) =>
       res.write(`${JSON.stringify({ type, object })}\n`);
     const past = this.store.since(resource, ns, from);

@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https';
 import type * as K8s from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 
+import { LineSplitter } from '../../lib/line-splitter.js';
 import type { PodEvent, PodSource } from './pod-watch.js';
 import type { PodView } from './status.js';
 
@@ -198,6 +199,11 @@ export class KubeApi implements PodSource {
     return { pods: items, resourceVersion };
   }
 
+  /**
+   * Watches pods from `resourceVersion`, read with the same streaming GET as a log rather than the
+   * client's `Watch` (node-fetch + readline), which drops any exception thrown while an event is
+   * handled as if the line had been unparsable (a bug of ours would be a silently lost event).
+   */
   async watchPods(
     namespace: string,
     labelSelector: string,
@@ -205,61 +211,78 @@ export class KubeApi implements PodSource {
     onEvent: (type: PodEvent | 'BOOKMARK', pod: PodView) => void,
     signal: AbortSignal,
   ): Promise<{ gone: boolean; error?: Error }> {
-    const watch = new this.k8s.Watch(this.config);
+    let gone = false;
+    let response: IncomingMessage;
+    try {
+      response = await this.#get(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+        {
+          watch: 'true',
+          labelSelector,
+          resourceVersion,
+          allowWatchBookmarks: 'true',
+          timeoutSeconds: '300',
+        },
+        signal,
+      );
+    } catch (error) {
+      return signal.aborted ? { gone } : { gone, error: error as Error };
+    }
+    const lines = new LineSplitter((line) => {
+      let event: { type?: unknown; object?: { code?: unknown } };
+      try {
+        event = JSON.parse(line) as typeof event;
+      } catch {
+        return; // not an event (a proxy's noise): skip it
+      }
+      // 410 Gone: the version is too old (compacted); the caller lists again.
+      if (event.type === 'ERROR') gone ||= event.object?.code === 410;
+      else if (
+        event.type === 'ADDED' ||
+        event.type === 'MODIFIED' ||
+        event.type === 'DELETED' ||
+        event.type === 'BOOKMARK'
+      )
+        onEvent(event.type, event.object as PodView);
+    }, Number.POSITIVE_INFINITY);
+    response.setEncoding('utf8');
     return new Promise((resolve) => {
-      let gone = false;
-      const done = (error: unknown) => {
-        signal.removeEventListener('abort', stop);
-        resolve(
-          error === null || error === undefined || signal.aborted
-            ? { gone }
-            : { gone, error: apiError(error) },
-        );
-      };
-      let controller: AbortController | undefined;
-      const stop = () => controller?.abort();
-      signal.addEventListener('abort', stop);
-      watch
-        .watch(
-          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-          { labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 },
-          (type: string, object: unknown) => {
-            if (type === 'ERROR') {
-              // 410 Gone: the version is too old (compacted); the caller lists again.
-              if ((object as { code?: number }).code === 410) gone = true;
-              return;
-            }
-            if (
-              type === 'ADDED' ||
-              type === 'MODIFIED' ||
-              type === 'DELETED' ||
-              type === 'BOOKMARK'
-            )
-              onEvent(type, object as PodView);
-          },
-          done,
-        )
-        .then((c) => {
-          controller = c;
-          if (signal.aborted) c.abort();
-        })
-        .catch(done);
+      let error: Error | undefined;
+      response.on('data', (chunk: string) => lines.push(chunk));
+      response.on('error', (e) => (error = e));
+      response.on('close', () => {
+        lines.end();
+        resolve(error === undefined || signal.aborted ? { gone } : { gone, error });
+      });
     });
   }
 
   /** A container's log as a byte stream (follow: until the container ends). */
-  async log(req: LogRequest, signal: AbortSignal): Promise<IncomingMessage> {
+  log(req: LogRequest, signal: AbortSignal): Promise<IncomingMessage> {
+    return this.#get(
+      `/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/${encodeURIComponent(req.pod)}/log`,
+      {
+        container: req.container,
+        timestamps: 'true',
+        follow: req.follow ? 'true' : undefined,
+        sinceTime: req.sinceTime,
+        stream: req.stream,
+      },
+      signal,
+    );
+  }
+
+  /** A GET whose answer is read as a stream (a watch, a log); an error status as `KubeApiError`. */
+  async #get(
+    path: string,
+    params: Record<string, string | undefined>,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
     const cluster = this.config.getCurrentCluster();
     if (cluster === null) throw new Error('no Kubernetes cluster is configured');
-    const url = new URL(
-      `/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/${encodeURIComponent(req.pod)}/log`,
-      cluster.server,
-    );
-    url.searchParams.set('container', req.container);
-    url.searchParams.set('timestamps', 'true');
-    if (req.follow) url.searchParams.set('follow', 'true');
-    if (req.sinceTime !== undefined) url.searchParams.set('sinceTime', req.sinceTime);
-    if (req.stream !== undefined) url.searchParams.set('stream', req.stream);
+    const url = new URL(path, cluster.server);
+    for (const [name, value] of Object.entries(params))
+      if (value !== undefined) url.searchParams.set(name, value);
     const options: RequestOptions = { method: 'GET', signal };
     await this.config.applyToHTTPSOptions(options);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

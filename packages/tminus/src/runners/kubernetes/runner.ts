@@ -31,7 +31,15 @@ import {
   runLabels,
   type CodeVolume,
 } from './manifest.js';
-import { KUBERNETES, LABEL, MANAGED_BY, secretName, secretNameOf, selector } from './names.js';
+import {
+  KUBERNETES,
+  LABEL,
+  labelValue,
+  MANAGED_BY,
+  secretName,
+  secretNameOf,
+  selector,
+} from './names.js';
 import { PodWatch } from './pod-watch.js';
 
 export { KUBERNETES } from './names.js';
@@ -131,7 +139,8 @@ export async function kubernetesRunner(
   const log = options.log ?? (() => undefined);
   const watch = new PodWatch(
     api,
-    selector({ [LABEL.managedBy]: MANAGED_BY }),
+    // This agent's pods only: other agents' runs in the namespace are theirs to follow.
+    selector({ [LABEL.managedBy]: MANAGED_BY, [LABEL.agent]: labelValue(options.agent) }),
     (pod) => keyOf(pod.metadata?.labels),
     {
       retryMs: options.retryMs ?? 1000,
@@ -264,56 +273,65 @@ export async function kubernetesRunner(
       const kind = String(object.kind);
       await deleteEarlierAttempts(plan, namespace, apiVersion, kind, events);
       const secret = rendered.secret as KubernetesObject;
-      let created: KubernetesObject;
-      try {
-        await api.create(secret);
-        created = await api.create(object);
-      } catch (error) {
-        await api.delete(secret).catch(() => undefined);
-        throw new PrepareError(
-          `Kubernetes (${api.server}) refused the ${kind} in namespace ${namespace}: ${(error as Error).message}`,
-          'kubernetes_refused',
-        );
-      }
-      const name = created.metadata?.name ?? '';
-      log(`run ${plan.runId}: ${kind} ${namespace}/${name}`);
-      // The Secret goes with the object, even when no agent is left to delete it.
-      await api
-        .patch({
-          ...secret,
-          metadata: {
-            ...secret.metadata,
-            ownerReferences: [
-              {
-                apiVersion,
-                kind,
-                name,
-                uid: created.metadata?.uid ?? '',
-                blockOwnerDeletion: false,
-              },
-            ],
-          },
-        })
-        .catch((error: Error) =>
-          log(`run ${plan.runId}: cannot tie its Secret to the ${kind}: ${error.message}`),
-        );
       const labels = rendered.labels;
-      return follow(
-        {
-          namespace,
-          object: { apiVersion, kind, name },
-          secretName: secretName(plan.runId, plan.attempt),
-          key: `${labels[LABEL.runId]}/${labels[LABEL.attempt]}`,
-          podSelector: selector({
-            [LABEL.runId]: labels[LABEL.runId] ?? '',
-            [LABEL.attempt]: labels[LABEL.attempt] ?? '',
-          }),
-          container: firstContainer(object),
-          custom: kind !== 'Job' || apiVersion !== 'batch/v1',
-        },
-        events,
-        false,
-      );
+      const key = `${labels[LABEL.runId]}/${labels[LABEL.attempt]}`;
+      // Held in the watch before the object exists: its first pods may be heard of before `follow`
+      // is reached below, and the watch keeps only the pods of runs someone follows.
+      const hold = watch.follow(namespace, key, { onPod: () => undefined });
+      try {
+        let created: KubernetesObject;
+        try {
+          await api.create(secret);
+          created = await api.create(object);
+        } catch (error) {
+          await api.delete(secret).catch(() => undefined);
+          throw new PrepareError(
+            `Kubernetes (${api.server}) refused the ${kind} in namespace ${namespace}: ${(error as Error).message}`,
+            'kubernetes_refused',
+          );
+        }
+        const name = created.metadata?.name ?? '';
+        log(`run ${plan.runId}: ${kind} ${namespace}/${name}`);
+        // The Secret goes with the object, even when no agent is left to delete it.
+        await api
+          .patch({
+            ...secret,
+            metadata: {
+              ...secret.metadata,
+              ownerReferences: [
+                {
+                  apiVersion,
+                  kind,
+                  name,
+                  uid: created.metadata?.uid ?? '',
+                  blockOwnerDeletion: false,
+                },
+              ],
+            },
+          })
+          .catch((error: Error) =>
+            log(`run ${plan.runId}: cannot tie its Secret to the ${kind}: ${error.message}`),
+          );
+        // Awaited: the hold goes only once the run's own follower is in the watch.
+        return await follow(
+          {
+            namespace,
+            object: { apiVersion, kind, name },
+            secretName: secretName(plan.runId, plan.attempt),
+            key,
+            podSelector: selector({
+              [LABEL.runId]: labels[LABEL.runId] ?? '',
+              [LABEL.attempt]: labels[LABEL.attempt] ?? '',
+            }),
+            container: firstContainer(object),
+            custom: kind !== 'Job' || apiVersion !== 'batch/v1',
+          },
+          events,
+          false,
+        );
+      } finally {
+        hold();
+      }
     },
 
     async reattach(ref: ProgramRef, events): Promise<RunningProgram | undefined> {

@@ -108,8 +108,6 @@ export class KubeStandin {
   #held: string[] = [];
   /** Watch connections: open now, and opened in all. */
   readonly watches = { open: 0, total: 0 };
-  /** The label selector of every watch opened, in order. */
-  readonly watchSelectors: string[] = [];
   readonly #watchEnds = new Set<() => void>();
   url = '';
   kubeconfig = '';
@@ -321,7 +319,6 @@ export class KubeStandin {
     res.flushHeaders(); // as the API server does: a watch with nothing to say yet has still begun
     this.watches.open++;
     this.watches.total++;
-    this.watchSelectors.push(selector ?? '');
     const write = (type: string, object: unknown) =>
       res.write(`${JSON.stringify({ type, object })}\n`);
     const past = this.store.since(resource, ns, from);

@@ -31,15 +31,7 @@ import {
   runLabels,
   type CodeVolume,
 } from './manifest.js';
-import {
-  KUBERNETES,
-  LABEL,
-  labelValue,
-  MANAGED_BY,
-  secretName,
-  secretNameOf,
-  selector,
-} from './names.js';
+import { KUBERNETES, LABEL, MANAGED_BY, secretName, secretNameOf, selector } from './names.js';
 import { PodWatch } from './pod-watch.js';
 
 export { KUBERNETES } from './names.js';
@@ -139,8 +131,9 @@ export async function kubernetesRunner(
   const log = options.log ?? (() => undefined);
   const watch = new PodWatch(
     api,
-    // This agent's pods only: other agents' runs in the namespace are theirs to follow.
-    selector({ [LABEL.managedBy]: MANAGED_BY, [LABEL.agent]: labelValue(options.agent) }),
+    // Every tminus pod of the namespace, not only this agent's label: a restarted agent (in a pod,
+    // a new host name) re-attaches to runs its predecessor labelled. Only followed runs are kept.
+    selector({ [LABEL.managedBy]: MANAGED_BY }),
     (pod) => keyOf(pod.metadata?.labels),
     {
       retryMs: options.retryMs ?? 1000,

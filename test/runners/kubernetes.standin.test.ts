@@ -1,6 +1,6 @@
 /**
  * What a Kubernetes user sees beyond the contract, against the API server STAND-IN
- * (test/helpers/kube-standin): why a pod waits, eviction → preempted, image pull errors, the
+ * (test/helpers/kube-standin): why a pod waits (or a Job has no pod), eviction → preempted, image pull errors, the
  * Secret deleted at the end, one watch per namespace, and a watch that answers 410 Gone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -93,6 +93,24 @@ describe('the Kubernetes runner (API server stand-in)', () => {
     expect(await program.exited).toMatchObject({ exitCode: 0 });
     // The config file came from the run's Secret, mounted in the pod.
     expect(lines).toEqual(['ran', '{"lr":0.5}']);
+  });
+
+  it("a Job whose pods a ResourceQuota forbids: the quota's refusal (a Warning Event) reaches run explain, then it runs", async () => {
+    const quota =
+      'exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=8, limited: requests.nvidia.com/gpu=8';
+    const { standin, runner } = await setup({ podsForbidden: quota });
+    const waits: Waiting[] = [];
+    const { program, lines } = await start(runner, plan('echo ran'), (w) => waits.push(w));
+    await until(() => waits.length > 0);
+    expect(waits[0]).toEqual({
+      reason: 'FailedCreate',
+      message: expect.stringMatching(
+        /^Kubernetes cannot go on with Job tminus-.*exceeded quota: gpu-quota/,
+      ),
+    });
+    standin.admitPods();
+    expect(await program.exited).toMatchObject({ exitCode: 0 });
+    expect(lines).toEqual(['ran']);
   });
 
   it('an evicted pod is preempted (the server re-queues it by the queue’s retry policy)', async () => {

@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Job } from 'kubernetes-models/batch/v1';
-import { Secret } from 'kubernetes-models/v1';
+import { Event, Secret } from 'kubernetes-models/v1';
 
-import { Conflict, matches, ObjectStore, type Obj } from './store.js';
+import { Conflict, fieldsMatch, matches, ObjectStore, type Obj } from './store.js';
 
 export interface StandinOptions {
   /** PersistentVolumeClaims: claim name → the host directory it is. */
@@ -27,6 +27,11 @@ export interface StandinOptions {
   readonly imageExists?: (image: string) => boolean;
   /** Pods are not scheduled until `schedule()`; the scheduler's message meanwhile. */
   readonly unschedulable?: string;
+  /**
+   * The Job controller may not create pods (a ResourceQuota's refusal, this message) until
+   * `admitPods()`; it says so in a Warning Event on the Job, as Kubernetes does.
+   */
+  readonly podsForbidden?: string;
   /** Run pods' programs (false: pods run until `finish()`, for the bench). @default true */
   readonly execute?: boolean;
 }
@@ -106,8 +111,12 @@ export class KubeStandin {
   readonly #server: Server;
   readonly #dir = mkdtempSync(join(tmpdir(), 'kube-standin-'));
   #held: string[] = [];
+  /** Jobs whose pods the controller was refused (`podsForbidden`). */
+  readonly #refused: [string, Obj][] = [];
   /** Watch connections: open now, and opened in all. */
   readonly watches = { open: 0, total: 0 };
+  /** Log requests that follow (one per container stream a runner reads while it runs). */
+  readonly logFollows = { open: 0, most: 0 };
   readonly #watchEnds = new Set<() => void>();
   url = '';
   kubeconfig = '';
@@ -237,7 +246,9 @@ export class KubeStandin {
         kind: `${RESOURCES[resource]?.kind}List`,
         apiVersion: RESOURCES[resource]?.group,
         metadata: { resourceVersion: this.store.resourceVersion },
-        items: this.store.list(resource, ns, q.get('labelSelector') ?? undefined),
+        items: this.store
+          .list(resource, ns, q.get('labelSelector') ?? undefined)
+          .filter((o) => fieldsMatch(o, q.get('fieldSelector') ?? undefined)),
       });
     }
     if (req.method === 'GET') {
@@ -363,6 +374,10 @@ export class KubeStandin {
     const since = q.get('sinceTime');
     const timestamps = q.get('timestamps') === 'true';
     res.writeHead(200, { 'content-type': 'text/plain' });
+    if (q.get('follow') === 'true') {
+      this.logFollows.most = Math.max(this.logFollows.most, ++this.logFollows.open);
+      res.on('close', () => this.logFollows.open--);
+    }
     let sent = 0;
     const flush = () => {
       for (; sent < rt.logs.length; sent++) {
@@ -382,7 +397,48 @@ export class KubeStandin {
     flush();
   }
 
-  #jobController(ns: string, job: Obj): void {
+  /** Lets the Job controller create the pods it was refused (`podsForbidden`). */
+  admitPods(): void {
+    const refused = this.#refused.splice(0);
+    for (const [ns, job] of refused) this.#jobController(ns, job, true);
+  }
+
+  /** A Warning Event about `object`, as a controller records one (validated like the rest). */
+  #warn(ns: string, object: Obj, reason: string, message: string): void {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${object.metadata.name}.${Date.now().toString(16)}`, namespace: ns },
+      involvedObject: {
+        apiVersion: String(object.apiVersion),
+        kind: String(object.kind),
+        name: object.metadata.name,
+        namespace: ns,
+        uid: String(object.metadata.uid),
+      },
+      type: 'Warning',
+      reason,
+      message,
+      source: { component: 'job-controller' },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
+    new Event(event).validate();
+    this.store.create('events', ns, event);
+  }
+
+  #jobController(ns: string, job: Obj, admitted = false): void {
+    if (this.options.podsForbidden !== undefined && !admitted) {
+      this.#refused.push([ns, job]);
+      return this.#warn(
+        ns,
+        job,
+        'FailedCreate',
+        `Error creating: pods "${job.metadata.name}-x" is forbidden: ${this.options.podsForbidden}`,
+      );
+    }
     const template = ((job.spec as Json).template ?? {}) as Json;
     const name = `${job.metadata.name}-${Math.random().toString(36).slice(2, 7)}`;
     this.store.create('pods', ns, {

@@ -147,3 +147,15 @@ export function matches(object: Obj, labelSelector: string | undefined): boolean
     return v === undefined ? k in labels : labels[k] === v;
   });
 }
+
+/** A field selector of `path=value` terms (`involvedObject.name=x,type=Warning`), as lists take it. */
+export function fieldsMatch(object: Obj, fieldSelector: string | undefined): boolean {
+  if (fieldSelector === undefined || fieldSelector === '') return true;
+  return fieldSelector.split(',').every((term) => {
+    const [path = '', value] = term.split(/==?/);
+    let at: unknown = object;
+    for (const key of path.split('.'))
+      at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+    return String(at) === value;
+  });
+}

@@ -46,6 +46,19 @@ describe('launch-config.yaml', () => {
     ['slurm:\n', { queues: [], slurm: {} }],
     ['slurm: {}\n', { queues: [], slurm: {} }],
     ['slurm:\n  shared_dir: ../shared\n', { queues: [], slurm: { sharedDir: '/etc/shared' } }],
+    ['kubernetes:\n', { queues: [], kubernetes: {} }],
+    [
+      'kubernetes:\n  kubeconfig: kube/config\n  context: gpu\n  namespace: ml-runs\n  code_pvc: {claim: tminus-code, mount_path: /mnt/tminus}\n',
+      {
+        queues: [],
+        kubernetes: {
+          kubeconfig: '/etc/tminus/kube/config',
+          context: 'gpu',
+          namespace: 'ml-runs',
+          codeVolume: { claimName: 'tminus-code', mountPath: '/mnt/tminus' },
+        },
+      },
+    ],
   ])('%j parses to %j', (yaml, expected) => {
     expect(parseLaunchConfig(yaml, '/etc/tminus/c.yaml')).toEqual(expected);
   });
@@ -70,6 +83,13 @@ describe('launch-config.yaml', () => {
     ['entity: x\n  queues: [a\n', /c\.yaml: not valid YAML at line \d/],
     ['slurm: /shared\n', /slurm must be a mapping, e.g. \{shared_dir: \/shared\/tminus\}/],
     ['slurm:\n  partition: gpu\n', /slurm has an unknown key "partition"/],
+    ['kubernetes: gpu-cluster\n', /kubernetes must be a mapping, e\.g\. \{namespace: ml-runs/],
+    ['kubernetes:\n  namespace: ML_Runs\n', /kubernetes\.namespace must be a namespace name/],
+    [
+      'kubernetes:\n  code_pvc: {claim: code, mount_path: mnt}\n',
+      /kubernetes\.code_pvc\.mount_path must be an absolute path/,
+    ],
+    ['kubernetes:\n  cluster: x\n', /kubernetes has an unknown key "cluster"/],
   ])('%j is refused: %s', (yaml, message) => {
     let error: unknown;
     try {
@@ -227,6 +247,20 @@ describe('agent config resolution', () => {
     expect(
       resolveAgentConfig({ file, env: {}, flags: { slurm: { sharedDir: '/shared/b' } } }).slurm,
     ).toEqual({ sharedDir: '/shared/b' });
+  });
+
+  it('a Kubernetes runner from the file or the flags; each flag wins over the file’s setting', () => {
+    expect(resolveAgentConfig({ env: {}, flags: {} }).kubernetes).toBeUndefined();
+    expect(resolveAgentConfig({ env: {}, flags: { kubernetes: {} } }).kubernetes).toEqual({});
+    writeFileSync(file, 'queues: [q]\nkubernetes:\n  namespace: team-a\n  context: prod\n');
+    expect(resolveAgentConfig({ file, env: {}, flags: {} }).kubernetes).toEqual({
+      namespace: 'team-a',
+      context: 'prod',
+    });
+    expect(
+      resolveAgentConfig({ file, env: {}, flags: { kubernetes: { namespace: 'team-b' } } })
+        .kubernetes,
+    ).toEqual({ namespace: 'team-b', context: 'prod' });
   });
 
   it('secret variables and allowed repository directories add up from file and flags; --no-wandb-credentials withholds W&B’s', () => {

@@ -5,8 +5,8 @@
  * `~/.config/tminus/launch-config.yaml` over it, each if it exists. Every W&B key is accepted; `builder` and
  * `registry` go to the local-container runner (cli/container-options.ts); what no runner of this agent
  * uses yet (`environment`, `secure_mode`, `max_schedulers`) is kept in the resolved config and named once at start. tminus's own keys say what
- * runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`); lists of those
- * add up from file and flags.
+ * runs may see and touch (`run_as`, `work_dir`, `secret_env`, `allow_local_repos`) and which engines
+ * it drives besides processes (`slurm`, `kubernetes`); lists of those add up from file and flags.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,6 +17,11 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 
 import { secretEnvProblem } from '../runners/local-process/run-env.js';
+import {
+  KubernetesFileBlock,
+  kubernetesFromFile,
+  type KubernetesConfig,
+} from './kubernetes-config.js';
 
 const MaxJobs = z
   .number({ error: 'must be an integer (-1 = unlimited)' })
@@ -112,6 +117,8 @@ const FileConfig = z.strictObject({
     )
     .nullable()
     .optional(),
+  /** The Kubernetes runner (W&B's agent takes the cluster from its environment): present, even empty, turns it on. */
+  kubernetes: KubernetesFileBlock.optional(),
   /** Directories local git repositories may be cloned from. */
   allow_local_repos: z
     .array(z.string({ error: 'must be a directory' }).min(1), {
@@ -150,6 +157,7 @@ export interface ResolvedLaunchConfig {
   readonly registry?: Record<string, unknown>;
   readonly environment?: Record<string, unknown>;
   readonly slurm?: SlurmConfig;
+  readonly kubernetes?: KubernetesConfig;
 }
 
 /** The Slurm runner's settings (`slurm:` in the file, `--slurm`/`--slurm-shared-dir`). */
@@ -190,6 +198,8 @@ export interface ResolvedAgentConfig {
   readonly unusedKeys: string[];
   /** Present: the agent has a Slurm runner. */
   readonly slurm?: SlurmConfig;
+  /** Present: the agent has a Kubernetes runner. */
+  readonly kubernetes?: KubernetesConfig;
 }
 
 export interface AgentFlags {
@@ -210,6 +220,8 @@ export interface AgentFlags {
   readonly workDir?: string;
   /** `--slurm` (true) or `--slurm-shared-dir` (the dir; it implies --slurm). */
   readonly slurm?: SlurmConfig;
+  /** `--kubernetes` ({}) or any of the other Kubernetes flags (each implies it). */
+  readonly kubernetes?: KubernetesConfig;
 }
 
 function invalid(path: string, problem: string): LaunchError {
@@ -274,6 +286,9 @@ export function parseLaunchConfig(text: string, path: string): ResolvedLaunchCon
               ? {}
               : { sharedDir: resolve(dirname(path), file.slurm.shared_dir) },
         }),
+    ...(file.kubernetes === undefined
+      ? {}
+      : { kubernetes: kubernetesFromFile(file.kubernetes, dirname(path)) }),
     // Relative to the file, which is where its author was looking from.
     ...(file.allow_local_repos === undefined
       ? {}
@@ -360,6 +375,10 @@ export function resolveAgentConfig(input: {
     flags.slurm === undefined && file.slurm === undefined
       ? undefined
       : { ...file.slurm, ...flags.slurm };
+  const kubernetes =
+    flags.kubernetes === undefined && file.kubernetes === undefined
+      ? undefined
+      : { ...file.kubernetes, ...flags.kubernetes };
   return {
     entity: flags.entity ?? (env.TMINUS_ENTITY || env.WANDB_ENTITY || undefined) ?? file.entity,
     queues: flags.queues?.length ? [...flags.queues] : file.queues,
@@ -381,6 +400,7 @@ export function resolveAgentConfig(input: {
     files,
     unusedKeys,
     ...(slurm === undefined ? {} : { slurm }),
+    ...(kubernetes === undefined ? {} : { kubernetes }),
   };
 }
 

@@ -1,13 +1,15 @@
 /**
  * @module `tminus agent`'s Kubernetes flags and the runner they make: `--kubernetes` gives the agent
  * a runner for queues whose resource is `kubernetes` (W&B's `kubernetes` runner); the cluster is the
- * kubeconfig's (KUBECONFIG, ~/.kube/config) or, in a pod, the in-cluster service account's.
+ * kubeconfig's (KUBECONFIG, ~/.kube/config) or, in a pod, the in-cluster service account's. The same
+ * settings can be given as `kubernetes:` in launch-config.yaml; the flags win.
  */
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
 import type { Command } from 'commander';
 
+import type { KubernetesConfig } from '../agent/kubernetes-config.js';
 import { DNS_LABEL } from '../core/resource-args/kubernetes.js';
 import { kubernetesRunner } from '../runners/kubernetes/runner.js';
 import type { Runner } from '../runners/runner.js';
@@ -39,8 +41,7 @@ export function addKubernetesOptions(command: Command): Command {
     );
 }
 
-function codeVolume(value: string | undefined) {
-  if (value === undefined) return undefined;
+function codeVolume(value: string) {
   const [claimName = '', ...rest] = value.split(':');
   const mountPath = rest.join(':');
   if (!DNS_LABEL.test(claimName) || !isAbsolute(mountPath))
@@ -51,27 +52,40 @@ function codeVolume(value: string | undefined) {
   return { claimName, mountPath: resolve(mountPath) };
 }
 
-/** The Kubernetes runner the flags ask for (none when they ask for none), connected before the agent registers. */
-export async function kubernetesRunners(
-  flags: KubernetesFlags,
-  workDir: string,
-  log: (line: string) => void,
-): Promise<Runner[]> {
+/** The flags as the agent's config takes them (only those given; any of them implies --kubernetes). */
+export function kubernetesFlags(flags: KubernetesFlags): { kubernetes?: KubernetesConfig } {
   const { kubeconfig, kubernetesContext: context, kubernetesNamespace: namespace } = flags;
+  const pvc = flags.kubernetesCodePvc;
   const on =
-    flags.kubernetes === true ||
-    [kubeconfig, context, namespace, flags.kubernetesCodePvc].some((v) => v !== undefined);
-  if (!on) return [];
+    flags.kubernetes === true || [kubeconfig, context, namespace, pvc].some((v) => v !== undefined);
+  if (!on) return {};
   if (namespace !== undefined && !DNS_LABEL.test(namespace))
     throw new UsageError(
       `--kubernetes-namespace ${namespace} is not a namespace name`,
       'lowercase letters, digits and "-", at most 63',
     );
-  const code = codeVolume(flags.kubernetesCodePvc);
+  return {
+    kubernetes: {
+      ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(kubeconfig) }),
+      ...(context === undefined ? {} : { context }),
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(pvc === undefined ? {} : { codeVolume: codeVolume(pvc) }),
+    },
+  };
+}
+
+/** The Kubernetes runner the config asks for (none when it asks for none), connected before the agent registers. */
+export async function kubernetesRunners(
+  config: { readonly kubernetes?: KubernetesConfig },
+  workDir: string,
+  log: (line: string) => void,
+): Promise<Runner[]> {
+  if (config.kubernetes === undefined) return [];
+  const { kubeconfig, context, namespace, codeVolume: code } = config.kubernetes;
   try {
     const runner = await kubernetesRunner({
       cluster: {
-        ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(kubeconfig) }),
+        ...(kubeconfig === undefined ? {} : { kubeconfig }),
         ...(context === undefined ? {} : { context }),
       },
       ...(namespace === undefined ? {} : { namespace }),
@@ -85,7 +99,7 @@ export async function kubernetesRunners(
   } catch (error) {
     throw new UsageError(
       `The Kubernetes runner cannot work here: ${(error as Error).message}`,
-      'Set KUBECONFIG or pass --kubeconfig (and --kubernetes-context), or run the agent in a pod with a service account that may create Jobs, Secrets and read pods and their logs.',
+      'Set KUBECONFIG or pass --kubeconfig (or kubernetes: {kubeconfig: …, context: …} in launch-config.yaml), or run the agent in a pod with a service account that may create Jobs, Secrets and read pods, their logs and Events.',
     );
   }
 }

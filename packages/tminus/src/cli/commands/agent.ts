@@ -20,6 +20,7 @@ import { containerRunners } from '../container-options.js';
 import {
   addKubernetesOptions,
   type KubernetesFlags,
+  kubernetesFlags,
   kubernetesRunners,
 } from '../kubernetes-options.js';
 import { addSlurmOptions, type SlurmFlags, slurmFlags, slurmRunners } from '../slurm-options.js';
@@ -55,7 +56,7 @@ export function registerAgentCommands(program: Command): void {
       .option('-e, --entity <entity>', 'entity that owns the queues')
       .option(
         '-c, --config <file>',
-        "launch-config.yaml: W&B's keys (entity, queues, max_jobs, verbosity, stopped_run_timeout; builder, registry, environment, secure_mode and max_schedulers are kept but not used yet) and tminus's (run_as, work_dir, secret_env, allow_local_repos, slurm: {shared_dir}). Default: ~/.config/wandb/launch-config.yaml as W&B's agent reads it, then ~/.config/tminus/launch-config.yaml over it, each if it exists",
+        "launch-config.yaml: W&B's keys (entity, queues, max_jobs, verbosity, stopped_run_timeout; builder, registry, environment, secure_mode and max_schedulers are kept but not used yet) and tminus's (run_as, work_dir, secret_env, allow_local_repos, slurm: {shared_dir}, kubernetes: {kubeconfig, context, namespace, code_pvc: {claim, mount_path}}). Default: ~/.config/wandb/launch-config.yaml as W&B's agent reads it, then ~/.config/tminus/launch-config.yaml over it, each if it exists",
       )
       .option(
         '--stop-grace-seconds <n>',
@@ -129,6 +130,7 @@ export function registerAgentCommands(program: Command): void {
                 : { runDirMaxGiB: parseAmount(flags.runDirMaxGib, '--run-dir-max-gib') }),
               ...runIsolationFlags(flags),
               ...slurmFlags(flags),
+              ...kubernetesFlags(flags),
             },
           });
           const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -159,7 +161,7 @@ export function registerAgentCommands(program: Command): void {
           const runners = runnerSet([
             ...containerRunners(config, log),
             ...(await slurmRunners(config, workDir, log)),
-            ...(await kubernetesRunners(flags, workDir, log)),
+            ...(await kubernetesRunners(config, workDir, log)),
           ]);
           const agent = await startAgent({
             api,

@@ -1,8 +1,9 @@
 /**
  * @module One attempt's object (a Job or a custom resource) as a `RunningProgram`: its pods heard
  * from the namespace's shared watch (`PodWatch`), held (the scheduler's reason → `onWaiting`),
- * running (its first container's log followed), ended (exit code and reason, once the log has been
- * read to its end); a custom resource ends when its conditions say so. The attempt's Secret is
+ * running (its first container's log followed), ended (exit code and reason, once the log has
+ * been read to its end); held with no reason from the pod, the Warning Events about it and its
+ * object say why (held-reason.ts); a custom resource ends when its conditions say so. The attempt's Secret is
  * deleted at the end. Stopping deletes the pods with the grace period (SIGTERM, then SIGKILL after
  * it) and the object with foreground propagation; a pod that never ran is deleted at once.
  */
@@ -10,6 +11,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { JsonObject } from '@tminus/sdk/protocol';
 
 import type { ProgramEvents, ProgramExit, RunningProgram, Waiting } from '../runner.js';
+import { heldReason, nextLookMs } from './held-reason.js';
 import type { KubeApi } from './kube-api.js';
 import { LogFollower, type LogPositions, type SplitSupport } from './log-follow.js';
 import { KUBERNETES } from './names.js';
@@ -81,6 +83,7 @@ export function followAttempt(
     phase = 'ending';
     markRunning(); // it ran, or never will: nothing waits on it any more
     clearInterval(resync);
+    clearTimeout(lookTimer);
     if (deleteObject)
       await api.delete(header(objects), { propagation: 'Foreground' }).catch(() => undefined);
     // The log ends once the container has; a pod that never ran has none.
@@ -145,6 +148,30 @@ export function followAttempt(
       );
   };
 
+  const tellWaiting = (w: Waiting) => {
+    if (w.reason === waiting?.reason && w.message === waiting.message) return;
+    waiting = w;
+    events.onWaiting?.(w);
+  };
+
+  // While held and the pod says nothing (or there is no pod), the Warning Events say why.
+  let podSaysWhy = false;
+  let looks = 0;
+  let lookTimer: NodeJS.Timeout | undefined;
+  const lookForWhy = async () => {
+    if (phase !== 'held') return;
+    if (!podSaysWhy) {
+      const about = [objects.object.name, ...(mainPod === undefined ? [] : [mainPod])];
+      const found = await Promise.all(
+        about.map((name) => api.warnings(objects.namespace, name).catch(() => [])),
+      );
+      const why = heldReason(found.flat());
+      if (why !== undefined && phase === 'held') tellWaiting(why);
+    }
+    if (phase === 'held') lookTimer = setTimeout(() => void lookForWhy(), nextLookMs(++looks));
+  };
+  lookTimer = setTimeout(() => void lookForWhy(), nextLookMs(looks));
+
   const gone = (): ProgramExit => ({
     exitCode: 143,
     signal: 'SIGTERM',
@@ -165,16 +192,14 @@ export function followAttempt(
       return void end(stopping ? { exitCode: 137, signal: 'SIGKILL' } : gone(), false);
     }
     if (now.kind === 'held') {
-      const w = now.waiting;
-      if (w !== undefined && (w.reason !== waiting?.reason || w.message !== waiting.message)) {
-        waiting = w;
-        events.onWaiting?.(w);
-      }
+      podSaysWhy = now.waiting !== undefined;
+      if (now.waiting !== undefined) tellWaiting(now.waiting);
       return;
     }
     if (now.kind === 'running') {
       if (phase === 'held') {
         phase = 'running';
+        clearTimeout(lookTimer);
         markRunning();
       }
       return startLogs(name);

@@ -11,6 +11,7 @@ import type * as K8s from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 
 import { LineSplitter } from '../../lib/line-splitter.js';
+import type { EventView } from './held-reason.js';
 import type { PodEvent, PodSource } from './pod-watch.js';
 import type { PodView } from './status.js';
 
@@ -134,7 +135,8 @@ export class KubeApi implements PodSource {
     apiVersion: string,
     kind: string,
     namespace: string,
-    labelSelector: string,
+    labelSelector: string | undefined,
+    fieldSelector?: string,
   ): Promise<{ items: T[]; resourceVersion: string }> {
     const list = await call(() =>
       this.objects.list<T>(
@@ -144,7 +146,7 @@ export class KubeApi implements PodSource {
         undefined,
         undefined,
         undefined,
-        undefined,
+        fieldSelector,
         labelSelector,
       ),
     );
@@ -184,6 +186,18 @@ export class KubeApi implements PodSource {
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
     }
+  }
+
+  /** The Warning Events about one object (a Job, a pod) of `namespace`. */
+  async warnings(namespace: string, involvedName: string): Promise<EventView[]> {
+    const { items } = await this.list<KubernetesObject & EventView>(
+      'v1',
+      'Event',
+      namespace,
+      undefined,
+      `involvedObject.name=${involvedName},type=Warning`,
+    );
+    return items;
   }
 
   async listPods(

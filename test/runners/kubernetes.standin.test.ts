@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import {
   kubernetesRunner,
@@ -23,9 +23,16 @@ afterAll(async () => {
   tmp.remove();
 });
 
+// What the stand-in wrote as Job controller and kubelet passed the official schemas.
+const standins: { schemaErrors: string[] }[] = [];
+afterEach(() => {
+  for (const standin of standins.splice(0)) expect(standin.schemaErrors).toEqual([]);
+});
+
 let n = 0;
 async function setup(options: StandinOptions = {}) {
   const standin = await startKubeStandin(options);
+  standins.push(standin);
   const runner = await kubernetesRunner({
     cluster: { kubeconfig: standin.kubeconfig },
     agent: 'test-agent',

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Job } from 'kubernetes-models/batch/v1';
-import { Event, Secret } from 'kubernetes-models/v1';
+import { Event, Pod, Secret } from 'kubernetes-models/v1';
 
 import { Conflict, fieldsMatch, matches, ObjectStore, type Obj } from './store.js';
 
@@ -32,6 +32,11 @@ export interface StandinOptions {
    * `admitPods()`; it says so in a Warning Event on the Job, as Kubernetes does.
    */
   readonly podsForbidden?: string;
+  /**
+   * Check every Pod and Job the stand-in itself writes (as controller and kubelet) against the
+   * official schemas; failures are collected in `schemaErrors`. @default true
+   */
+  readonly checkSchemas?: boolean;
   /** Run pods' programs (false: pods run until `finish()`, for the bench). @default true */
   readonly execute?: boolean;
 }
@@ -121,7 +126,24 @@ export class KubeStandin {
   url = '';
   kubeconfig = '';
 
+  /** What failed the schema check of an object the stand-in wrote (see `checkSchemas`). */
+  readonly schemaErrors: string[] = [];
+
   constructor(private readonly options: StandinOptions = {}) {
+    if (options.checkSchemas !== false)
+      this.store.subscribe((e) => {
+        if (e.type === 'DELETED' || (e.resource !== 'pods' && e.resource !== 'jobs')) return;
+        try {
+          (e.resource === 'pods'
+            ? new Pod(e.object as never)
+            : new Job(e.object as never)
+          ).validate();
+        } catch (error) {
+          this.schemaErrors.push(
+            `${e.resource} ${e.object.metadata.name}: ${(error as Error).message}`,
+          );
+        }
+      });
     this.#server = createServer(
       (req, res) =>
         void this.#handle(req, res).catch((e: Error) =>

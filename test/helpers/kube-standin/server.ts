@@ -134,10 +134,7 @@ export class KubeStandin {
       this.store.subscribe((e) => {
         if (e.type === 'DELETED' || (e.resource !== 'pods' && e.resource !== 'jobs')) return;
         try {
-          (e.resource === 'pods'
-            ? new Pod(e.object as never)
-            : new Job(e.object as never)
-          ).validate();
+          (e.resource === 'pods' ? new Pod(e.object) : new Job(e.object)).validate();
         } catch (error) {
           this.schemaErrors.push(
             `${e.resource} ${e.object.metadata.name}: ${(error as Error).message}`,

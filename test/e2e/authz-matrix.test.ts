@@ -127,6 +127,10 @@ const matrix: Matrix = {
   listRuns: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
   watchRuns: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
   getRun: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },
+  getRunHistory: {
+    statuses: RUN_READ,
+    prepare: (t) => ({ input: { params: { id: t.runA.runId } } }),
+  },
   cancelRun: { statuses: RUN_MANAGE, prepare: ofRun((run) => ({ params: { id: run.runId } })) },
   getLogs: { statuses: RUN_READ, prepare: (t) => ({ input: { params: { id: t.runA.runId } } }) },
   logMetrics: {

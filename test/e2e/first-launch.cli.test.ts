@@ -91,6 +91,20 @@ describe('a code job through the queue', () => {
 
     const shown = await up.cli(['run', 'show', run.id, '--json']);
     expect(JSON.parse(shown.stdout)).toMatchObject({ id: run.id, state: 'finished', exitCode: 0 });
+
+    // Its history: created as it was claimed, then each state the agent reported, in order.
+    const history = await up.cli(['run', 'history', run.id, '--json']);
+    const states = (JSON.parse(history.stdout) as { from: string | null; to: string }[]).map(
+      (t) => [t.from, t.to],
+    );
+    expect(states).toEqual([
+      [null, 'starting'],
+      ['starting', 'running'],
+      ['running', 'finished'],
+    ]);
+    const table = await up.cli(['run', 'history', run.id]);
+    expect(table.stdout).toMatch(/AT\s+STATE\s+FROM\s+ATTEMPT/);
+    expect(table.stdout).toMatch(/finished\s+running\s+1/);
   });
 });
 

@@ -191,6 +191,15 @@ describe.skipIf(skip !== undefined)('the web UI', () => {
     await page.getByText('stopped', { exact: true }).first().waitFor({ timeout: 30_000 });
     const run = await stack.api.request('getRun', { params: { id: runId } });
     expect(run.state).toBe('stopped');
+    // The state history, read again as the state changed, shows the way there.
+    const history = page.getByTestId('run-history');
+    await history.getByText('stopped', { exact: true }).waitFor();
+    expect(await history.locator('tbody td:nth-child(2)').allTextContents()).toEqual([
+      'created, starting',
+      'running',
+      'stopping',
+      'stopped',
+    ]);
     await page.close();
   });
 

@@ -51,7 +51,7 @@ import {
   QueueItemState,
 } from './queue.js';
 import { LogMetricsRequest, LogMetricsResponse, MetricsPage, MetricsQuery } from './metrics.js';
-import { DirectRunRequest, LogPage, Run, RunListQuery } from './run.js';
+import { DirectRunRequest, LogPage, Run, RunListQuery, RunTransition } from './run.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -217,6 +217,13 @@ export const routes = {
     params: runIdParam,
     query: waitQuery,
     response: Run,
+  },
+  getRunHistory: {
+    method: 'GET',
+    path: '/runs/:id/history',
+    summary: "Every change of a run's state, oldest first, from its creation",
+    params: runIdParam,
+    response: z.object({ items: z.array(RunTransition) }),
   },
   cancelRun: {
     method: 'POST',

@@ -84,6 +84,16 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
+/** One change of a run's state; the first has no `from` (the run was created in `to`). */
+export const RunTransition = z.object({
+  at: Timestamp,
+  from: RunState.nullable(),
+  to: RunState,
+  /** The attempt the run was in after the change. */
+  attempt: z.number().int().min(1),
+});
+export type RunTransition = z.infer<typeof RunTransition>;
+
 export const LogStream = z.enum(['stdout', 'stderr', 'system']);
 export type LogStream = z.infer<typeof LogStream>;
 

@@ -30,10 +30,11 @@ const TABLES = [
   'agents',
   'queue_items',
   'runs',
+  'run_transitions',
   'run_logs',
   'run_metrics',
 ] as const;
-const SERIAL = { queue_items: 'seq', runs: 'seq' } as const;
+const SERIAL = { queue_items: 'seq', runs: 'seq', run_transitions: 'seq' } as const;
 
 export interface CopyReport {
   readonly tables: Record<string, number>;

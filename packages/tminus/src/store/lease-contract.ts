@@ -53,6 +53,34 @@ export function describeLeaseContract(current: () => Store, now: () => number): 
     expect(await store.requeueRun('d', 'tk', { ...retry, newToken: 'x' })).toBeUndefined();
   });
 
+  it("a run's history holds every change of its state, whoever made it, once each and in order", async () => {
+    await leasedRun(2, 'starting');
+    const before = Date.now();
+    await store.updateRun('r', 'a1', { state: 'running', startedAt: 1_000 });
+    await store.updateRun('r', 'a1', { exitCode: null }); // no state change: nothing recorded
+    await store.requeueRun('r', 'a1', { ifState: 'running', newToken: 'a2', now: 300, line: 'x' });
+    await store.claim({
+      queueId: 'q_q',
+      agentId: 'ag2',
+      fencingToken: 'a3',
+      now: 400,
+      leaseExpiresAt: 500,
+    });
+    await store.ackItem('i', 'a3', newRun('r', 'a3', { state: 'starting', leaseExpiresAt: 500 }));
+    await store.transitionRun('r', ['starting', 'running'], { state: 'stopping' });
+    const history = await store.runHistory('r');
+    expect(history.map((t) => [t.from, t.to, t.attempt])).toEqual([
+      ['starting', 'running', 1],
+      ['running', 'pending', 2],
+      ['pending', 'starting', 2],
+      ['starting', 'stopping', 2],
+    ]);
+    // Stamped by the database's clock as the changes happened.
+    for (const t of history) expect(t.at).toBeGreaterThanOrEqual(before - 1_000);
+    expect(history.map((t) => t.at)).toEqual([...history.map((t) => t.at)].sort((a, b) => a - b));
+    expect(await store.runHistory('nope')).toEqual([]);
+  });
+
   it('a starting run records why its engine holds it back, shown for that attempt only', async () => {
     await leasedRun(2, 'starting');
     const waiting = { reason: 'Resources', message: 'Slurm job 7 is pending: busy' };

@@ -20,6 +20,7 @@ import type {
   ItemOwner,
   NewQueueItem,
   RunOwner,
+  RunTransitionRow,
   UserRecord,
 } from './store.js';
 
@@ -383,3 +384,20 @@ export const toExpiringRun = (r: ExpiringRunRow): ExpiringRun => ({
   maxAttempts: r.max_attempts,
   leaseExpiresAt: r.lease_expires_at,
 });
+
+/** A row of `run_transitions`. */
+export interface TransitionRow {
+  at: number;
+  from_state: string;
+  to_state: string;
+  attempt: number;
+}
+
+export function toTransition(r: TransitionRow): RunTransitionRow {
+  return {
+    at: Number(r.at),
+    from: r.from_state as RunTransitionRow['from'],
+    to: r.to_state as RunTransitionRow['to'],
+    attempt: Number(r.attempt),
+  };
+}

@@ -152,6 +152,14 @@ export interface NewRun {
   readonly now: number;
 }
 
+/** One change of a run's state, as the store recorded it (epoch ms). */
+export interface RunTransitionRow {
+  readonly at: number;
+  readonly from: RunState;
+  readonly to: RunState;
+  readonly attempt: number;
+}
+
 export interface RunPatch {
   readonly state?: RunState;
   readonly exitCode?: number;
@@ -392,6 +400,8 @@ export interface Store {
   requeueRun(id: string, fencingToken: string, retry: RunRetry): Promise<Run | undefined>;
   /** Unfenced state change for user actions (cancel): only if the run is in one of `from`. */
   transitionRun(id: string, from: readonly RunState[], patch: RunPatch): Promise<Run | undefined>;
+  /** Every change of a run's state, oldest first (recorded by the database: migrations `run-transitions`). */
+  runHistory(id: string): Promise<RunTransitionRow[]>;
   /** Runs of an agent whose token matches, for heartbeat answers. */
   getRunsByIds(ids: readonly string[]): Promise<Run[]>;
   /** Extends the leases of these runs if the tokens still own them; returns the ids that do. */
@@ -504,6 +514,7 @@ export type RunsPort = Pick<
   | 'listRuns'
   | 'updateRun'
   | 'transitionRun'
+  | 'runHistory'
   | 'getRunsByIds'
   | 'extendRunLeases'
   | 'agentRunIds'

@@ -12,6 +12,7 @@ import { useLongPoll } from '../hooks.js';
 import { ErrorBox } from '../parts/error-box.js';
 import { LogView } from '../parts/log-view.js';
 import { MetricsCharts } from '../parts/metrics-chart.js';
+import { RunHistory } from '../parts/run-history.js';
 import { StateBadge } from '../parts/state-badge.js';
 import { href } from '../route.js';
 import type { Session } from '../session.js';
@@ -127,6 +128,8 @@ export function RunPage({ session, id }: { session: Session; id: string }) {
           </>
         )}
       </dl>
+      <h2>State history</h2>
+      <RunHistory session={session} runId={run.id} version={run.state} />
       <h2>Log</h2>
       <LogView session={session} runId={run.id} />
       <h2>Metrics</h2>

@@ -115,6 +115,26 @@ export function registerRunCommands(program: Command): void {
     });
 
   run
+    .command('history')
+    .description(
+      'Every state a run has been in, with when it got there: created, starting (and each new attempt after a preemption or a lost agent), running, stopping, and how it ended.',
+    )
+    .addHelpText(
+      'after',
+      examples('tminus run history <run-id>', 'tminus run history <run-id> --json'),
+    )
+    .argument('<id>', 'run id')
+    .option('--json', 'JSON output')
+    .action(async (id: string, flags: { json?: boolean }, command: Command) => {
+      const { items } = await apiOf(command).request('getRunHistory', { params: { id } });
+      if (flags.json) return printJson(items);
+      printTable(
+        ['AT', 'STATE', 'FROM', 'ATTEMPT'],
+        items.map((t) => [t.at, t.to, t.from ?? '(created)', t.attempt]),
+      );
+    });
+
+  run
     .command('explain')
     .description(
       'Why is a queued run not running yet? While it is pending: its position in the queue, how many live agents poll that queue and how many of them are at capacity. Once an agent has handed it to an engine that holds it back (a Slurm job pending for Resources, Priority, ReqNodeNotAvail, …): the engine’s reason, in words.',

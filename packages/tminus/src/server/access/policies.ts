@@ -60,6 +60,7 @@ export const policies: Policies = {
   listRuns: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
   watchRuns: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
   getRun: ({ params }, who, g) => g.run(who, params.id, 'read'),
+  getRunHistory: ({ params }, who, g) => g.run(who, params.id, 'read'),
   getLogs: ({ params }, who, g) => g.run(who, params.id, 'read'),
   cancelRun: ({ params }, who, g) => g.run(who, params.id, 'manage'),
   logMetrics: ({ params }, who, g) => g.runToken(who, params.id),

@@ -81,6 +81,7 @@ export function createHandlers(s: Services): Handlers {
       query.waitFor === undefined || query.waitMs === 0
         ? s.runs.get(params.id)
         : s.runs.wait(params.id, query.waitFor, query.waitMs, signal),
+    getRunHistory: async ({ params }) => ({ items: await s.runs.history(params.id) }),
     cancelRun: ({ params }) => s.runs.cancel(params.id),
     getLogs: ({ params, query }, { signal }) =>
       s.runs.readLogs(params.id, query.after, query.limit, query.waitMs, signal),

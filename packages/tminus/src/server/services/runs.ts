@@ -9,6 +9,7 @@ import {
   type Run,
   type RunState,
   type RunStatusUpdate,
+  type RunTransition,
   type RunWaiting,
 } from '@tminus/sdk/protocol';
 
@@ -44,6 +45,19 @@ export class RunService {
     const run = await this.ctx.store.getRun(id);
     if (run === undefined) throw runNotFound(id);
     return run;
+  }
+
+  /** The run's creation, then every change of its state (the store records them). */
+  async history(id: string): Promise<RunTransition[]> {
+    const run = await this.get(id);
+    const changes = await this.ctx.store.runHistory(id);
+    const created: RunTransition = {
+      at: run.createdAt,
+      from: null,
+      to: changes[0]?.from ?? run.state,
+      attempt: 1,
+    };
+    return [created, ...changes.map((c) => ({ ...c, at: new Date(c.at).toISOString() }))];
   }
 
   async wait(

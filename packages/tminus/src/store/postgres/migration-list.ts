@@ -14,6 +14,7 @@ import * as m0007 from './migrations/0007-run-metrics.js';
 import * as m0008 from './migrations/0008-run-log-lines-received.js';
 import * as m0009 from './migrations/0009-run-dir.js';
 import * as m0010 from './migrations/0010-run-waiting.js';
+import * as m0011 from './migrations/0011-run-transitions.js';
 
 export const POSTGRES_MIGRATIONS = numbered([
   m0001,
@@ -26,4 +27,5 @@ export const POSTGRES_MIGRATIONS = numbered([
   m0008,
   m0009,
   m0010,
+  m0011,
 ]);

@@ -6,7 +6,7 @@
 import type { Run } from '@tminus/sdk/protocol';
 
 import { runExists, runRefused } from '../errors.js';
-import { type BareRunRow, type RunRow, toRun } from '../rows.js';
+import { type BareRunRow, type RunRow, toRun, toTransition, type TransitionRow } from '../rows.js';
 import { patchSet, patchValues } from '../run-patch.js';
 import { runCursor, runPage } from '../run-pages.js';
 import type { NewRun, RunsPort } from '../store.js';
@@ -40,6 +40,8 @@ const EXTEND_LEASES = `UPDATE runs SET lease_expires_at = $1
   WHERE runs.id = mine.id AND runs.fencing_token = mine.token RETURNING runs.id`;
 /** Params: agent id, state. */
 const RUNS_OF_AGENT = `SELECT id FROM runs WHERE agent_id = $1 AND state = $2 ORDER BY seq`;
+/** Params: run id. */
+const RUN_HISTORY = `SELECT at, from_state, to_state, attempt FROM run_transitions WHERE run_id = $1 ORDER BY seq`;
 
 /** Inserts a run on `db` (also inside an ack's transaction). */
 export async function insertRun(context: PostgresContext, db: Db, run: NewRun): Promise<Run> {
@@ -86,6 +88,8 @@ export function postgresRuns(context: PostgresContext): RunsPort {
       const row = await one<BareRunRow>(pool, TRANSITION, [...patchValues(patch), id, [...from]]);
       return row && runOf(row);
     },
+    runHistory: async (id) =>
+      (await rows<TransitionRow>(pool, RUN_HISTORY, [id])).map(toTransition),
     getRunsByIds: async (ids) => (await rows<RunRow>(pool, RUNS_BY_IDS, [[...ids]])).map(toRun),
     async extendRunLeases(runs, leaseExpiresAt) {
       if (runs.length === 0) return [];

@@ -12,5 +12,16 @@ import * as m0005 from './migrations/0005-run-metrics.js';
 import * as m0006 from './migrations/0006-run-log-lines-received.js';
 import * as m0007 from './migrations/0007-run-dir.js';
 import * as m0008 from './migrations/0008-run-waiting.js';
+import * as m0009 from './migrations/0009-run-transitions.js';
 
-export const SQLITE_MIGRATIONS = numbered([m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008]);
+export const SQLITE_MIGRATIONS = numbered([
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+]);

@@ -6,7 +6,7 @@
 import type { Run } from '@tminus/sdk/protocol';
 
 import { runExists, runRefused } from '../errors.js';
-import type { BareRunRow } from '../rows.js';
+import { type BareRunRow, toTransition, type TransitionRow } from '../rows.js';
 import { jsonText, patchSet, patchValues } from '../run-patch.js';
 import { runCursor, runPage } from '../run-pages.js';
 import type { NewRun, RunsPort } from '../store.js';
@@ -35,6 +35,8 @@ const TRANSITION = `UPDATE runs SET ${patchSet(() => '?')}
 const RUNS_BY_IDS = `SELECT * FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`;
 /** Params: lease expiry, id, token. */
 const EXTEND_LEASE = `UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?`;
+/** Params: run id. */
+const RUN_HISTORY = `SELECT at, from_state, to_state, attempt FROM run_transitions WHERE run_id = ? ORDER BY seq`;
 /** Params: agent id, state. */
 const RUNS_OF_AGENT = `SELECT id FROM runs WHERE agent_id = ? AND state = ? ORDER BY seq`;
 
@@ -91,6 +93,7 @@ export function sqliteRuns(context: SqliteContext): RunsPort {
         const row = sql.get<BareRunRow>(TRANSITION, ...patchValues(patch), id, jsonText(from));
         return row && runOf(row);
       }),
+    runHistory: (id) => read(() => sql.all<TransitionRow>(RUN_HISTORY, id).map(toTransition)),
     getRunsByIds: (ids) => read(() => sql.all<BareRunRow>(RUNS_BY_IDS, jsonText(ids)).map(runOf)),
     extendRunLeases: (runs, leaseExpiresAt) =>
       write(() =>

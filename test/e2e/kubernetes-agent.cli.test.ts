@@ -2,7 +2,7 @@
  * `tminus agent` (the real CLI, as a process) driving the Kubernetes API server STAND-IN
  * (test/helpers/kube-standin) from a launch-config.yaml's `kubernetes:` block, through a real
  * server: a run of a kubernetes queue becomes a Job in the configured namespace, its output and
- * config come back; a Job whose pods a ResourceQuota forbids is explained by `run explain` with the
+ * config come back; what its account may not do is said at start; a Job whose pods a ResourceQuota forbids is explained by `run explain` with the
  * quota's message, and runs once the quota allows it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ let job: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  standin = await startKubeStandin({ podsForbidden: QUOTA });
+  standin = await startKubeStandin({ podsForbidden: QUOTA, forbidden: ['delete pods'] });
   await stack.api.request('createQueue', { body: { name: 'k8s', resource: 'kubernetes' } });
   const created = await stack.api.request('createJob', {
     body: {
@@ -67,6 +67,16 @@ afterAll(async () => {
 });
 
 describe('tminus agent with a kubernetes: block in launch-config.yaml (API server stand-in)', () => {
+  it('says at start what its account may not do in its namespace, with the Role that grants it', async () => {
+    await agent.waitFor('Runs there will fail at that step');
+    expect(agent.output()).toContain(
+      "Kubernetes: in namespace ml-runs the agent's account may not delete pods (to stop a run with its grace period). Runs there will fail at that step.",
+    );
+    expect(agent.output()).toContain(
+      'kind: Role\nmetadata: {name: tminus-agent, namespace: ml-runs}\nrules:\n  - {apiGroups: [""], resources: ["pods"], verbs: ["delete"]}',
+    );
+  });
+
   it("a Job its quota forbids: run explain gives the quota's message; once allowed, it runs in the configured namespace", async () => {
     const queued = await launchAdd({
       api: stack.api,

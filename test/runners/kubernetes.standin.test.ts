@@ -12,6 +12,7 @@ import {
   kubernetesRunner,
   type KubernetesRunner,
 } from '../../packages/tminus/src/runners/kubernetes/runner.js';
+import { missingPermissions } from '../../packages/tminus/src/runners/kubernetes/access-check.js';
 import type { LaunchPlan, Waiting } from '../../packages/tminus/src/runners/runner.js';
 import { startKubeStandin, type StandinOptions } from '../helpers/kube-standin/server.js';
 import { tempDir } from '../helpers/temp.js';
@@ -209,5 +210,15 @@ describe('the Kubernetes runner (API server stand-in)', () => {
     expect(await theirs.program.exited).toMatchObject({ exitCode: 0 });
     expect(mine.lines).toEqual(['mine']);
     expect(theirs.lines).toEqual(['theirs']);
+  });
+
+  it("what the agent's account may not do is found by access reviews, exactly", async () => {
+    const { runner } = await setup({ forbidden: ['list events', 'get pods/log'] });
+    const missing = await missingPermissions(runner.api, 'standin-ns');
+    expect(
+      missing?.map((p) => `${p.verb} ${p.resource}${p.subresource ? `/${p.subresource}` : ''}`),
+    ).toEqual(['get pods/log', 'list events']);
+    const { runner: allowed } = await setup();
+    expect(await missingPermissions(allowed.api, 'standin-ns')).toEqual([]);
   });
 });

@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { Job } from 'kubernetes-models/batch/v1';
 import { Event, Pod, Secret } from 'kubernetes-models/v1';
 
+import { accessReview, discovery, RESOURCES } from './discovery.js';
+import { body, type Json, mergePatch, send, status } from './http.js';
 import { Conflict, fieldsMatch, matches, ObjectStore, type Obj } from './store.js';
 
 export interface StandinOptions {
@@ -37,6 +39,8 @@ export interface StandinOptions {
    * official schemas; failures are collected in `schemaErrors`. @default true
    */
   readonly checkSchemas?: boolean;
+  /** What the account may not do, as "verb resource[/subresource]" (access reviews say no). */
+  readonly forbidden?: readonly string[];
   /** Run pods' programs (false: pods run until `finish()`, for the bench). @default true */
   readonly execute?: boolean;
 }
@@ -55,15 +59,6 @@ interface PodRuntime {
   killTimer?: NodeJS.Timeout;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const RESOURCES: Record<string, { kind: string; group: string }> = {
-  pods: { kind: 'Pod', group: 'v1' },
-  secrets: { kind: 'Secret', group: 'v1' },
-  events: { kind: 'Event', group: 'v1' },
-  jobs: { kind: 'Job', group: 'batch/v1' },
-};
-
 let lastNs = 0n;
 /** RFC 3339 with nanoseconds, strictly increasing (as a kubelet's log timestamps). */
 function nowNano(): string {
@@ -76,38 +71,6 @@ function nowNano(): string {
       .padStart(9, '0')
       .replace(/0+$/, '') || '0'
   }Z`;
-}
-
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(
-    JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message }),
-  );
-}
-
-function send(res: ServerResponse, body: unknown, code = 200): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function body(req: IncomingMessage): Promise<Json> {
-  let text = '';
-  for await (const chunk of req) text += String(chunk);
-  return text === '' ? {} : (JSON.parse(text) as Json);
-}
-
-function mergePatch(target: Json, patch: Json): void {
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete target[k];
-    else if (
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      typeof target[k] === 'object' &&
-      target[k] !== null
-    )
-      mergePatch(target[k] as Json, v as Json);
-    else target[k] = v;
-  }
 }
 
 export class KubeStandin {
@@ -224,21 +187,16 @@ export class KubeStandin {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
-    if (path === '/api/v1' || path === '/apis/batch/v1') {
-      const group = path === '/api/v1' ? 'v1' : 'batch/v1';
-      return send(res, {
-        kind: 'APIResourceList',
-        groupVersion: group,
-        resources: Object.entries(RESOURCES)
-          .filter(([, r]) => r.group === group)
-          .map(([name, r]) => ({
-            name,
-            singularName: '',
-            namespaced: true,
-            kind: r.kind,
-            verbs: ['create', 'delete', 'get', 'list', 'patch', 'watch'],
-          })),
-      });
+    const list = discovery(path);
+    if (list !== undefined) return send(res, list);
+    if (
+      path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' &&
+      req.method === 'POST'
+    ) {
+      const answer = accessReview((await body(req)), this.options.forbidden ?? []);
+      return 'invalid' in answer
+        ? status(res, 422, 'Invalid', `SelfSubjectAccessReview is invalid: ${answer.invalid}`)
+        : send(res, answer.review, 201);
     }
     const m =
       /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([a-z0-9-]+)\/(pods|secrets|events|jobs)(?:\/([a-z0-9.-]+)(?:\/(log|eviction))?)?$/.exec(

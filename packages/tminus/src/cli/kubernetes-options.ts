@@ -11,6 +11,12 @@ import type { Command } from 'commander';
 
 import type { KubernetesConfig } from '../agent/kubernetes-config.js';
 import { DNS_LABEL } from '../core/resource-args/kubernetes.js';
+import {
+  describePermission,
+  missingPermissions,
+  roleFor,
+} from '../runners/kubernetes/access-check.js';
+import type { KubeApi } from '../runners/kubernetes/kube-api.js';
 import { kubernetesRunner } from '../runners/kubernetes/runner.js';
 import type { Runner } from '../runners/runner.js';
 import { UsageError } from './usage-error.js';
@@ -95,6 +101,11 @@ export async function kubernetesRunners(
       log,
     });
     log(`Kubernetes runner: runs of "kubernetes" queues are Jobs on ${runner.api.server}`);
+    await sayMissingPermissions(
+      runner.api,
+      namespace ?? runner.api.contextNamespace ?? 'default',
+      log,
+    );
     return [runner];
   } catch (error) {
     throw new UsageError(
@@ -102,4 +113,26 @@ export async function kubernetesRunners(
       'Set KUBECONFIG or pass --kubeconfig (or kubernetes: {kubeconfig: …, context: …} in launch-config.yaml), or run the agent in a pod with a service account that may create Jobs, Secrets and read pods, their logs and Events.',
     );
   }
+}
+
+/**
+ * Says at start what the agent's account may not do in its default namespace (runs there would fail
+ * at that step), with a Role that grants it. Not fatal: runs may name other namespaces.
+ */
+async function sayMissingPermissions(
+  api: KubeApi,
+  namespace: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const missing = await missingPermissions(api, namespace);
+  if (missing === undefined)
+    return log(`Kubernetes: cannot check the agent's permissions in namespace ${namespace}`);
+  if (missing.length === 0) return;
+  log(
+    `Kubernetes: in namespace ${namespace} the agent's account may not ${missing
+      .map(describePermission)
+      .join(
+        '; ',
+      )}. Runs there will fail at that step. A Role that grants it (bind it to the account with a RoleBinding):\n${roleFor(namespace, missing)}`,
+  );
 }

@@ -57,7 +57,7 @@ export function describeLeaseContract(current: () => Store, now: () => number): 
     await leasedRun(2, 'starting');
     const before = Date.now();
     await store.updateRun('r', 'a1', { state: 'running', startedAt: 1_000 });
-    await store.updateRun('r', 'a1', { exitCode: null }); // no state change: nothing recorded
+    await store.updateRun('r', 'a1', { sourceCommit: 'abc' }); // no state change: nothing recorded
     await store.requeueRun('r', 'a1', { ifState: 'running', newToken: 'a2', now: 300, line: 'x' });
     await store.claim({
       queueId: 'q_q',

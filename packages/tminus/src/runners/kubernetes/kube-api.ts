@@ -188,6 +188,27 @@ export class KubeApi implements PodSource {
     }
   }
 
+  /** Whether this account may do `what` in `namespace` (a SelfSubjectAccessReview). */
+  async mayI(
+    namespace: string,
+    what: { verb: string; group: string; resource: string; subresource?: string },
+  ): Promise<boolean> {
+    const review = await this.create<KubernetesObject & { status?: { allowed?: boolean } }>({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          namespace,
+          verb: what.verb,
+          group: what.group,
+          resource: what.resource,
+          ...(what.subresource === undefined ? {} : { subresource: what.subresource }),
+        },
+      },
+    } as KubernetesObject);
+    return review.status?.allowed === true;
+  }
+
   /** The Warning Events about one object (a Job, a pod) of `namespace`. */
   async warnings(namespace: string, involvedName: string): Promise<EventView[]> {
     const { items } = await this.list<KubernetesObject & EventView>(

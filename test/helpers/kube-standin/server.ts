@@ -193,7 +193,7 @@ export class KubeStandin {
       path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' &&
       req.method === 'POST'
     ) {
-      const answer = accessReview((await body(req)), this.options.forbidden ?? []);
+      const answer = accessReview(await body(req), this.options.forbidden ?? []);
       return 'invalid' in answer
         ? status(res, 422, 'Invalid', `SelfSubjectAccessReview is invalid: ${answer.invalid}`)
         : send(res, answer.review, 201);

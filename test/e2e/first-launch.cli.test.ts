@@ -189,6 +189,30 @@ describe('reading', () => {
     expect(queues.stdout).toContain('default');
   });
 
+  it('run list --job keeps the runs of that job (by name, with or without project and version) and refuses a malformed one', async () => {
+    const list = async (...args: string[]) =>
+      (
+        JSON.parse(
+          (await up.cli(['run', 'list', '--json', '--limit', '1000', ...args])).stdout,
+        ) as {
+          items: { id: string; job: string | null }[];
+        }
+      ).items;
+    const all = await list();
+    const linreg = all.filter((r) => r.job?.startsWith('alice/demo/linreg:'));
+    expect(linreg.length).toBeGreaterThanOrEqual(3);
+    expect(linreg.length).toBeLessThan(all.length); // the git job's runs are not linreg's
+    expect(await list('--job', 'linreg')).toEqual(linreg);
+    expect(await list('--job', 'demo/linreg:v0')).toEqual(
+      linreg.filter((r) => r.job === 'alice/demo/linreg:v0'),
+    );
+    expect(await list('--job', 'lin')).toEqual([]);
+    const refused = await up.cli(['run', 'list', '--job', 'lin reg']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('job');
+    expect(refused.stderr).toContain('entity/project/name');
+  });
+
   it('agent list shows the local agent of `tminus up`; run explain explains a pending run', async () => {
     const agents = JSON.parse((await up.cli(['agent', 'list', '--json'])).stdout) as {
       queues: string[];

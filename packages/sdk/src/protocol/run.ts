@@ -114,11 +114,24 @@ export const LogPage = z.object({
 });
 export type LogPage = z.infer<typeof LogPage>;
 
+/**
+ * A job as the run list filters by it: its name, `project/name` or `entity/project/name`, with or
+ * without `:vN` (the version that ran). Matched by whole names: `train` is not `pretrain`.
+ */
+export const RunJobFilter = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?:[A-Za-z0-9_.-]{1,64}\/){0,2}[A-Za-z0-9_.-]{1,64}(?::[A-Za-z0-9_.-]{1,64})?$/,
+    'must be a job\'s name, project/name or entity/project/name, optionally with :vN (e.g. "train" or "vision/train:v3")',
+  );
+
 export const RunListQuery = z.object({
   entity: Name.optional(),
   project: Name.optional(),
   queue: Name.optional(),
   state: RunState.optional(),
+  job: RunJobFilter.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   cursor: z.string().max(64).optional(),
 });

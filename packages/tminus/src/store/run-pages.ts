@@ -21,6 +21,15 @@ export function runCursor(cursor: string | undefined): number | null {
 }
 
 /**
+ * What a run's `'/' || job || ':'` must contain to match a job filter (null: no filter). Names hold
+ * neither "/" nor ":", so the needle `/train:` matches `e/p/train:v3` but not `e/p/pretrain:v3`, and
+ * `/train:v3:` only that version.
+ */
+export function jobNeedle(job: string | undefined): string | null {
+  return job === undefined ? null : `/${job}:`;
+}
+
+/**
  * One page from `limit + 1` rows read newest first: the extra row only tells that there is a next
  * page, whose cursor is the last returned row's `seq`.
  */

@@ -186,6 +186,8 @@ export interface RunListFilter {
   readonly project?: string;
   readonly queueId?: string;
   readonly state?: RunState;
+  /** A job by whole names: `name`, `project/name` or `entity/project/name`, optionally `:vN`. */
+  readonly job?: string;
   readonly limit: number;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string;

@@ -27,16 +27,22 @@ export function registerRunCommands(program: Command): void {
   run
     .command('list')
     .description(
-      'List runs, newest first, with state, exit code, project, queue and job; filter by entity, project, queue or state.',
+      'List runs, newest first, with state, exit code, project, queue and job; filter by entity, project, queue, state or job.',
     )
     .addHelpText(
       'after',
-      examples('tminus run list -p demo --state running', 'tminus run list --limit 5 --json'),
+      examples(
+        'tminus run list -p demo --state running',
+        'tminus run list --job train            # every version of job "train", any project',
+        "tminus run list --job vision/train:v3  # one version of one project's job",
+        'tminus run list --limit 5 --json',
+      ),
     )
     .option('-e, --entity <entity>', 'entity')
     .option('-p, --project <project>', 'project')
     .option('-q, --queue <queue>', 'queue')
     .option('--state <state>', `one of ${RUN_STATES.join(', ')}`)
+    .option('-j, --job <job>', 'job: name, project/name or entity/project/name, optionally :vN')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'JSON output')
     .action(
@@ -46,6 +52,7 @@ export function registerRunCommands(program: Command): void {
           project?: string;
           queue?: string;
           state?: string;
+          job?: string;
           limit: string;
           json?: boolean;
         },
@@ -60,6 +67,7 @@ export function registerRunCommands(program: Command): void {
             project: flags.project,
             queue: flags.queue,
             state: flags.state as Run['state'] | undefined,
+            job: flags.job,
             limit: parseInteger(flags.limit, '--limit', 1),
           },
         });

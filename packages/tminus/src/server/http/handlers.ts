@@ -31,6 +31,7 @@ export function createHandlers(s: Services): Handlers {
       ...(query.project === undefined ? {} : { project: query.project }),
       ...(queue === undefined ? {} : { queueId: queue.id }),
       ...(query.state === undefined ? {} : { state: query.state }),
+      ...(query.job === undefined ? {} : { job: query.job }),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
     };
   };

@@ -8,7 +8,7 @@ import type { Run } from '@tminus/sdk/protocol';
 import { runExists, runRefused } from '../errors.js';
 import { type BareRunRow, type RunRow, toRun, toTransition, type TransitionRow } from '../rows.js';
 import { patchSet, patchValues } from '../run-patch.js';
-import { runCursor, runPage } from '../run-pages.js';
+import { jobNeedle, runCursor, runPage } from '../run-pages.js';
 import type { NewRun, RunsPort } from '../store.js';
 import { RUN_COLUMNS, runValues } from '../values.js';
 import { params, type PostgresContext } from './context.js';
@@ -23,12 +23,13 @@ const INSERT_RUN = `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${params(17)}) RET
 const RUN_BY_ID = `${RUN_SELECT} WHERE r.id = $1`;
 /** Params: id. */
 const RUN_TOKEN = `SELECT fencing_token FROM runs WHERE id = $1`;
-/** Params: entity, project, queue id, state, cursor (each or null), limit. */
+/** Params: entity, project, queue id, state, job needle (run-pages.ts), cursor (each or null), limit. */
 const RUN_PAGE = `${RUN_SELECT}
   WHERE ($1::text IS NULL OR r.entity = $1) AND ($2::text IS NULL OR r.project = $2)
     AND ($3::text IS NULL OR r.queue_id = $3) AND ($4::text IS NULL OR r.state = $4)
-    AND ($5::bigint IS NULL OR r.seq < $5)
-  ORDER BY r.seq DESC LIMIT $6`;
+    AND ($5::text IS NULL OR strpos('/' || r.job || ':', $5) > 0)
+    AND ($6::bigint IS NULL OR r.seq < $6)
+  ORDER BY r.seq DESC LIMIT $7`;
 /** Params: the patch ($1–$8, run-patch.ts), id, the states it may be in. */
 const TRANSITION = `UPDATE runs SET ${patchSet((_, index) => `$${index + 1}`)}
   WHERE id = $9 AND state = ANY($10::text[]) RETURNING *`;
@@ -71,6 +72,7 @@ export function postgresRuns(context: PostgresContext): RunsPort {
         project ?? null,
         queueId ?? null,
         state ?? null,
+        jobNeedle(filter.job),
         cursor,
         limit + 1,
       ]);

@@ -8,7 +8,7 @@ import type { Run } from '@tminus/sdk/protocol';
 import { runExists, runRefused } from '../errors.js';
 import { type BareRunRow, toTransition, type TransitionRow } from '../rows.js';
 import { jsonText, patchSet, patchValues } from '../run-patch.js';
-import { runCursor, runPage } from '../run-pages.js';
+import { jobNeedle, runCursor, runPage } from '../run-pages.js';
 import type { NewRun, RunsPort } from '../store.js';
 import { RUN_COLUMNS, runValues } from '../values.js';
 import { isUniqueViolation, marks, type SqliteContext } from './context.js';
@@ -21,9 +21,10 @@ const RUN_BY_ID = `SELECT * FROM runs WHERE id = ?`;
 const RUN_EXISTS = `SELECT 1 FROM runs WHERE id = ?`;
 /** Params: id, token. */
 const RUN_OWNED = `SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?`;
-/** Params: entity, project, queue id, state, cursor (each or null, twice), limit. */
+/** Params: entity, project, queue id, state, job needle (run-pages.ts), cursor (each or null, twice), limit. */
 const RUN_PAGE = `SELECT * FROM runs WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR project = ?)
-    AND (? IS NULL OR queue_id = ?) AND (? IS NULL OR state = ?) AND (? IS NULL OR seq < ?)
+    AND (? IS NULL OR queue_id = ?) AND (? IS NULL OR state = ?)
+    AND (? IS NULL OR instr('/' || job || ':', ?) > 0) AND (? IS NULL OR seq < ?)
   ORDER BY seq DESC LIMIT ?`;
 /** Params: the patch (run-patch.ts), id, token, the state it must be in (or null: any). */
 const FENCED_UPDATE = `UPDATE runs SET ${patchSet(() => '?')}
@@ -74,6 +75,7 @@ export function sqliteRuns(context: SqliteContext): RunsPort {
           ...both(filter.project),
           ...both(filter.queueId),
           ...both(filter.state),
+          ...both(jobNeedle(filter.job)),
           ...both(cursor),
           filter.limit + 1,
         );

@@ -3,7 +3,7 @@
  * each agent runs. Answered by the watch routes (`watchQueues`, `watchAgents`) with a digest, like
  * `watchRuns` (docs/decisions/0048).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { Agent } from './agent.js';
 import { Name } from './common.js';

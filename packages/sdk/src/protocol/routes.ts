@@ -3,7 +3,7 @@
  * The server registers handlers from it, the client calls through it, and the OpenAPI document is
  * generated from it, so the three cannot drift.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import {
   AckRequest,

@@ -16,7 +16,12 @@ let stack: TestStack;
 let olga: Api;
 let testerJob: string;
 let olgaJob: string;
-const HOLD = { waitMs: 50_000 };
+/**
+ * As long as the route allows, and as long as the test's own time limit (vitest's 60 s): a watch
+ * that no wake-up reaches answers only at `waitMs` — changed, so its content alone would pass — and
+ * the test runs out of time first. A correct server answers as soon as it is woken.
+ */
+const HOLD = { waitMs: 60_000 };
 
 const gitSource = {
   type: 'git' as const,

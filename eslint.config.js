@@ -54,6 +54,14 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message:
+            "Write `import * as z from 'zod'`: the named `z` brings all of zod's locales into the web bundle (docs/decisions/0049).",
+        },
+      ],
     },
   },
   {

@@ -94,6 +94,7 @@ const matrix: Matrix = {
   listJobs: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
   resolveJob: { statuses: READ, prepare: (t) => ({ input: { query: { ref: t.jobRef } } }) },
   listQueues: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
+  watchQueues: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
   createQueue: {
     statuses: ADMIN,
     prepare: () => ({ input: { body: { entity: TEAM, name: fresh('q') } } }),
@@ -156,6 +157,7 @@ const matrix: Matrix = {
     }),
   },
   listAgents: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
+  watchAgents: { statuses: READ, prepare: () => ({ input: { query: { entity: TEAM } } }) },
   claim: {
     statuses: AGENT,
     // An empty queue answers at once: the agent's queue is drained first by a lease.

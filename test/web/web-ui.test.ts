@@ -3,8 +3,9 @@
  * a real agent running real processes: sign in, launch from the form, live run list and logs, cancel,
  * why a run waits, and what a viewer may not do. Screenshots of each page go to test-output/web/.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { Api } from '@tminus/sdk';
 import type { Browser, Page } from 'playwright-core';
@@ -292,5 +293,64 @@ describe.skipIf(skip !== undefined)('the web UI', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: screenshotPath('queues-narrow'), fullPage: true });
     await page.close();
+  });
+});
+
+/** Marks the page's window: a reload would lose the mark. */
+const mark = (page: Page) =>
+  page.evaluate(() => Object.assign(window, { tminusTestMark: 'still here' }));
+const marked = (page: Page) =>
+  page.evaluate(() => (window as unknown as { tminusTestMark?: string }).tminusTestMark);
+
+describe.skipIf(skip !== undefined)('the live queues and agents pages', () => {
+  it('the queues page shows a run enqueued after it opened, with why it waits, without a reload', async () => {
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/queues`);
+    const card = page.locator('article.card', { hasText: `${stack.entity}/gpu` });
+    await card.getByText('No agent polls this queue').waitFor();
+    await mark(page);
+    const item = await stack.api.request('enqueue', {
+      body: { queue: 'gpu', spec: { job: jobRef, name: 'appears-live' } },
+    });
+    const row = card.locator(`tr[data-item="${item.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('appears-live');
+    expect(await row.locator('td.why').textContent()).toMatch(/no agent/i);
+    expect(await marked(page)).toBe('still here');
+    await page.screenshot({ path: screenshotPath('queues-live'), fullPage: true });
+    await page.close();
+  });
+
+  it('the agents page shows an agent that started after it opened, and the queues page its capacity', async () => {
+    const agents = await signedIn(stack.apiKey);
+    await agents.goto(`${stack.url}/#/agents`);
+    await agents.locator('tr[data-agent]').first().waitFor();
+    const queues = await signedIn(stack.apiKey);
+    await queues.goto(`${stack.url}/#/queues`);
+    const card = queues.locator('article.card', { hasText: `${stack.entity}/gpu` });
+    await card.getByText('No agent polls this queue').waitFor();
+    await mark(agents);
+    await mark(queues);
+    const agent = await stack.startAgent(['gpu'], 3);
+    try {
+      const row = agents.locator(`tr[data-agent="${agent.id}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain('gpu');
+      expect(await row.textContent()).toContain('of 3');
+      await card.locator('ul.agents li', { hasText: 'of 3' }).waitFor();
+      expect(await marked(agents)).toBe('still here');
+      expect(await marked(queues)).toBe('still here');
+      await agents.screenshot({ path: screenshotPath('agents-live'), fullPage: true });
+    } finally {
+      await agent.stop();
+      await agents.close();
+      await queues.close();
+    }
+  });
+
+  it('keeps the bundle small: zod is imported as a namespace, so its locales stay out (decision 0049)', () => {
+    const bundle = fileURLToPath(new URL('../../packages/tminus/dist/ui/main.js', import.meta.url));
+    // 518 KB when the SDK imported `{ z }`; 163 KB since.
+    expect(statSync(bundle).size).toBeLessThan(250_000);
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CliConfig = z.object({
   baseUrl: z.string().optional(),

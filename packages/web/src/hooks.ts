@@ -50,3 +50,35 @@ export function useLongPoll(
     return () => controller.abort();
   }, deps);
 }
+
+/**
+ * The value of a watch route (`watchQueues`, `watchAgents`), kept current: each answer carries the
+ * digest of what it shows, and the next request passes it back, so the server holds it until the
+ * value differs (docs/decisions/0048). Starts again from nothing when `deps` change.
+ */
+export function useWatched<T>(
+  watch: (unless: string | undefined, signal: AbortSignal) => Promise<{ digest: string; value: T }>,
+  deps: readonly unknown[],
+): Loaded<T> {
+  const [state, setState] = useState<Loaded<T>>({ status: 'loading' });
+  useEffect(() => setState({ status: 'loading' }), deps);
+  useLongPoll(
+    (() => {
+      let digest: string | undefined;
+      return async (signal: AbortSignal) => {
+        try {
+          const answer = await watch(digest, signal);
+          if (signal.aborted) return false;
+          digest = answer.digest;
+          setState({ status: 'ok', value: answer.value });
+          return true;
+        } catch (error) {
+          if (!signal.aborted) setState({ status: 'error', error });
+          throw error;
+        }
+      };
+    })(),
+    deps,
+  );
+  return state;
+}

@@ -2,7 +2,7 @@
  * @module Who may do what: users, teams (entities with members in roles) and API keys. The rules
  * themselves live in the server (`server/access/`); this is their wire form.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { Name, ObjectId, Timestamp } from './common.js';
 

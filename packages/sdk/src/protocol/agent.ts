@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { FencingToken, JsonObject, Name, RunId, Timestamp } from './common.js';
 import { JobVersion } from './job.js';

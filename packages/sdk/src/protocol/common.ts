@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A JSON object with unknown values (run config, resource args, summaries). */
 export const JsonObject = z.record(z.string(), z.unknown());

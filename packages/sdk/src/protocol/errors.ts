@@ -2,7 +2,7 @@
  * @module The closed set of error codes and their one mapping to HTTP status codes.
  * The server maps a `LaunchError` to a status with this table; the client maps a status back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ErrorCode = {
   /** The request is malformed or a value is out of its allowed range. */

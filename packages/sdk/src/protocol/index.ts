@@ -1,5 +1,6 @@
 export * from './access.js';
 export * from './agent.js';
+export * from './boards.js';
 export * from './common.js';
 export * from './errors.js';
 export * from './job.js';

@@ -2,7 +2,7 @@
  * @module The launch spec: what `launchAdd` enqueues and an agent executes. Keys are W&B's
  * (snake_case) because users pass this object as `config`, exactly as with W&B Launch.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { JsonObject, Name } from './common.js';
 

@@ -3,7 +3,7 @@
  * with its run token, stored per run within the server's limit and read back in pages. A point is one
  * `log` call: a step and the values logged at it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { Timestamp } from './common.js';
 

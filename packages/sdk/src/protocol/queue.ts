@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 import { JsonObject, Name, PriorityValue, Timestamp } from './common.js';
 import { LaunchSpec, LaunchSpecInput } from './launch-spec.js';

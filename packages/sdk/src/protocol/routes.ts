@@ -3,7 +3,7 @@
  * The server registers handlers from it, the client calls through it, and the OpenAPI document is
  * generated from it, so the three cannot drift.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 import {
   AckRequest,
@@ -32,6 +32,7 @@ import {
   User,
   WhoAmI,
 } from './access.js';
+import { AgentsBoard, BoardWatchQuery, QueuesBoard } from './boards.js';
 import { Digest, Name, ObjectId, page, RunId } from './common.js';
 import {
   CreateJobRequest,
@@ -129,6 +130,14 @@ export const routes = {
     summary: 'List queues of an entity',
     query: entityQuery,
     response: z.object({ items: z.array(Queue) }),
+  },
+  watchQueues: {
+    method: 'GET',
+    path: '/queues/watch',
+    summary:
+      "Each queue of an entity with its waiting items in dispatch order (why each pending one waits) and the agents polling it, with the board's digest; given the digest the caller has (`unless`), held until the board differs or `waitMs` passes (the web UI's live queues page)",
+    query: BoardWatchQuery,
+    response: QueuesBoard,
   },
   createQueue: {
     method: 'POST',
@@ -281,6 +290,14 @@ export const routes = {
     summary: 'Agents of an entity',
     query: entityQuery,
     response: z.object({ items: z.array(Agent) }),
+  },
+  watchAgents: {
+    method: 'GET',
+    path: '/agents/watch',
+    summary:
+      "The agents of an entity (status, last heartbeat, queues, capacity) with their runs in flight, and the board's digest; given the digest the caller has (`unless`), held until the board differs or `waitMs` passes (the web UI's live agents page)",
+    query: BoardWatchQuery,
+    response: AgentsBoard,
   },
   claim: {
     method: 'POST',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Notifier } from './notifier.js';
+import { Notifier, topics } from './notifier.js';
 
 describe('Notifier', () => {
   it('does not lose a notification that arrives between the check and the wait', async () => {
@@ -33,6 +33,22 @@ describe('Notifier', () => {
     controller.abort();
     expect(await waiting).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('Notifier: watchers of lists', () => {
+  it('a change of one run, queue or item wakes the watchers of runs or of queues, here and from replicas', () => {
+    const notifier = new Notifier();
+    const heard: string[] = [];
+    for (const topic of [topics.anyRun, topics.anyQueue, topics.anyAgent])
+      notifier.watch(topic, () => heard.push(topic));
+    notifier.notify(topics.run('r1'));
+    notifier.notifyEach(topics.queue('q1'));
+    notifier.notify(topics.item('i1'));
+    notifier.deliver(`${topics.queue('q2')} 3 7`);
+    notifier.notify(topics.logs('r1'));
+    notifier.notify(topics.agent('a1'));
+    expect(heard).toEqual([topics.anyRun, topics.anyQueue, topics.anyQueue, topics.anyQueue]);
   });
 });
 

@@ -36,6 +36,7 @@ export class Notifier {
   notifyEach(topic: string, count = 1): void {
     if (count <= 0) return;
     this.#wakeSome(topic, count);
+    this.#wakeWatchers(topic);
     // The sequence number keeps PostgreSQL from folding identical messages of one transaction into one.
     this.#publish?.(`${topic} ${count} ${this.#sequence++}`);
   }
@@ -45,15 +46,29 @@ export class Notifier {
     const [topic, count] = message.split(' ');
     if (topic === undefined) return;
     if (count === undefined) this.#wakeAll(topic);
-    else this.#wakeSome(topic, Number(count) || 1);
+    else {
+      this.#wakeSome(topic, Number(count) || 1);
+      this.#wakeWatchers(topic);
+    }
   }
 
   #wakeAll(topic: string): void {
     for (const listener of this.#listeners.get(topic) ?? []) listener.wake(undefined);
-    // Whoever watches a list of runs hears of every run's change without naming each run.
-    if (topic.startsWith('run:')) {
-      for (const listener of this.#listeners.get(topics.anyRun) ?? []) listener.wake(undefined);
-    }
+    this.#wakeWatchers(topic);
+  }
+
+  /**
+   * Whoever watches a list (of runs, of queues' items) hears of every change of one of its things
+   * without naming each: a wake of `run:…` also wakes `runs`, of `queue:…` or `item:…` also `queues`.
+   */
+  #wakeWatchers(topic: string): void {
+    const broad = topic.startsWith('run:')
+      ? topics.anyRun
+      : topic.startsWith('queue:') || topic.startsWith('item:')
+        ? topics.anyQueue
+        : undefined;
+    if (broad === undefined) return;
+    for (const listener of this.#listeners.get(broad) ?? []) listener.wake(undefined);
   }
 
   /** Prefers waiters idle in `wait()` and not already owed a wake, so each wake lands on a different one. */
@@ -204,6 +219,10 @@ export const topics = {
   run: (runId: string) => `run:${runId}`,
   /** Any run changed (woken with every `run:` topic): live lists of runs re-read their page. */
   anyRun: 'runs',
+  /** Any queue's items changed (woken with every `queue:` and `item:` topic), or a queue was made. */
+  anyQueue: 'queues',
+  /** An agent registered, or reported a new status or number of runs: live boards of agents. */
+  anyAgent: 'agents',
   logs: (runId: string) => `logs:${runId}`,
   agent: (agentId: string) => `agent:${agentId}`,
   /** Keys, users or memberships changed: cached credentials must be resolved again. */

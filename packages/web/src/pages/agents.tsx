@@ -1,23 +1,23 @@
-/** @module Agents: status, last sign of life, queues, and the runs each has going. */
-import type { Agent, Run } from '@tminus/sdk/protocol';
+/**
+ * @module Agents: status, last sign of life, queues, and the runs each has going. Kept current by
+ * `watchAgents`: the server answers when an agent came, reported a new status, or a run changed.
+ */
+import type { Agent, AgentBoardEntry, BoardRun } from '@tminus/sdk/protocol';
 
 import { age } from '../format.js';
-import { EntityListPage } from '../parts/entity-list-page.js';
+import { EntityListPage, type WatchEntity } from '../parts/entity-list-page.js';
 import { StateBadge } from '../parts/state-badge.js';
 import { href } from '../route.js';
 import type { Session } from '../session.js';
 
-async function loadAgents(session: Session, entity: string, signal: AbortSignal) {
-  const opts = { signal };
-  const [{ items: agents }, ...pages] = await Promise.all([
-    session.api.request('listAgents', { query: { entity } }, opts),
-    ...(['starting', 'running', 'stopping'] as const).map((state) =>
-      session.api.request('listRuns', { query: { entity, state, limit: 1000 } }, opts),
-    ),
-  ]);
-  const runs = pages.flatMap((p) => p.items);
-  return agents.map((agent) => ({ agent, runs: runs.filter((r) => r.agentId === agent.id) }));
-}
+const watchAgents: WatchEntity<AgentBoardEntry> = async (session, entity, unless, signal) => {
+  const board = await session.api.request(
+    'watchAgents',
+    { query: { entity, waitMs: 25_000, ...(unless === undefined ? {} : { unless }) } },
+    { signal },
+  );
+  return { digest: board.digest, value: board.agents };
+};
 
 export function AgentsPage({ session }: { session: Session }) {
   return (
@@ -25,7 +25,7 @@ export function AgentsPage({ session }: { session: Session }) {
       session={session}
       title="Agents"
       noun="agents"
-      load={loadAgents}
+      watch={watchAgents}
       empty={(entity) => (
         <>
           No agents in {entity}. Start one with <code>tminus agent --queue default</code>.
@@ -56,7 +56,7 @@ export function AgentsPage({ session }: { session: Session }) {
   );
 }
 
-function AgentRow({ agent, runs }: { agent: Agent; runs: Run[] }) {
+function AgentRow({ agent, runs }: { agent: Agent; runs: BoardRun[] }) {
   return (
     <tr data-agent={agent.id}>
       <td>

@@ -1,55 +1,24 @@
 /**
  * @module Queues: each queue's waiting items in dispatch order (priority, then age) with why each is
- * still pending, and the agents polling it with their capacity.
+ * still pending, and the agents polling it with their capacity. Kept current by `watchQueues`: the
+ * server answers when the board changed (an item came or went, an agent came, a run ended).
  */
-import type { Agent, PendingExplanation, Queue, QueueItem } from '@tminus/sdk/protocol';
+import type { QueueBoardEntry } from '@tminus/sdk/protocol';
 
 import { age, priorityLabel } from '../format.js';
-import { EntityListPage } from '../parts/entity-list-page.js';
+import { EntityListPage, type WatchEntity } from '../parts/entity-list-page.js';
 import { StateBadge } from '../parts/state-badge.js';
 import { href } from '../route.js';
 import type { Session } from '../session.js';
 
-interface QueueView {
-  readonly queue: Queue;
-  readonly items: { item: QueueItem; why: PendingExplanation | undefined }[];
-  readonly agents: Agent[];
-}
-
-/** Dispatch order: lower priority number first, then oldest first (docs: priority). */
-export function dispatchOrder(a: QueueItem, b: QueueItem): number {
-  return a.priority - b.priority || Date.parse(a.createdAt) - Date.parse(b.createdAt);
-}
-
-async function loadQueues(session: Session, entity: string, signal: AbortSignal) {
-  const opts = { signal };
-  const [{ items: queues }, { items: agents }] = await Promise.all([
-    session.api.request('listQueues', { query: { entity } }, opts),
-    session.api.request('listAgents', { query: { entity } }, opts),
-  ]);
-  return Promise.all(
-    queues.map(async (queue): Promise<QueueView> => {
-      const params = { entity: queue.entity, name: queue.name };
-      const [pending, leased] = await Promise.all(
-        (['pending', 'leased'] as const).map((state) =>
-          session.api.request('listQueueItems', { params, query: { state, limit: 200 } }, opts),
-        ),
-      );
-      const waiting = [...pending!.items, ...leased!.items].sort(dispatchOrder);
-      // Why each of the first items waits; the rest are behind them.
-      const items = await Promise.all(
-        waiting.map(async (item, i) => ({
-          item,
-          why:
-            i < 20 && item.state === 'pending'
-              ? await session.api.request('explainQueueItem', { params: { id: item.id } }, opts)
-              : undefined,
-        })),
-      );
-      return { queue, items, agents: agents.filter((a) => a.queues.includes(queue.name)) };
-    }),
+const watchQueues: WatchEntity<QueueBoardEntry> = async (session, entity, unless, signal) => {
+  const board = await session.api.request(
+    'watchQueues',
+    { query: { entity, waitMs: 25_000, ...(unless === undefined ? {} : { unless }) } },
+    { signal },
   );
-}
+  return { digest: board.digest, value: board.queues };
+};
 
 export function QueuesPage({ session }: { session: Session }) {
   return (
@@ -57,7 +26,7 @@ export function QueuesPage({ session }: { session: Session }) {
       session={session}
       title="Queues"
       noun="queues"
-      load={loadQueues}
+      watch={watchQueues}
       empty={(entity) => (
         <>
           No queues in {entity}. An admin makes one with <code>tminus queue create NAME</code>.
@@ -69,7 +38,7 @@ export function QueuesPage({ session }: { session: Session }) {
   );
 }
 
-function QueueCard({ view: { queue, items, agents } }: { view: QueueView }) {
+function QueueCard({ view: { queue, items, agents } }: { view: QueueBoardEntry }) {
   const vars = Object.keys(queue.templateVariables);
   return (
     <article class="card" aria-labelledby={`q-${queue.id}`}>
@@ -115,9 +84,9 @@ function QueueCard({ view: { queue, items, agents } }: { view: QueueView }) {
               </tr>
             </thead>
             <tbody>
-              {items.map(({ item, why }, i) => (
+              {items.map(({ item, why }) => (
                 <tr key={item.id} data-item={item.id}>
-                  <td>{i + 1}</td>
+                  <td>{why?.position ?? '—'}</td>
                   <td>
                     <a href={href.item(item.id)}>{item.spec.name ?? item.spec.job ?? item.id}</a>{' '}
                     <StateBadge state={item.state} />

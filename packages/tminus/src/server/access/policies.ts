@@ -37,6 +37,7 @@ export const policies: Policies = {
   },
 
   listQueues: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
+  watchQueues: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
   createQueue: ({ body }, who, g) => g.entity(who, body.entity ?? who.entity, 'admin'),
   getQueue: ({ params }, who, g) => g.entity(who, params.entity, 'viewer'),
   listQueueItems: ({ params }, who, g) => g.entity(who, params.entity, 'viewer'),
@@ -72,6 +73,7 @@ export const policies: Policies = {
 
   registerAgent: ({ body }, who, g) => g.agentQueues(who, body.entity ?? who.entity, body.queues),
   listAgents: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
+  watchAgents: ({ query }, who, g) => g.entity(who, query.entity ?? who.entity, 'viewer'),
   claim: ({ params }, who, g) => g.agent(who, params.id),
   heartbeat: ({ params }, who, g) => g.agent(who, params.id),
   ackItem: ({ params }, who, g) => g.itemForAgent(who, params.id),

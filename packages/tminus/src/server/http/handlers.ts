@@ -49,6 +49,8 @@ export function createHandlers(s: Services): Handlers {
     }),
     resolveJob: ({ query }, { auth }) => s.jobs.resolve(auth.entity, query.ref),
     listQueues: async ({ query }, { auth }) => ({ items: await s.queues.list(auth, query.entity) }),
+    watchQueues: ({ query }, { auth, signal }) =>
+      s.boards.watchQueues(query.entity ?? auth.entity, { ...query, signal }),
     createQueue: ({ body }, { auth }) => s.queues.create(auth, body),
     getQueue: ({ params }) => s.queues.get(params.entity, params.name),
     listQueueItems: async ({ params, query }) => {
@@ -91,6 +93,8 @@ export function createHandlers(s: Services): Handlers {
     createDirectRun: ({ body }, { auth }) => s.runs.createDirect(auth, body.spec),
     registerAgent: ({ body }, { auth }) => s.agents.register(auth, body),
     listAgents: async ({ query }, { auth }) => ({ items: await s.agents.list(auth, query.entity) }),
+    watchAgents: ({ query }, { auth, signal }) =>
+      s.boards.watchAgents(query.entity ?? auth.entity, { ...query, signal }),
     claim: ({ params, body }, { signal }) => s.agents.claim(params.id, body, signal),
     heartbeat: ({ params, body }) => s.agents.heartbeat(params.id, body),
     ackItem: ({ params, body }) => s.items.ack(params.id, body.fencingToken, body.runId),

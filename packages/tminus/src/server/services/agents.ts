@@ -25,6 +25,8 @@ import type { QueueService } from './queues.js';
 /** Agents: registration, the long-poll claim, and heartbeats. */
 export class AgentService {
   readonly #aliveWritten = new BoundedMap<string, number>(10_000);
+  /** Status and number of runs each agent last reported here (see `#announce`). */
+  readonly #reported = new BoundedMap<string, string>(10_000);
   readonly #leaseJobs = new BoundedMap<string, { job: JobVersion | null; at: number }>(1_000);
 
   constructor(
@@ -55,7 +57,7 @@ export class AgentService {
         },
       );
     }
-    return this.ctx.store.createAgent({
+    const agent = await this.ctx.store.createAgent({
       id: newId('ag'),
       entity,
       queues: request.queues,
@@ -65,6 +67,8 @@ export class AgentService {
       config: request.config ?? {},
       now: this.ctx.now(),
     });
+    this.ctx.notifier.notify(topics.anyAgent);
+    return agent;
   }
 
   /** Leases the next item of the agent's queues (in the order given), waiting up to `waitMs` for one. */
@@ -170,6 +174,7 @@ export class AgentService {
     await this.#registration(agentId);
     await this.ctx.store.heartbeatAgent(agentId, request.status, request.runs.length, now);
     this.#aliveWritten.set(agentId, now);
+    this.#announce(agentId, `${request.status} ${request.runs.length}`);
     const owned = new Set(
       await this.ctx.store.extendRunLeases(request.runs, now + this.ctx.leaseMs),
     );
@@ -177,6 +182,16 @@ export class AgentService {
     const runs = await this.ctx.store.getRunsByIds([...owned]);
     const cancel = runs.filter((r) => r.state === 'stopping').map((r) => r.id);
     return { cancel, lost };
+  }
+
+  /**
+   * Live boards of agents hear of a heartbeat that changed what they show (status, number of runs),
+   * not of every one: agents heartbeat every third of a lease, and each wake re-reads a board.
+   */
+  #announce(agentId: string, reported: string): void {
+    if (this.#reported.get(agentId) === reported) return;
+    this.#reported.set(agentId, reported);
+    this.ctx.notifier.notify(topics.anyAgent);
   }
 
   list(auth: AuthContext, entity?: string): Promise<Agent[]> {

@@ -7,6 +7,7 @@ import { Facts } from '../access/facts.js';
 import { Guard } from '../access/guard.js';
 import { AccessService } from './access.js';
 import { AgentService } from './agents.js';
+import { BoardService } from './boards.js';
 import type { ServiceContext } from './context.js';
 import { EnqueueService } from './enqueue.js';
 import { EntityService } from './entities.js';
@@ -28,6 +29,8 @@ export interface Services {
   readonly metrics: MetricsService;
   readonly agents: AgentService;
   readonly access: AccessService;
+  /** The web UI's live boards of queues and agents. */
+  readonly boards: BoardService;
   /** The checks each route's policy runs (access/policies.ts). */
   readonly guard: Guard;
 }
@@ -57,6 +60,7 @@ export function createServices(ctx: ServiceContext, version: string): Services {
     metrics: new MetricsService(ctx),
     agents: new AgentService(ctx, queues, jobs, leased, facts),
     access: new AccessService(ctx, entities, queues, version),
+    boards: new BoardService(ctx),
     guard: new Guard(facts, ctx.store),
   };
 }

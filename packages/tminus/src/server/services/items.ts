@@ -7,10 +7,12 @@ import type {
   RunState,
 } from '@tminus/sdk/protocol';
 
+import { explainPending } from '../../core/pending-explanation.js';
 import { topics } from '../notifier.js';
 import type { Facts } from '../access/facts.js';
 import { itemNotFound } from '../not-found.js';
 import type { ServiceContext } from './context.js';
+import { liveAgents, pollingQueue } from './live-agents.js';
 
 /** Queue items after enqueue: reading (with long-poll), deleting, acknowledging and failing. */
 export class ItemService {
@@ -47,63 +49,14 @@ export class ItemService {
   /** Position in its queue, live agents polling it and their capacity, in one sentence. */
   async explain(id: string): Promise<PendingExplanation> {
     const item = await this.get(id);
-    const windowSeconds = Math.max(60, Math.round((this.ctx.leaseMs * 2) / 1000));
-    const since = this.ctx.now() - windowSeconds * 1000;
-    const agents = (await this.ctx.store.listAgents(item.entity)).filter(
-      (a) =>
-        a.queues.includes(item.queue) &&
-        a.status !== 'killed' &&
-        Date.parse(a.lastHeartbeatAt) >= since,
-    );
-    // Count the agents' active runs from the runs themselves, not from their last heartbeat.
-    const busy = await Promise.all(
-      agents.map(async (a) => {
-        if (a.maxJobs === -1) return false;
-        const counts = await Promise.all(
-          (['starting', 'running', 'stopping'] as const).map((st) =>
-            this.ctx.store.agentRunIds(a.id, st),
-          ),
-        );
-        return counts.reduce((n, ids) => n + ids.length, 0) >= a.maxJobs;
-      }),
-    );
-    const atCapacity = busy.filter(Boolean).length;
+    const live = await liveAgents(this.ctx, item.entity);
     const position =
       item.state === 'pending' ? (await this.ctx.store.countPendingAhead(id)) + 1 : null;
-    // Claimed, but its run's engine (a Slurm queue) has not started it: the engine's reason.
     const run =
       item.state !== 'pending' && item.runId !== null
         ? await this.ctx.store.getRun(item.runId)
         : undefined;
-    const waiting = item.state === 'claimed' ? (run?.waiting ?? undefined) : undefined;
-    // A run that failed says where and why (a failed build: the build log's last lines).
-    const failure =
-      run?.failure == null
-        ? ''
-        : `; it failed at stage ${run.failure.stage}: ${run.failure.message}`;
-    let message: string;
-    if (run !== undefined && waiting !== undefined)
-      message = `Not pending: it is run ${run.id} (${run.state}), handed to ${run.spec.resource ?? 'its runner'}, which holds it back (${waiting.reason}). ${waiting.message}`;
-    else if (item.state !== 'pending')
-      message = item.runId
-        ? `Not pending: it is run ${item.runId} (${run?.state ?? item.state})${failure === '' ? '.' : failure}`
-        : `Not pending: it is ${item.state}.`;
-    else if (agents.length === 0)
-      message = `Position ${position} in queue ${item.queue}, but no agent has polled this queue in the last ${windowSeconds} s. Start one: tminus agent -q ${item.queue} -e ${item.entity}`;
-    else if (atCapacity === agents.length)
-      message = `Position ${position} in queue ${item.queue}; all ${agents.length} agent(s) polling it are running their max_jobs. It starts when one finishes a run (or raise --max-jobs).`;
-    else
-      message = `Position ${position} in queue ${item.queue}; ${agents.length - atCapacity} of ${agents.length} agent(s) have free capacity, so it should start as soon as the ${position === 1 ? 'next claim' : `${(position ?? 1) - 1} item(s) ahead of it are claimed`}.`;
-    return {
-      state: item.state,
-      position,
-      queue: item.queue,
-      agentsPolling: agents.length,
-      agentsAtCapacity: atCapacity,
-      windowSeconds,
-      message,
-      ...(waiting === undefined ? {} : { waiting }),
-    };
+    return explainPending({ item, position, run, ...pollingQueue(live, item.queue) });
   }
 
   async delete(id: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { CreateQueueRequest, type Queue } from '@tminus/sdk/protocol';
 
 import { BoundedMap } from '../../lib/bounded-map.js';
 import { newId } from '../ids.js';
+import { topics } from '../notifier.js';
 import type { AuthContext } from '../auth.js';
 import type { ServiceContext } from './context.js';
 import type { EntityService } from './entities.js';
@@ -24,7 +25,7 @@ export class QueueService {
     const entity = request.entity ?? auth.entity;
     await this.#entities.requireExists(entity);
     const now = this.#ctx.now();
-    return this.#ctx.store.createQueue({
+    const queue = await this.#ctx.store.createQueue({
       id: newId('q'),
       entity,
       name: request.name,
@@ -36,6 +37,8 @@ export class QueueService {
       createdAt: new Date(now).toISOString(),
       createdAtMs: now,
     });
+    this.#ctx.notifier.notify(topics.anyQueue);
+    return queue;
   }
 
   async list(auth: AuthContext, entity?: string): Promise<Queue[]> {

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { LaunchError } from '@tminus/sdk';
 import {
   type DirectRunResponse,
@@ -24,6 +22,7 @@ import type { ServiceContext } from './context.js';
 import { runNotFound } from '../not-found.js';
 import { type EnqueueService, launcherOf } from './enqueue.js';
 import type { JobService } from './jobs.js';
+import { watchDigest } from './watch.js';
 
 /**
  * What a page of runs hands out as `nextCursor` in every store: the sequence number of its last run.
@@ -106,24 +105,13 @@ export class RunService {
     waitMs: number,
     signal?: AbortSignal,
   ) {
-    const read = async () => {
-      const page = await this.list(filter);
-      return {
-        digest: createHash('sha256').update(JSON.stringify(page)).digest('base64url'),
-        page,
-      };
-    };
-    if (unless === undefined || waitMs === 0) return read();
-    const changed = await this.ctx.notifier.waitFor(
+    const { digest, value } = await watchDigest(
+      this.ctx.notifier,
       [topics.anyRun],
-      waitMs,
-      async () => {
-        const current = await read();
-        return current.digest === unless ? undefined : current;
-      },
-      signal,
+      () => this.list(filter),
+      { unless, waitMs, signal },
     );
-    return changed ?? read();
+    return { digest, page: value };
   }
 
   /**

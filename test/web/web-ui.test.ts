@@ -20,6 +20,9 @@ import { tempDir } from '../helpers/temp.js';
 const JOB_PY = `import json, os, sys, time, urllib.request
 cfg = json.loads(os.environ.get("TMINUS_CONFIG") or "{}")
 print("hello from the job", flush=True)
+for i in range(int(cfg.get("lines", 0))):
+    sys.stdout.write(f"line {i:05d}\n")
+sys.stdout.flush()
 if cfg.get("metrics"):
     points = [{"step": i, "values": {"loss": 1.0 / (i + 1), "acc": i / 20}} for i in range(20)]
     req = urllib.request.Request(
@@ -216,6 +219,25 @@ describe.skipIf(skip !== undefined)('the web UI', () => {
     writeFileSync(gate, '');
     await log.getByText('printed after the page opened').waitFor({ timeout: 30_000 });
     await page.getByText('finished', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+
+  it('reads a long log to its last line, and scrolls back to its first', async () => {
+    const runId = await launchViaApi({ lines: 25_000 });
+    await stack.api.request('getRun', {
+      params: { id: runId },
+      query: { waitFor: 'finished', waitMs: 30_000 },
+    });
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/run/${runId}`);
+    const log = page.getByRole('log');
+    await log.getByText('line 24999', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText(/the run has ended/).waitFor();
+    // Only the lines in view are in the page.
+    expect(await log.locator('.line').count()).toBeLessThan(200);
+    await log.evaluate((el) => (el.scrollTop = 0));
+    await log.getByText('hello from the job').waitFor();
+    await log.getByText('line 00000', { exact: true }).waitFor();
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 /**
- * @module Reading a run's log from its start and on while it grows, in pages of `limit` lines. While
- * pages come back full (a long log already written), the next `ahead` pages are asked for at once,
+ * @module Reading a run's log from its start and on while it grows, in pages of `limit` lines. At the
+ * start and while pages come back full (a long log already written), `ahead` pages are asked for at once,
  * each assuming the page before it ends exactly `limit` lines later, as it does when sequence numbers
  * are consecutive; a page is used only when the one before it ended where that page assumed, else it
  * is asked for again. Once a page is short, one long-poll (`waitMs`) waits for new lines
@@ -19,7 +19,8 @@ export class LogFollower {
   readonly #limit: number;
   readonly #ahead: number;
   #after = -1;
-  #full = false;
+  /** The last page was full, or none was read yet: more lines are likely there already. */
+  #full = true;
 
   constructor(
     read: ReadLogPage,

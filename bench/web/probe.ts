@@ -45,7 +45,7 @@ export async function sample(
         const found = () =>
           text === undefined
             ? document.querySelector(selector) !== null
-            : [...document.querySelectorAll(selector)].some((el) => el.textContent === text);
+            : Array.from(document.querySelectorAll(selector)).some((el) => el.textContent === text);
         const observer = new MutationObserver(() => {
           if (!found()) return;
           observer.disconnect();

@@ -2,7 +2,8 @@
  * Bench (issue 17, Performance): the run list with 10,000 runs and a log of 100,000 lines, in headless
  * Chromium against a real server (SQLite in a temp dir) and a real agent. For each view: time to first
  * paint (navigation start → the first run row; → the log's last line) and the JS heap after a
- * collection, against a baseline in the same run — the same view of 10 runs, of a 10-line log.
+ * collection, against a baseline in the same run — the same view of 10 runs, of a 10-line log. The
+ * log's first lines painted are measured too: the view shows them while the rest is still read.
  * Samples are interleaved (baseline, measured, baseline, …) and the median is reported. Run it with
  * `npm run bench:web` (TMINUS_BENCH_WEB_RUNS, _LINES, _SAMPLES to change the sizes); it prints a
  * table and writes bench/results/web-ui.json. Nothing about time is asserted.
@@ -64,6 +65,15 @@ it(`web UI: ${RUNS} runs and a ${LINES}-line log against ${BASELINE} of each`, a
       probe: (p) => [
         `${url}/#/runs?entity=${p === 'b' ? 'small' : 'bench'}`,
         { selector: 'tr[data-run]' },
+      ],
+    },
+    {
+      name: 'log: first lines',
+      baseline: `${BASELINE} lines`,
+      measured: `${LINES.toLocaleString('en')} lines`,
+      probe: (p) => [
+        `${url}/#/run/${(p === 'b' ? smallLog : bigLog).runId}`,
+        { selector: '.log .line' },
       ],
     },
     {

@@ -10,9 +10,9 @@ export interface PageCursors {
   readonly cursor: string | undefined;
   /** 1 for the newest page. */
   readonly number: number;
-  older(nextCursor: string): void;
-  newer(): void;
-  newest(): void;
+  readonly older: (nextCursor: string) => void;
+  readonly newer: () => void;
+  readonly newest: () => void;
 }
 
 export function usePageCursors(scope: string): PageCursors {

@@ -20,9 +20,8 @@ import { tempDir } from '../helpers/temp.js';
 const JOB_PY = `import json, os, sys, time, urllib.request
 cfg = json.loads(os.environ.get("TMINUS_CONFIG") or "{}")
 print("hello from the job", flush=True)
-for i in range(int(cfg.get("lines", 0))):
-    sys.stdout.write(f"line {i:05d}\n")
-sys.stdout.flush()
+if cfg.get("lines"):
+    print("\\n".join(f"line {i:05d}" for i in range(int(cfg["lines"]))), flush=True)
 if cfg.get("metrics"):
     points = [{"step": i, "values": {"loss": 1.0 / (i + 1), "acc": i / 20}} for i in range(20)]
     req = urllib.request.Request(

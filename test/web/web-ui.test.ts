@@ -21,6 +21,8 @@ import { tempDir } from '../helpers/temp.js';
 const JOB_PY = `import json, os, sys, time, urllib.request
 cfg = json.loads(os.environ.get("TMINUS_CONFIG") or "{}")
 print("hello from the job", flush=True)
+if cfg.get("lines"):
+    print("\\n".join(f"line {i:05d}" for i in range(int(cfg["lines"]))), flush=True)
 if cfg.get("metrics"):
     points = [{"step": i, "values": {"loss": 1.0 / (i + 1), "acc": i / 20}} for i in range(20)]
     req = urllib.request.Request(
@@ -165,6 +167,47 @@ describe.skipIf(skip !== undefined)('the web UI', () => {
     await form.close();
   });
 
+  it('pages the run list 100 at a time, and a run created meanwhile appears on the first page', async () => {
+    await stack.api.request('createTeam', { body: { name: 'paged' } });
+    const name = (i: number) => `paged-${String(i).padStart(3, '0')}`;
+    for (let i = 0; i < 105; i++) {
+      await stack.api.request('createDirectRun', {
+        body: { spec: { entity: 'paged', project: 'p', name: name(i) } },
+      });
+    }
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/runs?entity=paged`);
+    const rows = page.locator('table.runs tbody tr');
+    const pager = page.getByRole('navigation', { name: 'Run list paging' });
+    await pager.getByText('Runs 1–100, newest first').waitFor();
+    expect(await rows.count()).toBe(100);
+    expect(await rows.first().textContent()).toContain(name(104));
+    expect(await rows.last().textContent()).toContain(name(5));
+    expect(await pager.getByRole('button', { name: 'Newer' }).isDisabled()).toBe(true);
+    // The next page holds the five oldest, and there is none older.
+    await pager.getByRole('button', { name: 'Older' }).click();
+    await pager.getByText('Runs 101–105, newest first').waitFor();
+    expect(await rows.locator('td:first-child').allTextContents()).toEqual(
+      [4, 3, 2, 1, 0].map(name),
+    );
+    expect(await pager.getByRole('button', { name: 'Older' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: screenshotPath('runs-older'), fullPage: true });
+    await pager.getByRole('button', { name: 'Newest' }).click();
+    await pager.getByText('Runs 1–100, newest first').waitFor();
+    // Created while the first page is open: it appears on top, with no reload.
+    await stack.api.request('createDirectRun', {
+      body: { spec: { entity: 'paged', project: 'p', name: 'paged-live' } },
+    });
+    await rows.first().getByText('paged-live').waitFor();
+    expect(await rows.count()).toBe(100);
+    expect(await rows.last().textContent()).toContain(name(6));
+    await pager.getByRole('button', { name: 'Older' }).click();
+    await rows.first().getByText(name(5)).waitFor();
+    await pager.getByRole('button', { name: 'Newer' }).click();
+    await rows.first().getByText('paged-live').waitFor();
+    await page.close();
+  });
+
   it('shows a log line printed after the page opened', async () => {
     const gate = join(dir.path, 'gate-logs');
     const runId = await launchViaApi({ gate, after: 'printed after the page opened' });
@@ -176,6 +219,25 @@ describe.skipIf(skip !== undefined)('the web UI', () => {
     writeFileSync(gate, '');
     await log.getByText('printed after the page opened').waitFor({ timeout: 30_000 });
     await page.getByText('finished', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+
+  it('reads a long log to its last line, and scrolls back to its first', async () => {
+    const runId = await launchViaApi({ lines: 25_000 });
+    await stack.api.request('getRun', {
+      params: { id: runId },
+      query: { waitFor: 'finished', waitMs: 30_000 },
+    });
+    const page = await signedIn(stack.apiKey);
+    await page.goto(`${stack.url}/#/run/${runId}`);
+    const log = page.getByRole('log');
+    await log.getByText('line 24999', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByText(/the run has ended/).waitFor();
+    // Only the lines in view are in the page.
+    expect(await log.locator('.line').count()).toBeLessThan(200);
+    await log.evaluate((el) => (el.scrollTop = 0));
+    await log.getByText('hello from the job').waitFor();
+    await log.getByText('line 00000', { exact: true }).waitFor();
     await page.close();
   });
 

@@ -1,25 +1,30 @@
 /**
- * @module The run list: filtered by queue, state, project (on the server) and job (in the page), and
- * kept current by a long-poll (`watchRuns`) that the server answers when the page changed.
+ * @module The run list: filtered by queue, state, project (on the server) and job (in the page), paged
+ * by the API's cursor (100 runs a page: Newest, Newer, Older), and the page shown kept current by a
+ * long-poll (`watchRuns`) that the server answers when that page changed.
  */
 import { RUN_STATES, type Run } from '@tminus/sdk/protocol';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 
 import { age } from '../format.js';
 import { useLongPoll } from '../hooks.js';
 import { EntityPicker } from '../parts/entity-picker.js';
 import { ErrorBox } from '../parts/error-box.js';
+import { PageNav, usePageCursors } from '../parts/page-nav.js';
 import { StateBadge } from '../parts/state-badge.js';
 import { href } from '../route.js';
 import type { Session } from '../session.js';
 
 type Filter = 'entity' | 'queue' | 'state' | 'project' | 'job';
 
+/** Runs a page: what a screen or two shows, and a light page for the browser at any list length. */
+const PAGE_SIZE = 100;
+
 export function RunsPage({ session, query }: { session: Session; query: URLSearchParams }) {
   const filter = (name: Filter) => query.get(name) ?? '';
   const entity = filter('entity') || session.who.entity;
-  const [limit, setLimit] = useState(100);
-  const [runs, setRuns] = useState<{ items: Run[]; more: boolean } | undefined>();
+  const [runs, setRuns] = useState<{ items: Run[]; nextCursor: string | null } | undefined>();
+  const top = useRef<HTMLElement>(null);
   const [error, setError] = useState<unknown>();
   const set = (name: Filter, value: string) => {
     const next = new URLSearchParams(query);
@@ -27,14 +32,19 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
     else next.set(name, value);
     location.hash = href.runs(next);
   };
-  const serverQuery = {
+  const filters = {
     entity,
-    limit,
     ...(filter('queue') ? { queue: filter('queue') } : {}),
     ...(filter('project') ? { project: filter('project') } : {}),
     ...(filter('state') ? { state: filter('state') as Run['state'] } : {}),
   };
-  // The digest of the page shown, per filter: the loop below lives as long as its filter does.
+  const pages = usePageCursors(JSON.stringify(filters));
+  const serverQuery = {
+    ...filters,
+    limit: PAGE_SIZE,
+    ...(pages.cursor === undefined ? {} : { cursor: pages.cursor }),
+  };
+  // The digest of the page shown, per filter and page: the loop below lives as long as they do.
   let digest: string | undefined;
   useLongPoll(
     async (signal) => {
@@ -45,7 +55,7 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
           { signal },
         );
         digest = answer.digest;
-        setRuns({ items: answer.page.items, more: answer.page.nextCursor !== null });
+        setRuns(answer.page);
         setError(undefined);
         return true;
       } catch (e) {
@@ -58,7 +68,7 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
   const job = filter('job');
   const shown = runs?.items.filter((r) => job === '' || (r.job ?? '').includes(job));
   return (
-    <section>
+    <section ref={top}>
       <h1>Runs</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
         <EntityPicker session={session} value={entity} onChange={(v) => set('entity', v)} />
@@ -89,6 +99,8 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
       {error !== undefined && <ErrorBox error={error} />}
       {shown === undefined ? (
         <p class="status">Loading runs…</p>
+      ) : shown.length === 0 && pages.number > 1 ? (
+        <p class="status">No runs on this page{job === '' ? '' : ' match this job'}.</p>
       ) : shown.length === 0 ? (
         <p class="status">
           No runs{query.size > 0 ? ' match these filters' : ' yet'}. Launch one from{' '}
@@ -126,11 +138,22 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
           </table>
         </div>
       )}
-      {runs?.more === true && limit < 1000 && (
-        <button type="button" onClick={() => setLimit(Math.min(1000, limit * 4))}>
-          Show more
-        </button>
+      {runs !== undefined && (runs.items.length > 0 || pages.number > 1) && (
+        <PageNav
+          name="Run list paging"
+          pages={pages}
+          nextCursor={runs.nextCursor}
+          label={pageLabel(pages.number, runs.items.length)}
+          onMove={() => top.current?.scrollIntoView()}
+        />
       )}
     </section>
   );
+}
+
+/** "Runs 101–200 (newest first)"; "No runs on this page" when the page emptied. */
+function pageLabel(page: number, count: number): string {
+  if (count === 0) return 'No runs on this page';
+  const from = (page - 1) * PAGE_SIZE + 1;
+  return `Runs ${from.toLocaleString()}–${(from + count - 1).toLocaleString()}, newest first`;
 }

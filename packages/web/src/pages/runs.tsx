@@ -1,5 +1,5 @@
 /**
- * @module The run list: filtered by queue, state, project (on the server) and job (in the page), paged
+ * @module The run list: filtered by queue, state, project and job (by whole names, on the server), paged
  * by the API's cursor (100 runs a page: Newest, Newer, Older), and the page shown kept current by a
  * long-poll (`watchRuns`) that the server answers when that page changed.
  */
@@ -37,6 +37,7 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
     ...(filter('queue') ? { queue: filter('queue') } : {}),
     ...(filter('project') ? { project: filter('project') } : {}),
     ...(filter('state') ? { state: filter('state') as Run['state'] } : {}),
+    ...(filter('job') ? { job: filter('job') } : {}),
   };
   const pages = usePageCursors(JSON.stringify(filters));
   const serverQuery = {
@@ -65,8 +66,7 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
     },
     [JSON.stringify(serverQuery)],
   );
-  const job = filter('job');
-  const shown = runs?.items.filter((r) => job === '' || (r.job ?? '').includes(job));
+  const shown = runs?.items;
   return (
     <section ref={top}>
       <h1>Runs</h1>
@@ -100,7 +100,7 @@ export function RunsPage({ session, query }: { session: Session; query: URLSearc
       {shown === undefined ? (
         <p class="status">Loading runs…</p>
       ) : shown.length === 0 && pages.number > 1 ? (
-        <p class="status">No runs on this page{job === '' ? '' : ' match this job'}.</p>
+        <p class="status">No runs on this page.</p>
       ) : shown.length === 0 ? (
         <p class="status">
           No runs{query.size > 0 ? ' match these filters' : ' yet'}. Launch one from{' '}

@@ -12,6 +12,7 @@ import { describeFailuresContract } from './failures-contract.js';
 import { describeLeaseContract } from './lease-contract.js';
 import { describeLogsContract } from './logs-contract.js';
 import { describeMetricsContract } from './metrics-contract.js';
+import { describeRunListContract } from './run-list-contract.js';
 import { describeTenancyContract } from './tenancy-contract.js';
 
 export function describeStoreContract(name: string, open: () => Promise<Store>): void {
@@ -40,6 +41,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeFailuresContract(() => store, now);
     describeLogsContract(() => store, now);
     describeLeaseContract(() => store, now);
+    describeRunListContract(() => store, now);
 
     it('queues: create, duplicate refused, get, list', async () => {
       const q = await queue();
@@ -589,29 +591,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       expect(await ids({ entity: 'e', state: 'finished' })).toEqual([]);
       const [queued] = (await store.listRuns({ queueId: 'q_q', limit: 1 })).items;
       expect(queued?.queue).toBe('q');
-    });
-
-    it('listRuns filters by job: whole names, with or without its project and version', async () => {
-      await store.createRun(newRun('train3', 't', { job: 'e/vision/train:v3' }));
-      await store.createRun(newRun('train4', 't', { job: 'e/vision/train:v4' }));
-      await store.createRun(newRun('pretrain', 't', { job: 'e/vision/pretrain:v0' }));
-      await store.createRun(newRun('nlp', 't', { job: 'e/nlp/train:v0' }));
-      await store.createRun(newRun('nojob', 't'));
-      const ids = async (job: string) =>
-        (await store.listRuns({ job, limit: 10 })).items.map((r) => r.id);
-      expect(await ids('train')).toEqual(['nlp', 'train4', 'train3']);
-      expect(await ids('vision/train')).toEqual(['train4', 'train3']);
-      expect(await ids('e/vision/train:v3')).toEqual(['train3']);
-      expect(await ids('train:v0')).toEqual(['nlp']);
-      expect(await ids('rain')).toEqual([]);
-      expect(await ids('vision')).toEqual([]);
-      const first = await store.listRuns({ job: 'train', limit: 2 });
-      expect(first.items.map((r) => r.id)).toEqual(['nlp', 'train4']);
-      const next = await store.listRuns({ job: 'train', limit: 2, cursor: first.nextCursor ?? '' });
-      expect(next).toEqual({
-        items: [expect.objectContaining({ id: 'train3' })],
-        nextCursor: null,
-      });
     });
 
     it('agents: create, heartbeat, list', async () => {
